@@ -1,0 +1,35 @@
+# Every target installs what it needs: Debian packages (apt), a virtual
+# environment in .venv and the Python packages. Nothing to do by hand.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# EGL offscreen GL on Mesa (llvmpipe) and the venv module.
+APT_BASE := python3 python3-venv python3-dev gcc libegl1 libopengl0 libgl1-mesa-dri libegl-mesa0
+export PYOPENGL_PLATFORM ?= egl
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml tools/apt-ensure
+	tools/apt-ensure $(APT_BASE)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/vrtrainer demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check vrtrainer tests benchmarks
+	$(PY) -m pytest -q tests
+
+bench: $(STAMP)
+	$(PY) benchmarks/compare_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
