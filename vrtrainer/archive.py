@@ -1,0 +1,251 @@
+"""Open, versioned, pickle-free array archives: a zip of .npy files plus header.json.
+
+Takes, expert templates and the arrays inside scenario packs all use this
+container. It is readable with the standard library and numpy alone::
+
+    with zipfile.ZipFile(path) as z:
+        header = json.loads(z.read("header.json"))
+        poses = np.load(io.BytesIO(z.read("poses.npy")), allow_pickle=False)
+
+Reading checks everything before trusting it: member names, sizes and
+compression ratios (zip bombs), each array's declared dtype and shape from its
+.npy header before the data is read (no object dtypes, no pickles, no
+oversized arrays), and the header's kind and format version.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.lib import format as npformat
+
+from vrtrainer.errors import InvalidFileError
+
+HEADER_NAME = "header.json"
+#: Default cap on the bytes an archive may hold once uncompressed.
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+#: Cap on the header's size; it holds metadata only.
+MAX_HEADER_BYTES = 1024 * 1024
+#: Cap on the compression ratio of any member (a zip bomb compresses far better).
+MAX_RATIO = 200
+MAX_MEMBERS = 64
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """What one array must be: allowed dtypes and a shape pattern.
+
+    ``shape`` holds ints for fixed sizes and strings for sizes that must agree
+    between arrays (e.g. "T" for the frame count); ``required`` False lets the
+    array be absent.
+    """
+
+    dtypes: tuple[str, ...]
+    shape: tuple[int | str, ...]
+    required: bool = True
+
+
+def write_archive(
+    path: str | Path,
+    kind: str,
+    version: int,
+    header: Mapping[str, Any],
+    arrays: Mapping[str, np.ndarray],
+) -> None:
+    """Write ``arrays`` and ``header`` atomically to ``path``.
+
+    The file is written beside its destination, flushed to disk, then renamed
+    over it, so a crash leaves either the old file or the new one, never half.
+    """
+    path = Path(path)
+    full_header = {"kind": kind, "format_version": version, **dict(header)}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as z:
+                z.writestr(HEADER_NAME, json.dumps(full_header, indent=1, sort_keys=True))
+                for name, array in arrays.items():
+                    array = np.ascontiguousarray(array)
+                    if array.dtype.hasobject:
+                        raise ValueError(f"array {name!r} has object dtype")
+                    buf = io.BytesIO()
+                    npformat.write_array(buf, array, allow_pickle=False)
+                    z.writestr(f"{name}.npy", buf.getvalue())
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory or ".", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_archive(
+    path: str | Path,
+    kind: str,
+    versions: tuple[int, ...],
+    specs: Mapping[str, ArraySpec],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, int]]:
+    """Read and check an archive written by :func:`write_archive`.
+
+    Returns the header, the arrays and the sizes bound to the shape symbols
+    (e.g. ``{"T": 900}``). Raises :class:`InvalidFileError` naming the file and
+    the problem for anything unexpected; nothing is unpickled or executed.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    if size > max_bytes:
+        raise InvalidFileError(path, f"file is {size} bytes, over the cap of {max_bytes}")
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise InvalidFileError(path, f"not a valid archive (zip): {exc}") from None
+    with zf:
+        return _read(zf, path, kind, versions, specs, max_bytes)
+
+
+def _read(zf, path, kind, versions, specs, max_bytes):
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise InvalidFileError(path, f"{len(infos)} members, more than the cap of {MAX_MEMBERS}")
+    by_name: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    allowed = {HEADER_NAME} | {f"{name}.npy" for name in specs}
+    for info in infos:
+        name = info.filename
+        if name not in allowed:
+            raise InvalidFileError(path, f"unexpected member {name!r} (only {sorted(allowed)})")
+        if name in by_name:
+            raise InvalidFileError(path, f"member {name!r} appears twice")
+        if info.flag_bits & 0x1:
+            raise InvalidFileError(path, f"member {name!r} is encrypted")
+        if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
+            raise InvalidFileError(
+                path, f"member {name!r} compression ratio is over {MAX_RATIO} (zip bomb?)"
+            )
+        total += info.file_size
+        by_name[name] = info
+    if total > max_bytes:
+        raise InvalidFileError(path, f"uncompressed size {total} bytes is over the cap {max_bytes}")
+    if HEADER_NAME not in by_name:
+        raise InvalidFileError(path, "no header.json inside")
+    if by_name[HEADER_NAME].file_size > MAX_HEADER_BYTES:
+        raise InvalidFileError(path, "header.json is too large")
+    header = _parse_header(path, _read_member(zf, path, by_name[HEADER_NAME]))
+    if header.get("kind") != kind:
+        raise InvalidFileError(path, f"is a {header.get('kind')!r} file, expected {kind!r}")
+    version = header.get("format_version")
+    if version not in versions:
+        raise InvalidFileError(
+            path,
+            f"format version {version!r} is not supported (this vrtrainer reads {list(versions)})",
+        )
+    arrays: dict[str, np.ndarray] = {}
+    symbols: dict[str, int] = {}
+    for name, spec in specs.items():
+        info = by_name.get(f"{name}.npy")
+        if info is None:
+            if spec.required:
+                raise InvalidFileError(path, f"array {name!r} is missing")
+            continue
+        arrays[name] = _read_array(zf, path, info, name, spec, symbols)
+    return header, arrays, symbols
+
+
+def _read_member(zf: zipfile.ZipFile, path: Path, info: zipfile.ZipInfo) -> bytes:
+    try:
+        with zf.open(info) as f:
+            data = f.read(info.file_size + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise InvalidFileError(path, f"member {info.filename!r} is damaged: {exc}") from None
+    except Exception as exc:  # zlib.error and friends from a corrupt stream
+        raise InvalidFileError(path, f"member {info.filename!r} is damaged: {exc}") from None
+    if len(data) != info.file_size:
+        raise InvalidFileError(path, f"member {info.filename!r} is not the size it declares")
+    return data
+
+
+def _parse_header(path: Path, raw: bytes) -> dict[str, Any]:
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InvalidFileError(path, f"header.json is not valid JSON: {exc}") from None
+    if not isinstance(header, dict):
+        raise InvalidFileError(path, "header.json is not a JSON object")
+    return header
+
+
+def _read_array(zf, path, info, name, spec: ArraySpec, symbols: dict[str, int]) -> np.ndarray:
+    raw = _read_member(zf, path, info)
+    buf = io.BytesIO(raw)
+    try:
+        major, minor = npformat.read_magic(buf)
+        if (major, minor) == (1, 0):
+            shape, fortran, dtype = npformat.read_array_header_1_0(buf)
+        elif (major, minor) == (2, 0):
+            shape, fortran, dtype = npformat.read_array_header_2_0(buf)
+        else:
+            raise ValueError(f"unsupported .npy version {major}.{minor}")
+    except Exception as exc:
+        raise InvalidFileError(path, f"array {name!r} has a bad .npy header: {exc}") from None
+    if dtype.hasobject:
+        raise InvalidFileError(path, f"array {name!r} holds Python objects (pickle); refused")
+    if dtype.str.lstrip("<|=") not in {d.lstrip("<|=") for d in spec.dtypes} or dtype.str[0] == ">":
+        raise InvalidFileError(
+            path, f"array {name!r} has dtype {dtype.str}, expected one of {list(spec.dtypes)}"
+        )
+    if fortran:
+        raise InvalidFileError(path, f"array {name!r} is Fortran-ordered; expected C order")
+    if len(shape) != len(spec.shape):
+        raise InvalidFileError(
+            path, f"array {name!r} has shape {shape}, expected {len(spec.shape)} dimensions"
+        )
+    for got, want in zip(shape, spec.shape):
+        if isinstance(want, int):
+            if got != want:
+                raise InvalidFileError(
+                    path, f"array {name!r} has shape {shape}, expected {_pattern(spec.shape)}"
+                )
+        elif symbols.setdefault(want, got) != got:
+            raise InvalidFileError(
+                path,
+                f"array {name!r} has {got} along {want!r} but other arrays have {symbols[want]}",
+            )
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    remaining = len(raw) - buf.tell()
+    if remaining != expected:
+        raise InvalidFileError(
+            path, f"array {name!r} declares {expected} bytes of data but holds {remaining}"
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=buf.tell()).reshape(shape).copy()
+
+
+def _pattern(shape: tuple[int | str, ...]) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ")"
