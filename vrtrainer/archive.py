@@ -175,7 +175,7 @@ def _read(zf, path, kind, versions, specs, max_bytes):
             if spec.required:
                 raise InvalidFileError(path, f"array {name!r} is missing")
             continue
-        arrays[name] = _read_array(zf, path, info, name, spec, symbols)
+        arrays[name] = _read_array(zf, path, info, name, spec, symbols, max_bytes)
     return header, arrays, symbols
 
 
@@ -202,7 +202,9 @@ def _parse_header(path: Path, raw: bytes) -> dict[str, Any]:
     return header
 
 
-def _read_array(zf, path, info, name, spec: ArraySpec, symbols: dict[str, int]) -> np.ndarray:
+def _read_array(
+    zf, path, info, name, spec: ArraySpec, symbols: dict[str, int], max_bytes: int
+) -> np.ndarray:
     raw = _read_member(zf, path, info)
     buf = io.BytesIO(raw)
     try:
@@ -221,6 +223,11 @@ def _read_array(zf, path, info, name, spec: ArraySpec, symbols: dict[str, int]) 
         raise InvalidFileError(
             path, f"array {name!r} has dtype {dtype.str}, expected one of {list(spec.dtypes)}"
         )
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if expected > max_bytes:
+        raise InvalidFileError(
+            path, f"array {name!r} declares {expected} bytes, over the cap of {max_bytes}"
+        )
     if fortran:
         raise InvalidFileError(path, f"array {name!r} is Fortran-ordered; expected C order")
     if len(shape) != len(spec.shape):
@@ -238,7 +245,6 @@ def _read_array(zf, path, info, name, spec: ArraySpec, symbols: dict[str, int]) 
                 path,
                 f"array {name!r} has {got} along {want!r} but other arrays have {symbols[want]}",
             )
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     remaining = len(raw) - buf.tell()
     if remaining != expected:
         raise InvalidFileError(

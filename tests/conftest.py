@@ -1,0 +1,5 @@
+"""Shared test set-up: offscreen GL through EGL, numba cache in the venv."""
+
+import os
+
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")

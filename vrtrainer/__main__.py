@@ -1,0 +1,7 @@
+"""`python -m vrtrainer` runs the command line."""
+
+import sys
+
+from vrtrainer.cli import main
+
+sys.exit(main())

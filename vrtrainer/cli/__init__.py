@@ -1,0 +1,44 @@
+"""The `vrtrainer` command line: one file per command group, registered here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from vrtrainer.errors import VrtrainerError
+
+app = typer.Typer(
+    name="vrtrainer",
+    help="VR gesture training: simulate, record, score and report hand gestures.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    from vrtrainer.cli import takes
+
+    takes.register(app)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; project errors become one line on stderr."""
+    try:
+        app(args=argv, prog_name="vrtrainer")
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)
+        return 1
+    except VrtrainerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
