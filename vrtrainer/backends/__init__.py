@@ -1,0 +1,1 @@
+"""Pose sources and frame sinks: OpenXR (in vrtrainer.xr), simulated trainee, replay."""

@@ -1,0 +1,208 @@
+"""Backends that stand in for a person: a simulated trainee or the replay of a take.
+
+Both play one recorded (or simulated) performance as the trainee's hands,
+reacting to what the application shows the way a person would: they wait at
+rest, press "next" to start, perform the gesture when the attempt begins and
+say "done" when it is over. Time is virtual (frame index / rate), so runs go
+as fast as the machine allows, unless ``paced`` asks for real time.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vrtrainer.backends.base import DEFAULT_FOV, DEFAULT_IPD, Display, FrameState, Input, View
+from vrtrainer.errors import VrtrainerError
+from vrtrainer.take import Take
+
+
+@dataclass
+class PersonScript:
+    """How the scripted person behaves in each phase of a session.
+
+    Waits are seconds of session time. ``retries`` is how many times the person
+    asks to retry a step after its feedback before moving on; ``quit_in`` makes
+    them quit during a given phase (after ``quit_after`` seconds in it).
+    """
+
+    intro_wait: float = 0.3
+    watch_skip_after: float | None = None
+    done_wait: float = 0.3
+    feedback_wait: float = 0.5
+    retries: int = 0
+    quit_in: str | None = None
+    quit_after: float = 0.1
+
+
+@dataclass
+class ScriptedPerson:
+    """Turns what is displayed into inputs and into which take frame to show."""
+
+    script: PersonScript = field(default_factory=PersonScript)
+    _phase: str = ""
+    _phase_since: float = 0.0
+    _attempt_start: float | None = None
+    _retried: int = 0
+    _pressed: bool = False
+
+    def react(self, display: Display, now: float, take_duration: float) -> list[Input]:
+        """Inputs a person would give now, having seen ``display``."""
+        if display.phase != self._phase:
+            self._phase, self._phase_since, self._pressed = display.phase, now, False
+            if display.phase == "attempt":
+                self._attempt_start = now
+            elif display.phase != "attempt":
+                self._attempt_start = None
+        waited = now - self._phase_since
+        s = self.script
+        if s.quit_in == self._phase and waited >= s.quit_after:
+            return [Input.QUIT]
+        if self._pressed:
+            return []
+        press: Input | None = None
+        if self._phase == "intro" and waited >= s.intro_wait:
+            press = Input.NEXT
+        elif self._phase == "watch" and s.watch_skip_after is not None:
+            if waited >= s.watch_skip_after:
+                press = Input.NEXT
+        elif self._phase == "attempt" and waited >= take_duration + s.done_wait:
+            press = Input.NEXT
+        elif self._phase == "feedback" and waited >= s.feedback_wait:
+            if self._retried < s.retries:
+                self._retried += 1
+                press = Input.RETRY
+            else:
+                self._retried = 0
+                press = Input.NEXT
+        if press is None:
+            return []
+        self._pressed = True
+        return [press]
+
+    def take_time(self, now: float) -> float:
+        """Seconds into the performance to show now (0 while waiting to start)."""
+        return 0.0 if self._attempt_start is None else now - self._attempt_start
+
+
+def stereo_views(head: np.ndarray, ipd: float = DEFAULT_IPD) -> list[View]:
+    """Two eyes either side of a head pose (7,), looking where the head looks."""
+    from vrtrainer.hand import quat_rotate
+
+    views = []
+    for side in (-0.5, 0.5):
+        pose = head.astype(np.float32).copy()
+        pose[:3] += quat_rotate(head[3:], np.array([side * ipd, 0.0, 0.0])).astype(np.float32)
+        views.append(View(pose=pose, fov=DEFAULT_FOV))
+    return views
+
+
+#: Default head: standing at a workbench, 1.6 m eyes, looking 30 degrees down.
+DEFAULT_HEAD = np.array([0.0, 1.6, 0.15, -0.2588190, 0.0, 0.0, 0.9659258], np.float32)
+
+
+class TakeBackend:
+    """Play ``take`` as the trainee's hands, driven by a scripted person.
+
+    ``renderer_targets`` is a callable giving the offscreen targets for each
+    view (or None for a run without rendering). Frames come at ``rate`` Hz of
+    virtual time; ``paced`` sleeps to keep to the wall clock.
+    """
+
+    name = "take"
+
+    def __init__(
+        self,
+        take: Take,
+        rate: float | None = None,
+        script: PersonScript | None = None,
+        targets: Any = None,
+        paced: bool = False,
+        head: np.ndarray | None = None,
+        max_seconds: float = 3600.0,
+    ) -> None:
+        if take.n_frames < 2:
+            raise VrtrainerError("the performance to play needs at least two frames")
+        self.take = take
+        self.rate = float(rate or take.meta.nominal_rate or 90.0)
+        self.person = ScriptedPerson(script or PersonScript())
+        self.tool_names = take.tool_names
+        self._targets = targets
+        self.paced = paced
+        self.max_frames = int(max_seconds * self.rate)
+        self._head = DEFAULT_HEAD if head is None else np.asarray(head, np.float32)
+        self._t0 = float(take.times[0])
+        self._index = -1
+        self._pending: list[Input] = []
+        self._wall0 = 0.0
+        self._closed = False
+
+    def begin(self) -> None:
+        self._wall0 = _time.perf_counter()
+
+    def wait_frame(self, state: FrameState) -> bool:
+        if self._closed or self._index + 1 >= self.max_frames:
+            return False
+        self._index += 1
+        now = self._index / self.rate
+        if self.paced:
+            delay = self._wall0 + now - _time.perf_counter()
+            if delay > 0:
+                _time.sleep(delay)
+        state.index = self._index
+        state.display_time = now
+        state.should_render = self._targets is not None
+        i = self._frame_at(self.person.take_time(now))
+        self.take.frame(i, state.hands)
+        state.hands.time = now
+        if self.tool_names:
+            state.tools[...] = self.take.tools[i]
+            state.tool_flags[...] = self.take.tool_flags[i]
+        if self.take.head is not None:
+            state.head[...] = self.take.head[i]
+            state.head_flags = int(self.take.head_flags[i])
+        else:
+            state.head[...] = self._head
+            state.head_flags = 15
+        if not state.views:
+            state.views.extend(stereo_views(state.head))
+        else:
+            for v, new in zip(state.views, stereo_views(state.head)):
+                v.pose[...] = new.pose
+        state.events.clear()
+        state.events.extend(self._pending)
+        self._pending.clear()
+        return True
+
+    def _frame_at(self, t: float) -> int:
+        i = int(np.searchsorted(self.take.times, self._t0 + t + 1e-9, side="right")) - 1
+        return min(max(i, 0), self.take.n_frames - 1)
+
+    def render_targets(self) -> list[Any]:
+        return [] if self._targets is None else self._targets()
+
+    def end_frame(self, state: FrameState, display: Display) -> None:
+        self._pending.extend(
+            self.person.react(display, state.display_time, self.take.duration)
+        )
+
+    def close(self) -> None:
+        self._closed = True
+
+    def describe(self) -> dict[str, str]:
+        return {"device": self.name, "runtime": "vrtrainer " + self.name}
+
+
+class SimulatedBackend(TakeBackend):
+    """A simulated trainee (``vrtrainer.sim``) performing in front of the engine."""
+
+    name = "simulated"
+
+
+class ReplayBackend(TakeBackend):
+    """A recorded take played back as if performed live."""
+
+    name = "replay"
