@@ -143,16 +143,19 @@ def _vary(keys: KeyArrays, rng: np.random.Generator) -> KeyArrays:
     out = keys.copy()
     dt = np.diff(keys.times) * np.exp(rng.normal(0.0, 0.05, k - 1))
     out.times = np.concatenate([[0.0], np.cumsum(dt)]) * np.exp(rng.normal(0.0, 0.03))
-    start = keys.wrists[0, :, :3]
-    amplitude = np.exp(rng.normal(0.0, 0.05, (HAND_COUNT, 1)))
-    out.wrists[..., :3] = (
-        start + (keys.wrists[..., :3] - start) * amplitude
-        + rng.normal(0.0, 0.003, (k, HAND_COUNT, 3)) + rng.normal(0.0, 0.003, (HAND_COUNT, 3))
-    )
+    # The path is scaled about, and shifted with, the hands' common starting
+    # point, mostly alike for both hands, so that two hands that meet (a clap,
+    # stacked hands) still meet; fingers vary by a few degrees, so a pinch
+    # still closes.
+    centre = keys.wrists[0, keys.used, :3].mean(axis=0)
+    amplitude = np.exp(rng.normal(0.0, 0.04))
+    common = rng.normal(0.0, 0.003, (k, 1, 3)) + rng.normal(0.0, 0.004, 3)
+    own = rng.normal(0.0, 0.001, (k, HAND_COUNT, 3))
+    out.wrists[..., :3] = centre + (keys.wrists[..., :3] - centre) * amplitude + common + own
     wobble = Rotation.from_rotvec(np.radians(rng.normal(0.0, 2.0, (k * HAND_COUNT, 3))))
     q = Rotation.from_quat(keys.wrists[..., 3:].reshape(-1, 4)) * wobble
     out.wrists[..., 3:] = q.as_quat().reshape(k, HAND_COUNT, 4)
-    offsets = rng.normal(0.0, 3.0, keys.angles.shape) + rng.normal(0.0, 2.0, keys.angles.shape[1:])
+    offsets = rng.normal(0.0, 1.5, keys.angles.shape) + rng.normal(0.0, 1.0, keys.angles.shape[1:])
     out.angles = clip_angles(keys.angles + offsets)
     return out
 
