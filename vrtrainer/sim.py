@@ -265,6 +265,15 @@ def _dropout(flags, active, used, fraction, rate, rng):
         lost[:, hands].mean()), 4)}
 
 
+def _continuous(poses: np.ndarray) -> np.ndarray:
+    """Flip quaternion signs (frames on axis 0) so each frame's is near the previous one's."""
+    q = poses[..., 3:]
+    dots = np.sum(q[1:] * q[:-1], axis=-1)
+    signs = np.cumprod(np.where(dots < 0, -1.0, 1.0), axis=0)
+    poses[1:, ..., 3:] *= signs[..., None]
+    return poses
+
+
 def _hold_last_valid(poses, valid):
     """Where a joint is not valid, repeat its last valid pose (its first, before any)."""
     n = poses.shape[0]
@@ -424,6 +433,8 @@ def simulate(
         tool_poses[:, k] = compose_poses(wrists[:, HAND_NAMES.index(holder)], grip_pose)
     tool_poses[:, len(g.grips):] = free_tools
 
+    _continuous(poses)
+    _continuous(tool_poses)
     if "jitter" in chosen:
         rng = _stream(seed, "jitter")
         sigma = chosen["jitter"].amount / 1000.0 / np.sqrt(3.0)
