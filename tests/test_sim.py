@@ -517,3 +517,16 @@ def test_custom_gesture_authored_by_its_tool():
     # The gun reaches the authored ends, within natural variation.
     assert gun[:, 0].min() < -0.25 and gun[:, 0].max() > 0.2
     assert np.all(np.abs(gun[:, 1] - 1.2) < 0.03)
+
+
+def test_quaternions_keep_their_sign_through_a_half_turn():
+    """Turning the hand past 180 degrees flips canonical (w >= 0) quaternions; takes must not."""
+    keys = tuple(
+        Keyframe(t, {"right": make_pose((0.1, 1.0, -0.3), orientation("Y", (yaw,)))},
+                 {"right": finger_angles()})
+        for t, yaw in ((0.0, 0), (1.0, 120), (2.0, 240))
+    )
+    take = simulate(Gesture("turn", keys), seed=0)
+    q = take.poses[:, RIGHT, :, 3:].astype(np.float64)
+    assert np.min(np.sum(q[1:] * q[:-1], -1)) > 0.99
+    assert np.min(q[:, WRIST, 3]) < -0.1  # it really went past the half turn
