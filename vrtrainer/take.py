@@ -522,13 +522,18 @@ class TakeWriter:
             os.fsync(self._f.fileno())
             self._last_sync = now
 
-    def close(self) -> Take:
-        """Finish: write the take file atomically, remove the journal, return the take."""
+    def close(self, extra: dict[str, Any] | None = None) -> Take:
+        """Finish: write the take file atomically, remove the journal, return the take.
+
+        ``extra`` is merged into the take's ``meta.extra`` (e.g. frame timings).
+        """
         self.flush()
         os.fsync(self._f.fileno())
         self._f.close()
         self._closed = True
         take = _take_from_journal(self.journal)
+        if extra:
+            take.meta.extra.update(extra)
         save_take(take, self.path)
         os.unlink(self.journal)
         return take
