@@ -18,9 +18,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from vrtrainer.cli import takes
+    from vrtrainer.cli import demo, takes
 
     takes.register(app)
+    demo.register(app)
 
 
 _register()

@@ -1,0 +1,304 @@
+"""The training session: what happens each frame of intro, watch, attempt, feedback.
+
+It records the attempt while it runs (crash-safe journal), follows the trainee
+live against the expert, moves the expert ghost in step, scores the attempt at
+the end and hands the renderer what to draw. It sees frames only through
+:class:`~vrtrainer.backends.base.FrameState`, never the backend itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from vrtrainer.backends.base import Display, FrameState, Input
+from vrtrainer.hand import HAND_COUNT, JOINT_COUNT, HandFrame
+from vrtrainer.session.loop import FrameTimings
+from vrtrainer.session.machine import Phase, StepMachine, Transition, Trigger
+from vrtrainer.take import Take, TakeMeta, TakeWriter
+
+
+@dataclass
+class LiveFeedback:
+    """The comparator's view of the current frame of an attempt."""
+
+    phase: float = 0.0  # where the trainee is in the expert motion, 0..1
+    lag_s: float = 0.0  # positive: behind the expert
+    joint_error: np.ndarray = field(
+        default_factory=lambda: np.zeros((HAND_COUNT, JOINT_COUNT), np.float32)
+    )  # error / tolerance per joint; NaN where not scored
+    score: float | None = None  # running estimate, 0-100
+    message: str = ""
+
+
+@dataclass
+class AttemptScore:
+    """Final result of one attempt, as the comparator explains it."""
+
+    score: float
+    passed: bool
+    rejected: bool
+    breakdown: dict[str, Any]
+    messages: list[str]
+
+
+class Coach(Protocol):
+    """What the session needs from the comparator for one step."""
+
+    def start(self) -> None:
+        """Reset live tracking for a new attempt."""
+
+    def live(self, hands: HandFrame, tools: np.ndarray, tool_flags: np.ndarray,
+             out: LiveFeedback) -> LiveFeedback:
+        """Follow one trainee frame; fill and return ``out``."""
+
+    def final(self, take: Take) -> AttemptScore:
+        """Score the whole recorded attempt."""
+
+
+@dataclass
+class TrainingStep:
+    """One gesture to learn: its texts, the expert to show and the coach that scores."""
+
+    title: dict[str, str]
+    instruction: dict[str, str]
+    expert: Take
+    coach: Coach
+    scenario_id: str = ""
+    scenario_version: str = ""
+    index: int = 0
+    time_limit: float = 60.0
+    gauges: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class AttemptOutcome:
+    """One attempt as the session ends it: the take on disk and its score."""
+
+    step: int
+    number: int
+    take_path: Path
+    take: Take
+    score: AttemptScore | None
+    ended_by: str
+    started: str
+    ended: str
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "session"
+
+
+class TrainingSession:
+    """Drives the steps of one trainee's session, frame by frame.
+
+    ``out_dir`` receives one take per attempt (recorded incrementally).
+    ``on_attempt`` is called with each finished :class:`AttemptOutcome`
+    (e.g. to store it in the results database).
+    """
+
+    def __init__(
+        self,
+        steps: list[TrainingStep],
+        out_dir: str | Path,
+        trainee: str = "trainee",
+        language: str = "fr",
+        source: str = "",
+        on_attempt: Any = None,
+        renderer: Any = None,
+    ) -> None:
+        self.steps = steps
+        self.machine = StepMachine(len(steps))
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.trainee = trainee
+        self.language = language
+        self.source = source
+        self.on_attempt = on_attempt
+        self.renderer = renderer
+        self.timings = FrameTimings()
+        self.outcomes: list[AttemptOutcome] = []
+        self.transitions: list[Transition] = []
+        self.finished = False
+        self.ghost = HandFrame()
+        self.live = LiveFeedback()
+        self.last_score: AttemptScore | None = None
+        self.debug = False
+        self._phase_start = 0.0
+        self._now = 0.0
+        self._writer: TakeWriter | None = None
+        self._attempt_started = ""
+        self._replay_path: np.ndarray | None = None
+        self._replay_take: Take | None = None
+        self.replay_frame = HandFrame()
+        self._display = Display()
+        self._expert_frame(0.0)
+
+    # --- per frame ----------------------------------------------------------
+
+    @property
+    def step(self) -> TrainingStep:
+        return self.steps[self.machine.step]
+
+    @property
+    def phase(self) -> Phase:
+        return self.machine.phase
+
+    def update(self, state: FrameState) -> Display:
+        """Apply inputs, advance the phase's work, say what is shown."""
+        self._now = state.display_time
+        for event in state.events:
+            if event is Input.TOGGLE_LANGUAGE:
+                self.language = "en" if self.language == "fr" else "fr"
+            elif event is Input.TOGGLE_DEBUG:
+                self.debug = not self.debug
+            else:
+                self._apply(event, state)
+        phase = self.machine.phase
+        elapsed = self._now - self._phase_start
+        if phase is Phase.WATCH:
+            self._expert_frame(elapsed)
+            if elapsed >= self.step.expert.duration:
+                self._apply(Trigger.DEMO_FINISHED, state)
+        elif phase is Phase.ATTEMPT:
+            self._record(state)
+            if elapsed >= self.step.time_limit:
+                self._apply(Trigger.TIME_LIMIT, state)
+        elif phase is Phase.FEEDBACK:
+            self._feedback_replay(elapsed)
+        elif phase is Phase.INTRO:
+            self._expert_frame(0.0)
+        d = self._display
+        d.phase = self.machine.phase.value
+        d.step = self.machine.step
+        d.instruction = self.step.instruction.get(self.language, "")
+        d.progress = self._progress()
+        d.attempt_elapsed = elapsed if self.machine.phase is Phase.ATTEMPT else 0.0
+        return d
+
+    def _progress(self) -> float:
+        phase = self.machine.phase
+        if phase is Phase.ATTEMPT:
+            return float(self.live.phase)
+        if phase is Phase.WATCH:
+            dur = max(self.step.expert.duration, 1e-6)
+            return float(min(1.0, (self._now - self._phase_start) / dur))
+        return 1.0 if phase in (Phase.FEEDBACK, Phase.DONE) else 0.0
+
+    def _apply(self, cause: Input | Trigger, state: FrameState) -> None:
+        before_step = self.machine.step
+        was_attempt = self.machine.phase is Phase.ATTEMPT
+        t = self.machine.handle(cause)
+        if t is None:
+            return
+        self.transitions.append(t)
+        self._phase_start = self._now
+        if was_attempt:
+            ended_by = "quit" if t.quit else (
+                "retry" if cause is Input.RETRY else
+                "time limit" if cause is Trigger.TIME_LIMIT else "done")
+            self._finish_attempt(before_step, ended_by, score=not t.quit and cause
+                                 is not Input.RETRY)
+        if t.after is Phase.ATTEMPT:
+            self._start_attempt(state)
+        if t.after is Phase.DONE:
+            self.finished = True
+
+    # --- attempts -------------------------------------------------------------
+
+    def _start_attempt(self, state: FrameState) -> None:
+        step = self.step
+        n = self.machine.attempts[self.machine.step]
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        name = (f"{_slug(step.scenario_id or step.title.get('en', 'gesture'))}-step{step.index + 1}"
+                f"-{_slug(self.trainee)}-attempt{n}-{stamp}.vrtake")
+        meta = TakeMeta(
+            scenario=step.scenario_id, step=step.index, role="trainee",
+            performer=self.trainee, source=self.source,
+            nominal_rate=float(step.expert.meta.nominal_rate),
+            extra={"attempt": n, "scenario_version": step.scenario_version},
+        )
+        self._writer = TakeWriter(self.out_dir / name, meta, tool_names=state.tool_names,
+                                  with_head=True)
+        self._attempt_started = datetime.now(UTC).isoformat(timespec="seconds")
+        self.live = LiveFeedback()
+        step.coach.start()
+
+    def _record(self, state: FrameState) -> None:
+        if self._writer is None:
+            return
+        self._writer.append(state.hands, state.tools, state.tool_flags, state.head,
+                            state.head_flags)
+        self.step.coach.live(state.hands, state.tools, state.tool_flags, self.live)
+        self._expert_frame(self.live.phase * self.step.expert.duration)
+
+    def _finish_attempt(self, step_index: int, ended_by: str, score: bool) -> None:
+        writer, self._writer = self._writer, None
+        if writer is None:
+            return
+        if writer.frames_written == 0:
+            writer.abort()
+            writer.journal.unlink(missing_ok=True)
+            return
+        take = writer.close(extra={"ended_by": ended_by,
+                                   "frame_timings_ms": self.timings.summary()})
+        step = self.steps[step_index]
+        result = step.coach.final(take) if score and take.n_frames >= 2 else None
+        self.last_score = result
+        outcome = AttemptOutcome(
+            step=step_index, number=int(take.meta.extra.get("attempt", 1)),
+            take_path=writer.path, take=take, score=result, ended_by=ended_by,
+            started=self._attempt_started,
+            ended=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        self.outcomes.append(outcome)
+        if result is not None:
+            self._prepare_replay(take, result)
+        if self.on_attempt is not None:
+            self.on_attempt(outcome)
+
+    # --- the ghost --------------------------------------------------------------
+
+    def _expert_frame(self, t: float) -> None:
+        expert = self.step.expert
+        i = int(np.searchsorted(expert.times, expert.times[0] + t, side="right")) - 1
+        expert.frame(min(max(i, 0), expert.n_frames - 1), self.ghost)
+
+    def _prepare_replay(self, take: Take, result: AttemptScore) -> None:
+        path = result.breakdown.get("path")
+        self._replay_take = take
+        self._replay_path = None if path is None else np.asarray(path)
+
+    def _feedback_replay(self, elapsed: float) -> None:
+        """Replay the attempt beside the ghost, aligned along the warping path."""
+        take = self._replay_take
+        if take is None:
+            return
+        t = elapsed % max(take.duration, 1e-6)
+        i = int(np.searchsorted(take.times, take.times[0] + t, side="right")) - 1
+        i = min(max(i, 0), take.n_frames - 1)
+        take.frame(i, self.replay_frame)
+        path = self._replay_path
+        if path is not None and len(path):
+            k = int(np.searchsorted(path[:, 0], i, side="left"))
+            j = int(path[min(k, len(path) - 1), 1])
+            self.step.expert.frame(min(j, self.step.expert.n_frames - 1), self.ghost)
+
+    # --- drawing and the end ------------------------------------------------------
+
+    def render(self, state: FrameState, targets: list[Any]) -> None:
+        """Draw each view with the renderer, if there is one."""
+        if self.renderer is None or not targets:
+            return
+        self.renderer.draw(self, state, targets)
+
+    def close(self) -> None:
+        """Keep the attempt in progress, if any: its take is finalised on disk."""
+        if self._writer is not None:
+            self._finish_attempt(self.machine.step, "interrupted", score=False)
+        self.finished = True
