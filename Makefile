@@ -10,7 +10,7 @@ APT_BASE := python3 python3-venv python3-dev gcc libegl1 libopengl0 libgl1-mesa-
 export PYOPENGL_PLATFORM ?= egl
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test test-xr lint bench clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check vrtrainer tests benchmarks
 	$(PY) -m pytest -q tests
+
+# The real-runtime stage: Monado 25 and the project's venv in a Debian trixie
+# root (tools/xr-root), the tests in a private network namespace. It fails,
+# never skips, when the runtime cannot be set up.
+test-xr: $(STAMP)
+	tools/xr-root setup
+	tools/xr-root run -n python -m pytest -q -p no:cacheprovider -m xr tests/xr
 
 bench: $(STAMP)
 	$(PY) benchmarks/compare_speed.py

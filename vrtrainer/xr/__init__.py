@@ -1,0 +1,1 @@
+"""vrtrainer in a headset: an OpenXR backend through pyopenxr."""
