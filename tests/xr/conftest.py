@@ -6,8 +6,9 @@ import os
 
 import pytest
 
-from .monado import MonadoService
 from vrtrainer.xr.remote_feeder import RemoteFeeder
+
+from .monado import MonadoService
 
 
 def pytest_collection_modifyitems(config, items):

@@ -90,7 +90,9 @@ class RemoteController:
     def _fields(self) -> list:
         unknown = set(self.buttons) - set(_BUTTONS)
         if unknown:
-            raise RemoteFeederError(f"unknown remote button(s) {sorted(unknown)}; known: {_BUTTONS}")
+            raise RemoteFeederError(
+                f"unknown remote button(s) {sorted(unknown)}; known: {', '.join(_BUTTONS)}"
+            )
         p = self.pose
         return [
             *p[3:7], *p[0:3],
