@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from monado_service import MonadoService
 
 from vrtrainer.xr.remote_feeder import RemoteFeeder
-
-from .monado import MonadoService
 
 
 def pytest_collection_modifyitems(config, items):
