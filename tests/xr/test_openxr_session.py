@@ -100,3 +100,49 @@ def test_killing_the_runtime_mid_session_ends_with_a_clear_error(monado):
     finally:
         backend.close()
         backend.close()  # twice is fine, also after the loss
+
+
+class _ClearingApp:
+    """A stand-in application: clears each eye and finishes after some focused frames."""
+
+    def __init__(self, frames: int) -> None:
+        self.left = frames
+        self.finished = False
+        self.rendered = 0
+        self.states = []
+
+    def update(self, state):
+        from vrtrainer.backends.base import Display
+
+        self.states.append((state.display_time, len(state.views), state.hands.active.copy()))
+        return Display(phase="attempt")
+
+    def render(self, state, targets):
+        for target in targets:
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.framebuffer)
+            GL.glViewport(0, 0, target.width, target.height)
+            GL.glClearColor(0.5, 0.5, 0.5, 1.0)
+            GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+        self.rendered += 1
+        self.left -= 1
+        self.finished = self.left <= 0
+
+    def close(self):
+        pass
+
+
+def test_frame_loop_runs_the_openxr_backend_and_closes_politely(monado):
+    from vrtrainer.session.loop import run_loop
+    from vrtrainer.xr.frame_backend import OpenXRFrameBackend
+
+    backend = OpenXRFrameBackend(tool_names=("torch",))
+    app = _ClearingApp(frames=8)
+    result = run_loop(backend, app)
+    assert result.ended_by == "application" and app.rendered == 8
+    times = [t for t, _, _ in app.states]
+    assert times[0] == 0.0 and all(b > a for a, b in zip(times, times[1:]))
+    assert all(n == 2 for _, n, _ in app.states)
+    assert all(active.all() for _, _, active in app.states)
+    # close() wound the session down through the runtime before destroying it.
+    assert backend.xr.lifecycle.history[-1] == SessionState.EXITING
+    assert backend.describe()["runtime"].startswith("Monado")

@@ -427,11 +427,31 @@ class OpenXRBackend:
 
     # -- tearing down -----------------------------------------------------
 
+    def wind_down(self, timeout: float = 3.0) -> None:
+        """End a running session the polite way: request exit, run empty frames to EXITING.
+
+        Called by :meth:`close`, so an application that simply stops still lets
+        the runtime take the session through STOPPING. Gives up after
+        ``timeout`` seconds, and at once if the runtime is lost.
+        """
+        if self.session is None or self.lifecycle.finished or self.lifecycle.lost:
+            return
+        deadline = time.monotonic() + timeout
+        try:
+            if self._in_frame:
+                self.end_frame()
+            self.request_exit()
+            while time.monotonic() < deadline and self.begin_frame() is not None:
+                self.end_frame()
+        except OpenXRError:
+            pass  # closing anyway; the runtime's state no longer matters
+
     def close(self) -> None:
-        """Destroy everything in reverse order; safe after a lost runtime and twice."""
+        """Wind down, then destroy everything in reverse order; safe when lost and twice."""
         xr = getattr(self, "xr", None)
         if xr is None:
             return
+        self.wind_down()
         for sc in self.swapchains:
             sc.destroy()
         self.swapchains = []

@@ -114,7 +114,7 @@ class SessionLifecycle:
 
     def request_exit(self) -> list[Command]:
         """The user quit: ask the runtime to wind the session down (or just leave)."""
-        if self.finished:
+        if self.finished or (self.exit_requested and self.running):
             return []
         self.exit_requested = True
         if self.running:
