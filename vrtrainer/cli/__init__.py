@@ -18,10 +18,11 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from vrtrainer.cli import demo, takes
+    from vrtrainer.cli import demo, doctor, takes
 
     takes.register(app)
     demo.register(app)
+    doctor.register(app)
 
 
 _register()

@@ -28,7 +28,7 @@ CONVERT_WIN32_TIME = "XR_KHR_win32_convert_performance_counter_time"
 
 #: Graphics modes: "egl" (GL through EGL, Linux), "gl" (GL through the
 #: platform's window system: WGL on Windows, GLX on Linux), "headless".
-MODES = ("egl", "gl", "headless")
+MODES = ("egl", "gl", "headless", "probe")  # probe: look at the runtime, no session
 
 #: Extensions used when present, with what is lost without them.
 OPTIONAL = {
@@ -48,6 +48,8 @@ def required_extensions(mode: str) -> list[str]:
         return [OPENGL]
     if mode == "headless":
         return [HEADLESS]
+    if mode == "probe":  # no session, only looking (vrtrainer doctor)
+        return []
     raise ValueError(f"unknown OpenXR mode {mode!r}; one of {MODES}")
 
 
