@@ -18,11 +18,15 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from vrtrainer.cli import demo, doctor, takes
+    """Each module of this package that defines ``register(app)`` adds its commands."""
+    import importlib
+    import pkgutil
 
-    takes.register(app)
-    demo.register(app)
-    doctor.register(app)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(app)
 
 
 _register()
