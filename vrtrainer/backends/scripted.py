@@ -57,7 +57,7 @@ class ScriptedPerson:
                 self._attempt_start = now
             elif display.phase != "attempt":
                 self._attempt_start = None
-        waited = now - self._phase_since
+        waited = now - self._phase_since + 1e-9  # frame times are sums of 1/rate
         s = self.script
         if s.quit_in == self._phase and waited >= s.quit_after:
             return [Input.QUIT]
@@ -105,7 +105,7 @@ DEFAULT_HEAD = np.array([0.0, 1.6, 0.15, -0.2588190, 0.0, 0.0, 0.9659258], np.fl
 
 
 class TakeBackend:
-    """Play ``take`` as the trainee's hands, driven by a scripted person.
+    """Play ``takes`` (one per step) as the trainee's hands, driven by a scripted person.
 
     ``renderer_targets`` is a callable giving the offscreen targets for each
     view (or None for a run without rendering). Frames come at ``rate`` Hz of
@@ -116,7 +116,7 @@ class TakeBackend:
 
     def __init__(
         self,
-        take: Take,
+        takes: Take | list[Take],
         rate: float | None = None,
         script: PersonScript | None = None,
         targets: Any = None,
@@ -124,17 +124,20 @@ class TakeBackend:
         head: np.ndarray | None = None,
         max_seconds: float = 3600.0,
     ) -> None:
-        if take.n_frames < 2:
-            raise VrtrainerError("the performance to play needs at least two frames")
-        self.take = take
-        self.rate = float(rate or take.meta.nominal_rate or 90.0)
+        self.takes = [takes] if isinstance(takes, Take) else list(takes)
+        if not self.takes or any(t.n_frames < 2 for t in self.takes):
+            raise VrtrainerError("each performance to play needs at least two frames")
+        names = {t.tool_names for t in self.takes}
+        if len(names) != 1:
+            raise VrtrainerError(f"the performances hold different tools: {sorted(names)}")
+        self.take = self.takes[0]
+        self.rate = float(rate or self.take.meta.nominal_rate or 90.0)
         self.person = ScriptedPerson(script or PersonScript())
-        self.tool_names = take.tool_names
+        self.tool_names = self.take.tool_names
         self._targets = targets
         self.paced = paced
         self.max_frames = int(max_seconds * self.rate)
         self._head = DEFAULT_HEAD if head is None else np.asarray(head, np.float32)
-        self._t0 = float(take.times[0])
         self._index = -1
         self._pending: list[Input] = []
         self._wall0 = 0.0
@@ -178,13 +181,15 @@ class TakeBackend:
         return True
 
     def _frame_at(self, t: float) -> int:
-        i = int(np.searchsorted(self.take.times, self._t0 + t + 1e-9, side="right")) - 1
+        times = self.take.times
+        i = int(np.searchsorted(times, times[0] + t + 1e-9, side="right")) - 1
         return min(max(i, 0), self.take.n_frames - 1)
 
     def render_targets(self) -> list[Any]:
         return [] if self._targets is None else self._targets()
 
     def end_frame(self, state: FrameState, display: Display) -> None:
+        self.take = self.takes[min(display.step, len(self.takes) - 1)]
         self._pending.extend(
             self.person.react(display, state.display_time, self.take.duration)
         )
@@ -203,6 +208,17 @@ class SimulatedBackend(TakeBackend):
 
 
 class ReplayBackend(TakeBackend):
-    """A recorded take played back as if performed live."""
+    """A recorded take played back as if performed live.
+
+    The recording already holds the performer's pause before saying "done",
+    so the replayed person says it as soon as the take ends: the attempt it
+    records is the same take, frame for frame.
+    """
 
     name = "replay"
+
+    def __init__(self, takes: Take | list[Take], script: PersonScript | None = None,
+                 **kw: Any) -> None:
+        script = script or PersonScript()
+        script = PersonScript(**{**script.__dict__, "done_wait": 0.0})
+        super().__init__(takes, script=script, **kw)

@@ -137,6 +137,7 @@ class TrainingSession:
         self._replay_take: Take | None = None
         self.replay_frame = HandFrame()
         self._display = Display()
+        self.on_phase: Any = None
         self._expert_frame(0.0)
 
     # --- per frame ----------------------------------------------------------
@@ -159,16 +160,19 @@ class TrainingSession:
                 self.debug = not self.debug
             else:
                 self._apply(event, state)
+        elapsed = self._now - self._phase_start
+        if self.machine.phase is Phase.WATCH and elapsed >= self.step.expert.duration:
+            self._apply(Trigger.DEMO_FINISHED, state)
+        elif self.machine.phase is Phase.ATTEMPT and elapsed >= self.step.time_limit:
+            self._apply(Trigger.TIME_LIMIT, state)
+        # The phase's work is done for the phase the frame ends in: an attempt
+        # records from the very frame it starts.
         phase = self.machine.phase
         elapsed = self._now - self._phase_start
         if phase is Phase.WATCH:
             self._expert_frame(elapsed)
-            if elapsed >= self.step.expert.duration:
-                self._apply(Trigger.DEMO_FINISHED, state)
         elif phase is Phase.ATTEMPT:
             self._record(state)
-            if elapsed >= self.step.time_limit:
-                self._apply(Trigger.TIME_LIMIT, state)
         elif phase is Phase.FEEDBACK:
             self._feedback_replay(elapsed)
         elif phase is Phase.INTRO:
@@ -208,6 +212,8 @@ class TrainingSession:
             self._start_attempt(state)
         if t.after is Phase.DONE:
             self.finished = True
+        if self.on_phase is not None:
+            self.on_phase()
 
     # --- attempts -------------------------------------------------------------
 

@@ -1,0 +1,69 @@
+"""Turn what the user names (a built-in gesture or a scenario pack) into training steps."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from vrtrainer.errors import VrtrainerError
+from vrtrainer.session.coach import ComparatorCoach
+from vrtrainer.session.training import TrainingStep
+from vrtrainer.take import Take
+
+#: Seeds of the simulated experts behind a built-in gesture's reference.
+EXPERT_SEEDS = (101, 102, 103, 104)
+
+
+@lru_cache(maxsize=16)
+def gesture_reference(name: str) -> tuple[Any, tuple[Take, ...]]:
+    """Template and expert takes for a built-in gesture (simulated experts)."""
+    from vrtrainer import sim
+    from vrtrainer.compare.features import take_features
+    from vrtrainer.compare.score import calibrate_rejection, synthetic_negatives
+    from vrtrainer.compare.template import build_template
+
+    experts = tuple(sim.simulate(name, role="expert", seed=s) for s in EXPERT_SEEDS)
+    template = build_template(list(experts), name=name)
+    positives = [take_features(t, template.config, template.hands) for t in experts]
+    calibrate_rejection(template, positives, synthetic_negatives(template, exclude=(name,)))
+    return template, experts
+
+
+def gesture_steps(name: str, handedness: str = "right", language: str = "fr"
+                  ) -> list[TrainingStep]:
+    """One step practising the built-in gesture ``name`` against simulated experts."""
+    from vrtrainer import sim
+
+    if name not in sim.GESTURES:
+        raise VrtrainerError(
+            f"unknown gesture or scenario {name!r}; gestures: {', '.join(sim.GESTURES)}"
+        )
+    gesture = sim.GESTURES[name]
+    template, experts = gesture_reference(name)
+    mirror = handedness != template.handedness
+    ghost = experts[0]
+    if mirror:
+        ghost = sim.simulate(name, role="expert", seed=EXPERT_SEEDS[0], hand=handedness)
+    return [TrainingStep(
+        title={"fr": name, "en": name},
+        instruction={"fr": getattr(gesture, "description_fr", "") or gesture.description,
+                     "en": gesture.description},
+        expert=ghost,
+        coach=ComparatorCoach(template, mirror=mirror, language=language),
+        scenario_id=f"gesture/{name}",
+        scenario_version="builtin",
+        time_limit=max(20.0, 4 * ghost.duration),
+    )]
+
+
+def steps_for(target: str, handedness: str = "right", language: str = "fr"
+              ) -> list[TrainingStep]:
+    """Steps for a gesture name, a scenario id, or a scenario pack path."""
+    from vrtrainer import sim
+
+    if target in sim.GESTURES and not Path(target).exists():
+        return gesture_steps(target, handedness, language)
+    from vrtrainer.session.scenario_steps import scenario_steps
+
+    return scenario_steps(target, handedness, language)

@@ -1,0 +1,182 @@
+"""Run a whole training session on a chosen backend: what `vrtrainer train` does."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vrtrainer.backends.scripted import PersonScript, ReplayBackend, SimulatedBackend
+from vrtrainer.errors import VrtrainerError
+from vrtrainer.session.loop import LoopResult, run_loop
+from vrtrainer.session.plan import steps_for
+from vrtrainer.session.training import AttemptOutcome, TrainingSession
+from vrtrainer.take import Take, load_take
+
+BACKENDS = ("simulated", "replay", "openxr", "openxr-headless")
+
+
+@dataclass
+class TrainingOptions:
+    """Everything a training run can be asked for (the CLI's options)."""
+
+    target: str
+    backend: str = "simulated"
+    takes: list[Path] = field(default_factory=list)
+    flaws: list[str] = field(default_factory=list)
+    seed: int = 1
+    hand: str = "right"
+    trainee: str = "trainee-1"
+    language: str = "fr"
+    out_dir: Path = Path("out/train")
+    frames_dir: Path | None = None
+    render: bool = True
+    size: tuple[int, int] = (320, 240)
+    mirror: bool = False
+    script: PersonScript = field(default_factory=PersonScript)
+    db: str | None = None
+    store: bool = True
+
+
+@dataclass
+class TrainingRun:
+    outcomes: list[AttemptOutcome]
+    loop: LoopResult
+    snapshots: list[Path]
+    timings: dict[str, Any]
+    attempt_ids: list[int]
+    db_url: str | None
+    session: TrainingSession
+
+
+def simulated_performances(opts: TrainingOptions, steps) -> list[Take]:
+    """The simulated trainee's take for each step, with the requested flaws."""
+    from vrtrainer import sim
+
+    flaws = [sim.parse_flaw(f) for f in opts.flaws]
+    takes = []
+    for k, step in enumerate(steps):
+        make = getattr(step, "simulate_trainee", None)
+        if make is not None:
+            takes.append(make(flaws=flaws, seed=opts.seed + k, hand=opts.hand))
+        else:
+            name = step.scenario_id.removeprefix("gesture/")
+            takes.append(sim.simulate(name, role="trainee", flaws=flaws, hand=opts.hand,
+                                      seed=opts.seed + k))
+    return takes
+
+
+def run_training(opts: TrainingOptions,
+                 progress: Callable[[str], None] | None = None) -> TrainingRun:
+    """Build the steps, the backend and the session, run the loop, store the attempts."""
+    if opts.backend not in BACKENDS:
+        raise VrtrainerError(f"unknown backend {opts.backend!r}; choose from {BACKENDS}")
+    say = progress or (lambda _msg: None)
+    steps = steps_for(opts.target, opts.hand, opts.language)
+    session_uuid = str(uuid.uuid4())
+    store = None
+    attempt_ids: list[int] = []
+    if opts.store:
+        from vrtrainer.results import ResultsStore
+
+        store = ResultsStore.open(opts.db)
+
+    offscreen = None
+    presenter = None
+    backend: Any
+    try:
+        if opts.backend in ("simulated", "replay"):
+            if opts.render:
+                from vrtrainer.session.presenter import OffscreenTargets, SessionPresenter
+
+                offscreen = OffscreenTargets(*opts.size, scene=_scene_for(steps))
+                presenter = SessionPresenter(offscreen.renderer, snapshot_dir=opts.frames_dir)
+                presenter.framebuffers = offscreen.framebuffers
+            if opts.backend == "simulated":
+                performances = simulated_performances(opts, steps)
+                backend = SimulatedBackend(performances, script=opts.script,
+                                           targets=offscreen, paced=opts.mirror)
+            else:
+                if not opts.takes:
+                    raise VrtrainerError("the replay backend needs --take FILE (one per step)")
+                backend = ReplayBackend([load_take(p) for p in opts.takes], script=opts.script,
+                                        targets=offscreen, paced=opts.mirror)
+        else:
+            from vrtrainer.xr.backend import open_backend
+
+            backend, presenter = open_backend(opts, steps)
+
+        def on_attempt(outcome: AttemptOutcome) -> None:
+            s = outcome.score
+            verdict = ("no score" if s is None else
+                       f"score {s.score:.0f}/100, "
+                       + ("rejected" if s.rejected else "passed" if s.passed else "not passed"))
+            say(f"step {outcome.step + 1} attempt {outcome.number}: {verdict} "
+                f"({outcome.ended_by}); take {outcome.take_path}")
+            if store is not None and s is not None:
+                attempt_ids.append(_store(store, outcome, steps, opts, session_uuid,
+                                          backend.describe()))
+
+        session = TrainingSession(steps, opts.out_dir, trainee=opts.trainee,
+                                  language=opts.language, source=backend.describe()["runtime"],
+                                  on_attempt=on_attempt, renderer=presenter)
+        last_phase = [""]
+
+        def watch(outcome_session=session):
+            phase = f"{outcome_session.phase.value}:{outcome_session.machine.step}"
+            if phase != last_phase[0]:
+                last_phase[0] = phase
+                say(f"  step {outcome_session.machine.step + 1}: "
+                    f"{outcome_session.phase.value}")
+
+        session.on_phase = watch
+        loop = run_loop(backend, session)
+    finally:
+        if offscreen is not None:
+            offscreen.close()
+    run = TrainingRun(
+        outcomes=session.outcomes, loop=loop,
+        snapshots=list(presenter.snapshots) if presenter is not None else [],
+        timings=session.timings.summary(), attempt_ids=attempt_ids,
+        db_url=None if store is None else store.url, session=session,
+    )
+    if store is not None:
+        store.close()
+    return run
+
+
+def _scene_for(steps) -> Any:
+    scene = getattr(steps[0], "scene", None)
+    return scene() if callable(scene) else scene
+
+
+def _store(store, outcome: AttemptOutcome, steps, opts: TrainingOptions, session_uuid: str,
+           device: dict[str, str]) -> int:
+    from datetime import datetime
+
+    from vrtrainer.results import AttemptRecord
+    from vrtrainer.results.records import sha256_file
+
+    step = steps[outcome.step]
+    s = outcome.score
+    record = AttemptRecord.from_breakdown(
+        s.breakdown,
+        trainee=opts.trainee,
+        scenario_id=step.scenario_id,
+        scenario_version=step.scenario_version or "0",
+        step=str(outcome.step + 1),
+        score=s.score,
+        passed=s.passed,
+        started_at=datetime.fromisoformat(outcome.started),
+        ended_at=datetime.fromisoformat(outcome.ended),
+        session_uuid=session_uuid,
+        take_path=str(outcome.take_path.resolve()),
+        take_sha256=sha256_file(outcome.take_path),
+        device=device.get("device"),
+        runtime=device.get("runtime"),
+        duration_s=outcome.take.duration,
+        locale="fr-FR" if opts.language == "fr" else "en-US",
+    )
+    return store.record_attempt(record)
