@@ -16,3 +16,7 @@ class InvalidFileError(VrtrainerError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class RenderError(VrtrainerError):
+    """GL could not be set up or used (no EGL, no GL 3.3 core, a bad render target)."""

@@ -1,0 +1,227 @@
+"""Training cues drawn on a panel in the scene: instruction, progress, score, trade gauges.
+
+The panel is built on the CPU as textured triangles in panel coordinates
+(metres, x right, y up, origin at the panel's centre, facing its +Z): text
+quads sample the font atlas, rectangles sample its white block, so the whole
+panel is one draw. It is rebuilt only when what it shows changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vrtrainer.render.text import FontAtlas
+
+#: Floats per UI vertex: x, y (panel metres), u, v, r, g, b, a.
+UI_FLOATS = 8
+
+_TEXT = (0.95, 0.96, 0.98, 1.0)
+_DIM = (0.68, 0.72, 0.78, 1.0)
+_OK = (0.22, 0.80, 0.33, 1.0)
+_NEAR = (0.98, 0.66, 0.10, 1.0)
+_BAD = (0.90, 0.16, 0.13, 1.0)
+_PANEL = (0.07, 0.08, 0.10, 0.86)
+_TRACK = (0.26, 0.28, 0.32, 1.0)
+_BAND = (0.22, 0.80, 0.33, 0.45)
+_PROGRESS = (0.30, 0.62, 1.00, 1.0)
+
+
+@dataclass
+class Gauge:
+    """A trade metric against its band, as welding simulators show them.
+
+    ``value`` is good between ``low`` and ``high``, best at ``ideal``; the
+    gauge spans half a band width beyond each side.
+    """
+
+    label: str
+    value: float
+    ideal: float
+    low: float
+    high: float
+    unit: str = ""
+
+
+@dataclass
+class Cues:
+    """What the cue panel shows this frame; ``language`` 'fr' or 'en' picks the main line.
+
+    ``progress`` in [0, 1]; ``score`` 0-100 or None (not scored yet);
+    ``message`` a short feedback line ('' for none).
+    """
+
+    progress: float = 0.0
+    instruction_fr: str = ""
+    instruction_en: str = ""
+    language: str = "fr"
+    score: float | None = None
+    gauges: list[Gauge] = field(default_factory=list)
+    message: str = ""
+    title: str = ""
+
+
+def _wrap(atlas: FontAtlas, text: str, height: float, width: float, max_lines: int
+          ) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if line and atlas.width(candidate) * height > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1] + "…"
+    return lines
+
+
+def _score_color(score: float) -> tuple[float, float, float, float]:
+    return _OK if score >= 80 else _NEAR if score >= 50 else _BAD
+
+
+class CuePanel:
+    """Builds the panel's vertex array from :class:`Cues`, reusing one buffer."""
+
+    WIDTH = 0.64
+    MARGIN = 0.02
+
+    def __init__(self, atlas: FontAtlas, capacity_quads: int = 4096) -> None:
+        self.atlas = atlas
+        self.vertices = np.zeros((capacity_quads * 6, UI_FLOATS), np.float32)
+        self.count = 0
+        self._key: tuple | None = None
+        self._white = atlas.white_uv
+
+    @staticmethod
+    def key(cues: Cues) -> tuple:
+        """What the panel depends on, rounded to what can be seen."""
+        return (round(cues.progress, 3), cues.instruction_fr, cues.instruction_en,
+                cues.language, None if cues.score is None else round(cues.score),
+                tuple((g.label, round(g.value, 3), g.ideal, g.low, g.high, g.unit)
+                      for g in cues.gauges), cues.message, cues.title)
+
+    def build(self, cues: Cues | None) -> bool:
+        """Lay out ``cues``; returns False (and does nothing) if nothing visible changed."""
+        key = None if cues is None else self.key(cues)
+        if key == self._key:
+            return False
+        self._key = key
+        self.count = 0
+        if cues is not None:
+            self._layout(cues)
+        return True
+
+    def _layout(self, cues: Cues) -> None:
+        w, m = self.WIDTH, self.MARGIN
+        left, right = -w / 2 + m, w / 2 - m
+        main_h, sub_h, small_h = 0.030, 0.019, 0.018
+        main, sub = ((cues.instruction_fr, cues.instruction_en) if cues.language == "fr"
+                     else (cues.instruction_en, cues.instruction_fr))
+        text_w = right - left - 0.14
+        main_lines = _wrap(self.atlas, main, main_h, text_w, 2)
+        sub_lines = _wrap(self.atlas, sub, sub_h, text_w, 2)
+        row = 0.046
+        height = (m + (small_h * 1.4 if cues.title else 0) + len(main_lines) * main_h * 1.25
+                  + len(sub_lines) * sub_h * 1.3 + 0.012 + 0.03 + len(cues.gauges) * row
+                  + (0.04 if cues.message else 0) + m)
+        height = max(height, 0.16)
+        top = height / 2
+        self._rect(-w / 2, -top, w / 2, top, _PANEL)
+        y = top - m
+        if cues.title:
+            y -= small_h
+            self._text(cues.title, left, y, small_h, _DIM)
+            y -= small_h * 0.4
+        for line in main_lines:
+            y -= main_h
+            self._text(line, left, y, main_h, _TEXT)
+            y -= main_h * 0.25
+        for line in sub_lines:
+            y -= sub_h
+            self._text(line, left, y, sub_h, _DIM)
+            y -= sub_h * 0.3
+        # Score, top right.
+        if cues.score is not None:
+            self._text("Score", right, top - m - small_h, small_h, _DIM, align="right")
+            self._text(f"{round(cues.score)}", right, top - m - small_h - 0.062, 0.056,
+                       _score_color(cues.score), align="right")
+        # Progress bar.
+        y -= 0.022
+        bar_right = right - 0.07
+        progress = min(max(cues.progress, 0.0), 1.0)
+        self._rect(left, y, bar_right, y + 0.014, _TRACK)
+        self._rect(left, y, left + (bar_right - left) * progress, y + 0.014, _PROGRESS)
+        self._text(f"{round(progress * 100)} %", right, y, small_h, _TEXT, align="right")
+        y -= 0.012
+        for gauge in cues.gauges:
+            y -= row
+            self._gauge(gauge, left, right, y)
+        if cues.message:
+            y -= 0.036
+            self._text(cues.message, 0.0, y, 0.024, _NEAR, align="center")
+
+    def _gauge(self, g: Gauge, left: float, right: float, y: float) -> None:
+        label_w, value_w = 0.17, 0.13
+        self._text(g.label, left, y + 0.008, 0.018, _DIM)
+        x0, x1 = left + label_w, right - value_w
+        band = max(g.high - g.low, 1e-9)
+        lo, hi = g.low - band / 2, g.high + band / 2
+
+        def at(v: float) -> float:
+            return x0 + (x1 - x0) * (min(max(v, lo), hi) - lo) / (hi - lo)
+
+        self._rect(x0, y + 0.006, x1, y + 0.022, _TRACK)
+        self._rect(at(g.low), y + 0.006, at(g.high), y + 0.022, _BAND)
+        xi = at(g.ideal)
+        self._rect(xi - 0.0015, y + 0.002, xi + 0.0015, y + 0.026, _TEXT)
+        if g.low <= g.value <= g.high:
+            color = _OK
+        elif g.low - band / 4 <= g.value <= g.high + band / 4:
+            color = _NEAR
+        else:
+            color = _BAD
+        xv = at(g.value)
+        self._rect(xv - 0.005, y - 0.002, xv + 0.005, y + 0.030, color)
+        unit = f" {g.unit}" if g.unit else ""
+        self._text(f"{g.value:.3g}{unit}", right, y + 0.008, 0.018, color, align="right")
+
+    def _push(self, quads: np.ndarray, color) -> None:
+        """Append quads (k, 8: x0 y0 x1 y1 u0 v0 u1 v1) as two triangles each."""
+        k = len(quads)
+        if k == 0 or (self.count + 6 * k) > len(self.vertices):
+            return
+        out = self.vertices[self.count:self.count + 6 * k].reshape(k, 6, UI_FLOATS)
+        for corner, (xi, yi, ui, vi) in enumerate(
+            ((0, 1, 4, 5), (2, 1, 6, 5), (2, 3, 6, 7), (0, 1, 4, 5), (2, 3, 6, 7), (0, 3, 4, 7))
+        ):
+            out[:, corner, 0] = quads[:, xi]
+            out[:, corner, 1] = quads[:, yi]
+            out[:, corner, 2] = quads[:, ui]
+            out[:, corner, 3] = quads[:, vi]
+        out[:, :, 4:8] = color
+        self.count += 6 * k
+
+    def _rect(self, x0: float, y0: float, x1: float, y1: float, color) -> None:
+        u, v = self._white
+        self._push(np.array([[x0, y0, x1, y1, u, v, u, v]], np.float32), color)
+
+    def _text(self, text: str, x: float, y: float, height: float, color,
+              align: str = "left") -> None:
+        """Draw one line with its baseline at ``y``; ``x`` is its left, right or centre."""
+        quads = self.atlas.layout(text)
+        if not len(quads):
+            return
+        if align != "left":
+            width = self.atlas.width(text) * height
+            x -= width if align == "right" else width / 2
+        placed = quads.copy()
+        placed[:, 0:4] *= height
+        placed[:, (0, 2)] += x
+        placed[:, (1, 3)] += y
+        self._push(placed, color)

@@ -1,0 +1,191 @@
+"""Hands as GPU instances: every joint a sphere, every bone a tapered capsule.
+
+Both are one primitive, a capsule between two centres with a radius at each
+end (a sphere is a capsule whose ends coincide), so all joints and bones of the
+live and ghost hands go to the GPU as one instance buffer and one instanced
+draw. Instances are written live hands first, ghost last: the opaque live hand
+is in the depth buffer before the translucent ghost blends over it.
+
+Instance layout, 16 float32: centre A (3), radius A, centre B (3), radius B,
+colour A (RGBA), colour B (RGBA); the capsule's colour blends from A to B.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from vrtrainer.hand import BONES, HAND_COUNT, JOINT_COUNT, POSITION_TRACKED, POSITION_VALID
+
+INSTANCE_FLOATS = 16
+#: Instances per drawn hand set (both hands): 26 joints + 24 bones per hand.
+INSTANCES_PER_SET = HAND_COUNT * (JOINT_COUNT + len(BONES))
+
+_BONE_PARENT = np.array([b[0] for b in BONES], dtype=np.int64)
+_BONE_CHILD = np.array([b[1] for b in BONES], dtype=np.int64)
+
+
+@dataclass
+class HandStyle:
+    """Colours (linear 0-1 RGB as stored, sRGB-looking) and sizes of drawn hands.
+
+    A live joint is ``ok`` when its error is within tolerance, ``near`` up to
+    ``near_factor`` times the tolerance, ``bad`` beyond; ``neutral`` when no
+    error is known (NaN or no comparison yet). Joints whose position the runtime
+    only infers (POSITION_VALID without POSITION_TRACKED) are drawn at
+    ``inferred_alpha``; joints without a valid position are not drawn at all.
+    """
+
+    neutral: tuple[float, float, float] = (0.88, 0.74, 0.62)
+    ok: tuple[float, float, float] = (0.22, 0.80, 0.33)
+    near: tuple[float, float, float] = (0.98, 0.66, 0.10)
+    bad: tuple[float, float, float] = (0.90, 0.16, 0.13)
+    ghost: tuple[float, float, float] = (0.45, 0.72, 1.00)
+    ghost_alpha: float = 0.38
+    inferred_alpha: float = 0.3
+    near_factor: float = 1.5
+    bone_scale: float = 0.72
+    default_radius: float = 0.009
+
+    def palette(self) -> np.ndarray:
+        """(4, 3) float32 neutral, ok, near, bad, for the colour kernel."""
+        return np.array([self.neutral, self.ok, self.near, self.bad], dtype=np.float32)
+
+
+@njit(cache=True)
+def _joint_colors(errors, tolerance, near_factor, palette, out):
+    """Per-joint RGB (2, 26, 3) from errors (2, 26) against tolerance (2, 26)."""
+    for h in range(errors.shape[0]):
+        for j in range(errors.shape[1]):
+            e = errors[h, j]
+            t = tolerance[h, j]
+            if not e == e:  # NaN: no error known
+                k = 0
+            elif e <= t:
+                k = 1
+            elif e <= t * near_factor:
+                k = 2
+            else:
+                k = 3
+            for c in range(3):
+                out[h, j, c] = palette[k, c]
+
+
+@njit(cache=True)
+def _hand_instances(out, n, poses, radii, flags, active, colors, alpha, inferred_alpha,
+                    bone_scale, default_radius, bone_parent, bone_child):
+    """Append joint spheres then bone capsules of the active hands to ``out`` from row ``n``.
+
+    ``colors`` (2, 26, 3) joint RGB. Returns the new row count. A bone is drawn
+    only when both its joints have valid positions.
+    """
+    for h in range(poses.shape[0]):
+        if not active[h]:
+            continue
+        for j in range(poses.shape[1]):
+            f = flags[h, j]
+            if not (f & POSITION_VALID):
+                continue
+            r = radii[h, j] if radii[h, j] > 0 else default_radius
+            a = alpha if f & POSITION_TRACKED else alpha * inferred_alpha
+            for c in range(3):
+                out[n, c] = poses[h, j, c]
+                out[n, 4 + c] = poses[h, j, c]
+                out[n, 8 + c] = colors[h, j, c]
+                out[n, 12 + c] = colors[h, j, c]
+            out[n, 3] = r
+            out[n, 7] = r
+            out[n, 11] = a
+            out[n, 15] = a
+            n += 1
+        for b in range(bone_parent.shape[0]):
+            p = bone_parent[b]
+            q = bone_child[b]
+            fp = flags[h, p]
+            fq = flags[h, q]
+            if not (fp & POSITION_VALID) or not (fq & POSITION_VALID):
+                continue
+            rp = radii[h, p] if radii[h, p] > 0 else default_radius
+            rq = radii[h, q] if radii[h, q] > 0 else default_radius
+            for c in range(3):
+                out[n, c] = poses[h, p, c]
+                out[n, 4 + c] = poses[h, q, c]
+                out[n, 8 + c] = colors[h, p, c]
+                out[n, 12 + c] = colors[h, q, c]
+            out[n, 3] = rp * bone_scale
+            out[n, 7] = rq * bone_scale
+            out[n, 11] = alpha if fp & POSITION_TRACKED else alpha * inferred_alpha
+            out[n, 15] = alpha if fq & POSITION_TRACKED else alpha * inferred_alpha
+            n += 1
+    return n
+
+
+class HandInstances:
+    """Reusable CPU buffers that turn hand frames into capsule instances without allocating."""
+
+    def __init__(self, style: HandStyle | None = None) -> None:
+        self.style = style or HandStyle()
+        self.data = np.zeros((2 * INSTANCES_PER_SET, INSTANCE_FLOATS), np.float32)
+        self.count = 0
+        self._colors = np.zeros((HAND_COUNT, JOINT_COUNT, 3), np.float32)
+        self._ghost_colors = np.zeros((HAND_COUNT, JOINT_COUNT, 3), np.float32)
+        self._tolerance = np.zeros((HAND_COUNT, JOINT_COUNT), np.float64)
+        self._palette = self.style.palette()
+        self._ghost_colors[...] = self.style.ghost
+        self._neutral = np.broadcast_to(np.float32(np.nan), (HAND_COUNT, JOINT_COUNT))
+
+    def fill(self, hands, errors: np.ndarray | None, tolerance, ghost) -> int:
+        """Write the live ``hands`` (coloured by ``errors`` vs ``tolerance``) then ``ghost``.
+
+        ``hands``/``ghost`` are HandFrame or None; ``errors`` (2, 26) metres (NaN
+        unknown) or None; ``tolerance`` a scalar or anything broadcasting to (2, 26).
+        Returns the instance count.
+        """
+        style = self.style
+        n = 0
+        if hands is not None:
+            self._tolerance[...] = tolerance
+            _joint_colors(self._neutral if errors is None else errors, self._tolerance,
+                          style.near_factor, self._palette, self._colors)
+            n = _hand_instances(self.data, n, hands.poses, hands.radii, hands.flags,
+                                hands.active, self._colors, 1.0, style.inferred_alpha,
+                                style.bone_scale, style.default_radius, _BONE_PARENT, _BONE_CHILD)
+        if ghost is not None:
+            n = _hand_instances(self.data, n, ghost.poses, ghost.radii, ghost.flags,
+                                ghost.active, self._ghost_colors, style.ghost_alpha,
+                                style.inferred_alpha, style.bone_scale, style.default_radius,
+                                _BONE_PARENT, _BONE_CHILD)
+        self.count = n
+        return n
+
+
+def capsule_template(segments: int = 12, rings: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Unit capsule template: vertices (N, 4) direction xyz + end (0 at A, 1 at B), u32 indices.
+
+    Two hemispheres of ``rings`` latitude steps each, around local +Z from A to
+    B; the band between their equators is the capsule's side. Triangles wind
+    counter-clockwise seen from outside.
+    """
+    verts = [(0.0, 0.0, -1.0, 0.0)]
+    lats = [(-np.pi / 2 + np.pi / 2 * k / rings, 0.0) for k in range(1, rings + 1)]
+    lats += [(np.pi / 2 * k / rings, 1.0) for k in range(0, rings)]
+    for lat, end in lats:
+        for s in range(segments):
+            lon = 2 * np.pi * s / segments
+            verts.append((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat), end))
+    verts.append((0.0, 0.0, 1.0, 1.0))
+    top = len(verts) - 1
+    idx = []
+    for s in range(segments):
+        idx += [0, 1 + (s + 1) % segments, 1 + s]
+    for ring in range(len(lats) - 1):
+        a0, b0 = 1 + ring * segments, 1 + (ring + 1) * segments
+        for s in range(segments):
+            s1 = (s + 1) % segments
+            idx += [a0 + s, a0 + s1, b0 + s1, a0 + s, b0 + s1, b0 + s]
+    last = 1 + (len(lats) - 1) * segments
+    for s in range(segments):
+        idx += [last + s, last + (s + 1) % segments, top]
+    return np.array(verts, np.float32), np.array(idx, np.uint32)

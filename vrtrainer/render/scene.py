@@ -1,0 +1,70 @@
+"""What the world contains besides hands: static meshes, tool meshes, the cue panel's place.
+
+The default scene is a tiled floor, a workbench with a welding workpiece (a
+T-joint of two plates) and a welding torch tool, from the GLB files in
+``vrtrainer/assets/`` (made by ``tools/make_assets.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vrtrainer.render.camera import pose_matrix
+from vrtrainer.render.meshes import MeshData, load_mesh, merge_meshes, mesh_from_arrays
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+#: Centre of the default workpiece's upright plate (the weld is along its foot).
+WORKPIECE_CENTRE = np.array([0.0, 0.955, -0.45])
+#: Where the default cue panel floats: behind the bench, facing the trainee (+Z).
+DEFAULT_CUE_POSE = np.array([0.0, 1.32, -0.86, -0.0871557, 0.0, 0.0, 0.9961947])
+
+
+@dataclass
+class Scene:
+    """Static geometry (world frame), tool meshes (each in its grip frame), cue panel pose."""
+
+    static: MeshData
+    tools: dict[str, MeshData] = field(default_factory=dict)
+    cue_pose: np.ndarray = field(default_factory=lambda: DEFAULT_CUE_POSE.copy())
+    background: tuple[float, float, float] = (0.62, 0.68, 0.74)
+
+
+def floor_mesh(size: float = 8.0, tile: float = 0.5) -> MeshData:
+    """A checkered square floor at y = 0, centred on the origin (gives depth cues in VR)."""
+    n = int(round(size / tile))
+    parts = []
+    normal = np.array([[0, 1, 0]] * 4, np.float32)
+    faces = np.array([0, 2, 1, 0, 3, 2], np.uint32)
+    for i in range(n):
+        for k in range(n):
+            x0, z0 = -size / 2 + i * tile, -size / 2 + k * tile
+            corners = [(x0, 0, z0), (x0 + tile, 0, z0), (x0 + tile, 0, z0 + tile),
+                       (x0, 0, z0 + tile)]
+            shade = (118, 122, 128, 255) if (i + k) % 2 else (100, 104, 110, 255)
+            parts.append(mesh_from_arrays(corners, faces, normal, shade))
+    return merge_meshes(parts)
+
+
+def scene_from_files(static: list[str | Path], tools: dict[str, str | Path] | None = None,
+                     cue_pose: np.ndarray | None = None, floor: bool = True) -> Scene:
+    """A scene from mesh files: ``static`` in world coordinates, ``tools`` in grip frames."""
+    meshes = ([floor_mesh()] if floor else []) + [load_mesh(p) for p in static]
+    return Scene(
+        static=merge_meshes(meshes),
+        tools={name: load_mesh(p) for name, p in (tools or {}).items()},
+        cue_pose=DEFAULT_CUE_POSE.copy() if cue_pose is None else np.asarray(cue_pose, float),
+    )
+
+
+def default_scene() -> Scene:
+    """Floor, workbench with a T-joint workpiece, and the 'torch' tool."""
+    return scene_from_files([ASSETS / "workbench.glb"], {"torch": ASSETS / "welding_torch.glb"})
+
+
+def tool_matrix(pose: np.ndarray) -> np.ndarray:
+    """Row-major 4x4 local-to-world matrix of a tool pose (7,)."""
+    return np.array(pose_matrix(pose))
