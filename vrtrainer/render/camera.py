@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import glm
+from pyglm import glm
 import numpy as np
 
 #: (angle_left, angle_right, angle_up, angle_down) in radians, as XrFovf.

@@ -60,8 +60,8 @@ def merge_meshes(meshes: list[MeshData]) -> MeshData:
     if not meshes:
         return MeshData(np.zeros(0, VERTEX_DTYPE), np.zeros(0, np.uint32))
     offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
-    return MeshData(np.concatenate([m.vertices for m in meshes]),
-                    np.concatenate([m.indices + np.uint32(o) for m, o in zip(meshes, offsets, strict=True)]))
+    indices = [m.indices + np.uint32(o) for m, o in zip(meshes, offsets, strict=True)]
+    return MeshData(np.concatenate([m.vertices for m in meshes]), np.concatenate(indices))
 
 
 def _trimesh_colors(geometry) -> np.ndarray:

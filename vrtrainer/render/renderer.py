@@ -13,7 +13,7 @@ import ctypes
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import glm
+from pyglm import glm
 import numpy as np
 from OpenGL import GL
 

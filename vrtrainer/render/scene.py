@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from vrtrainer.render.camera import pose_matrix
 from vrtrainer.render.meshes import MeshData, load_mesh, merge_meshes, mesh_from_arrays
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -64,7 +63,3 @@ def default_scene() -> Scene:
     """Floor, workbench with a T-joint workpiece, and the 'torch' tool."""
     return scene_from_files([ASSETS / "workbench.glb"], {"torch": ASSETS / "welding_torch.glb"})
 
-
-def tool_matrix(pose: np.ndarray) -> np.ndarray:
-    """Row-major 4x4 local-to-world matrix of a tool pose (7,)."""
-    return np.array(pose_matrix(pose))

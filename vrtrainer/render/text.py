@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 EXTRA_CHARS = "àâäçéèêëîïôöùûüÿÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ«»’°±…"
 #: Characters drawn as other text (the font has no glyph for them).
 FALLBACKS = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "–": "-", "—": "-", "•": "*",
-             "×": "x", "→": "->", "\u00a0": " ", "€": "EUR", "‘": "’", "“": '"', "”": '"'}
+             "×": "x", "→": "->", "\u00a0": " ", "€": "EUR", "·": "-", "‘": "’", "“": '"', "”": '"'}
 
 _ABOVE_MARKS = {"\u0301": "´", "\u0300": "`", "\u0302": "^", "\u0303": "~", "\u0308": ".."}
 _CEDILLA = "\u0327"
