@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vrtrainer.render.meshes import mesh_from_arrays, merge_meshes
+from vrtrainer.render.meshes import merge_meshes, mesh_from_arrays
 from vrtrainer.render.scene import Scene
 
 MARKER_COLORS = np.array([(255, 0, 0, 255), (0, 255, 0, 255), (0, 0, 255, 255),
@@ -33,7 +33,7 @@ def cube(centre, half: float, color) -> object:
 def marker_scene(points: np.ndarray, half=0.004) -> Scene:
     """Small cubes (half size ``half``, scalar or per point), one colour each, no floor, black."""
     halves = np.broadcast_to(half, len(points))
-    meshes = [cube(p, h, MARKER_COLORS[i]) for i, (p, h) in enumerate(zip(points, halves))]
+    meshes = [cube(p, halves[i], MARKER_COLORS[i]) for i, p in enumerate(points)]
     return Scene(static=merge_meshes(meshes), background=(0.0, 0.0, 0.0))
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pyglm import glm
 import numpy as np
+from pyglm import glm
 
 #: (angle_left, angle_right, angle_up, angle_down) in radians, as XrFovf.
 Fov = tuple[float, float, float, float]

@@ -13,9 +13,9 @@ import ctypes
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyglm import glm
 import numpy as np
 from OpenGL import GL
+from pyglm import glm
 
 from vrtrainer.errors import RenderError
 from vrtrainer.hand import HandFrame
