@@ -37,6 +37,7 @@ test-xr: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/compare_speed.py
+	$(PY) benchmarks/render_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

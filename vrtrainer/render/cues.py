@@ -26,6 +26,9 @@ _PANEL = (0.07, 0.08, 0.10, 0.86)
 _TRACK = (0.26, 0.28, 0.32, 1.0)
 _BAND = (0.22, 0.80, 0.33, 0.45)
 _PROGRESS = (0.30, 0.62, 1.00, 1.0)
+#: Which quad columns (x0 y0 x1 y1 u0 v0 u1 v1) make each of a quad's 6 vertices.
+_CORNERS = np.array([(0, 1, 4, 5), (2, 1, 6, 5), (2, 3, 6, 7),
+                     (0, 1, 4, 5), (2, 3, 6, 7), (0, 3, 4, 7)])
 
 
 @dataclass
@@ -97,6 +100,8 @@ class CuePanel:
         self.count = 0
         self._key: tuple | None = None
         self._white = atlas.white_uv
+        self._blocks: dict[tuple, np.ndarray] = {}
+        self._wrapped: dict[tuple, list[str]] = {}
 
     @staticmethod
     def key(cues: Cues) -> tuple:
@@ -117,6 +122,15 @@ class CuePanel:
             self._layout(cues)
         return True
 
+    def _wrap(self, text: str, height: float, width: float) -> list[str]:
+        key = (text, height, width)
+        lines = self._wrapped.get(key)
+        if lines is None:
+            if len(self._wrapped) > 256:
+                self._wrapped.clear()
+            lines = self._wrapped[key] = _wrap(self.atlas, text, height, width, 2)
+        return lines
+
     def _layout(self, cues: Cues) -> None:
         w, m = self.WIDTH, self.MARGIN
         left, right = -w / 2 + m, w / 2 - m
@@ -124,8 +138,8 @@ class CuePanel:
         main, sub = ((cues.instruction_fr, cues.instruction_en) if cues.language == "fr"
                      else (cues.instruction_en, cues.instruction_fr))
         text_w = right - left - 0.14
-        main_lines = _wrap(self.atlas, main, main_h, text_w, 2)
-        sub_lines = _wrap(self.atlas, sub, sub_h, text_w, 2)
+        main_lines = self._wrap(main, main_h, text_w)
+        sub_lines = self._wrap(sub, sub_h, text_w)
         row = 0.046
         height = (m + (small_h * 1.4 if cues.title else 0) + len(main_lines) * main_h * 1.25
                   + len(sub_lines) * sub_h * 1.3 + 0.012 + 0.03 + len(cues.gauges) * row
@@ -191,37 +205,48 @@ class CuePanel:
         unit = f" {g.unit}" if g.unit else ""
         self._text(f"{g.value:.3g}{unit}", right, y + 0.008, 0.018, color, align="right")
 
-    def _push(self, quads: np.ndarray, color) -> None:
-        """Append quads (k, 8: x0 y0 x1 y1 u0 v0 u1 v1) as two triangles each."""
-        k = len(quads)
-        if k == 0 or (self.count + 6 * k) > len(self.vertices):
+    def _append(self, block: np.ndarray, x: float = 0.0, y: float = 0.0) -> None:
+        """Copy a vertex block (n, 8) into the buffer, moved by (x, y)."""
+        n = len(block)
+        if n == 0 or self.count + n > len(self.vertices):
             return
-        out = self.vertices[self.count:self.count + 6 * k].reshape(k, 6, UI_FLOATS)
-        for corner, (xi, yi, ui, vi) in enumerate(
-            ((0, 1, 4, 5), (2, 1, 6, 5), (2, 3, 6, 7), (0, 1, 4, 5), (2, 3, 6, 7), (0, 3, 4, 7))
-        ):
-            out[:, corner, 0] = quads[:, xi]
-            out[:, corner, 1] = quads[:, yi]
-            out[:, corner, 2] = quads[:, ui]
-            out[:, corner, 3] = quads[:, vi]
-        out[:, :, 4:8] = color
-        self.count += 6 * k
+        out = self.vertices[self.count:self.count + n]
+        out[...] = block
+        if x or y:
+            out[:, 0] += x
+            out[:, 1] += y
+        self.count += n
 
     def _rect(self, x0: float, y0: float, x1: float, y1: float, color) -> None:
-        u, v = self._white
-        self._push(np.array([[x0, y0, x1, y1, u, v, u, v]], np.float32), color)
+        if self.count + 6 > len(self.vertices):
+            return
+        out = self.vertices[self.count:self.count + 6]
+        out[:, 0] = (x0, x1, x1, x0, x1, x0)
+        out[:, 1] = (y0, y0, y1, y0, y1, y1)
+        out[:, 2:4] = self._white
+        out[:, 4:8] = color
+        self.count += 6
 
     def _text(self, text: str, x: float, y: float, height: float, color,
               align: str = "left") -> None:
         """Draw one line with its baseline at ``y``; ``x`` is its left, right or centre."""
-        quads = self.atlas.layout(text)
-        if not len(quads):
-            return
+        key = (text, height, color, align)
+        block = self._blocks.get(key)
+        if block is None:
+            block = self._text_block(text, height, color, align)
+            if len(self._blocks) > 1024:
+                self._blocks.clear()
+            self._blocks[key] = block
+        self._append(block, x, y)
+
+    def _text_block(self, text: str, height: float, color, align: str) -> np.ndarray:
+        """Vertices (6k, 8) of a line at the origin, scaled to ``height`` metres."""
+        quads = self.atlas.layout(text).copy()
+        quads[:, 0:4] *= height
         if align != "left":
             width = self.atlas.width(text) * height
-            x -= width if align == "right" else width / 2
-        placed = quads.copy()
-        placed[:, 0:4] *= height
-        placed[:, (0, 2)] += x
-        placed[:, (1, 3)] += y
-        self._push(placed, color)
+            quads[:, (0, 2)] -= width if align == "right" else width / 2
+        block = np.empty((len(quads), 6, UI_FLOATS), np.float32)
+        block[:, :, 0:4] = quads[:, _CORNERS]
+        block[:, :, 4:8] = color
+        return block.reshape(-1, UI_FLOATS)

@@ -1,13 +1,16 @@
-"""Hands as GPU instances: every joint a sphere, every bone a tapered capsule.
+"""Hands as GPU instances: every joint a sphere, every bone a capsule.
 
-Both are one primitive, a capsule between two centres with a radius at each
-end (a sphere is a capsule whose ends coincide), so all joints and bones of the
-live and ghost hands go to the GPU as one instance buffer and one instanced
-draw. Instances are written live hands first, ghost last: the opaque live hand
-is in the depth buffer before the translucent ghost blends over it.
+Both are one primitive, a capsule between two centres (a sphere is a capsule
+whose ends coincide), so all joints and bones of the live and ghost hands go to
+the GPU as one instance buffer and one instanced draw. Each instance is a box
+around its capsule in which the fragment shader ray-casts the exact surface:
+8 vertices per instance instead of a hundred, and round at any resolution.
+Instances are written live hands first, ghost last: the opaque live hand is in
+the depth buffer before the translucent ghost blends over it.
 
 Instance layout, 16 float32: centre A (3), radius A, centre B (3), radius B,
-colour A (RGBA), colour B (RGBA); the capsule's colour blends from A to B.
+colour A (RGBA), colour B (RGBA). The capsule's radius is the mean of the two
+and its colour blends from A to B along its axis.
 """
 
 from __future__ import annotations
@@ -161,31 +164,15 @@ class HandInstances:
         return n
 
 
-def capsule_template(segments: int = 12, rings: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """Unit capsule template: vertices (N, 4) direction xyz + end (0 at A, 1 at B), u32 indices.
+def box_template() -> tuple[np.ndarray, np.ndarray]:
+    """Unit cube corners (8, 3) in [-1, 1] and u32 indices of its 12 triangles.
 
-    Two hemispheres of ``rings`` latitude steps each, around local +Z from A to
-    B; the band between their equators is the capsule's side. Triangles wind
-    counter-clockwise seen from outside.
+    Each instance stretches the cube around its capsule; the fragment shader
+    ray-casts the exact capsule inside it. Triangles wind counter-clockwise
+    seen from outside.
     """
-    verts = [(0.0, 0.0, -1.0, 0.0)]
-    lats = [(-np.pi / 2 + np.pi / 2 * k / rings, 0.0) for k in range(1, rings + 1)]
-    lats += [(np.pi / 2 * k / rings, 1.0) for k in range(0, rings)]
-    for lat, end in lats:
-        for s in range(segments):
-            lon = 2 * np.pi * s / segments
-            verts.append((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat), end))
-    verts.append((0.0, 0.0, 1.0, 1.0))
-    top = len(verts) - 1
-    idx = []
-    for s in range(segments):
-        idx += [0, 1 + (s + 1) % segments, 1 + s]
-    for ring in range(len(lats) - 1):
-        a0, b0 = 1 + ring * segments, 1 + (ring + 1) * segments
-        for s in range(segments):
-            s1 = (s + 1) % segments
-            idx += [a0 + s, a0 + s1, b0 + s1, a0 + s, b0 + s1, b0 + s]
-    last = 1 + (len(lats) - 1) * segments
-    for s in range(segments):
-        idx += [last + s, last + (s + 1) % segments, top]
-    return np.array(verts, np.float32), np.array(idx, np.uint32)
+    corners = np.array([(x, y, z) for z in (-1, 1) for y in (-1, 1) for x in (-1, 1)],
+                       np.float32)
+    quads = ((0, 2, 3, 1), (4, 5, 7, 6), (0, 1, 5, 4), (2, 6, 7, 3), (0, 4, 6, 2), (1, 3, 7, 5))
+    idx = [q[k] for q in quads for k in (0, 1, 2, 0, 2, 3)]
+    return corners, np.array(idx, np.uint32)

@@ -104,8 +104,9 @@ def load_mesh(path: str | Path) -> MeshData:
         geometry = scene.geometry[name]
         if not hasattr(geometry, "faces") or len(geometry.faces) == 0:
             continue
-        part = mesh_from_arrays(geometry.vertices, geometry.faces, geometry.vertex_normals,
-                                _trimesh_colors(geometry))
+        # Alpha 0 is reserved for the floor's checks; nothing loaded is fully transparent.
+        colors = np.maximum(_trimesh_colors(geometry), np.array([0, 0, 0, 1], np.uint8))
+        part = mesh_from_arrays(geometry.vertices, geometry.faces, geometry.vertex_normals, colors)
         parts.append(part.transformed(transform))
     if not parts:
         raise InvalidFileError(path, "contains no triangles")

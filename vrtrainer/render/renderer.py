@@ -10,6 +10,7 @@ the cue panel one.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from vrtrainer.render.hands import (
     INSTANCE_FLOATS,
     HandInstances,
     HandStyle,
-    capsule_template,
+    box_template,
 )
 from vrtrainer.render.meshes import GpuMesh
 from vrtrainer.render.scene import Scene, default_scene
@@ -182,10 +183,6 @@ class Framebuffer:
         self._fbos, self._renderbuffers = [], []
 
 
-def _identity_bytes() -> bytes:
-    return glm.mat4(1.0).to_bytes()
-
-
 class Renderer:
     """Draws a :class:`Scene` plus a per-frame :class:`SceneState` for any eye.
 
@@ -210,8 +207,9 @@ class Renderer:
 
         self._static = GpuMesh(self.scene.static)
         self._tools = {name: GpuMesh(mesh) for name, mesh in self.scene.tools.items()}
-        self._tool_draws: list[tuple[GpuMesh, bytes]] = []
-        self._identity = _identity_bytes()
+        self._tool_draws: list[tuple[GpuMesh, np.ndarray]] = []
+        self._tool_models = {name: np.zeros(16, np.float32) for name in self._tools}
+        self._identity = np.eye(4, dtype=np.float32).reshape(16)
 
         self._ubo = GL.glGenBuffers(1)
         GL.glBindBuffer(GL.GL_UNIFORM_BUFFER, self._ubo)
@@ -233,7 +231,7 @@ class Renderer:
     # -- set-up -----------------------------------------------------------------------
 
     def _make_hand_buffers(self) -> None:
-        verts, idx = capsule_template()
+        verts, idx = box_template()
         self._hand_index_count = int(idx.size)
         self._hand_vao = GL.glGenVertexArrays(1)
         self._hand_tmpl_vbo, self._hand_ibo, self._hand_inst_vbo = GL.glGenBuffers(3)
@@ -241,7 +239,7 @@ class Renderer:
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._hand_tmpl_vbo)
         GL.glBufferData(GL.GL_ARRAY_BUFFER, verts.nbytes, verts, GL.GL_STATIC_DRAW)
         GL.glEnableVertexAttribArray(0)
-        GL.glVertexAttribPointer(0, 4, GL.GL_FLOAT, GL.GL_FALSE, 16, None)
+        GL.glVertexAttribPointer(0, 3, GL.GL_FLOAT, GL.GL_FALSE, 12, None)
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self._hand_ibo)
         GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, idx.nbytes, idx, GL.GL_STATIC_DRAW)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._hand_inst_vbo)
@@ -312,11 +310,15 @@ class Renderer:
         for name, pose in state.tools.items():
             mesh = self._tools.get(name)
             if mesh is not None and pose is not None:
-                draws.append((mesh, pose_matrix(pose).to_bytes()))
+                model = self._tool_models[name]
+                matrix = pose_matrix(pose)  # value_ptr does not keep its matrix alive
+                ctypes.memmove(model.ctypes.data, glm.value_ptr(matrix), 64)
+                draws.append((mesh, model))
         # State the eyes rely on; set every frame since a runtime may share the context.
         background = self.scene.background
         GL.glClearColor(background[0], background[1], background[2], 1.0)
         GL.glEnable(GL.GL_DEPTH_TEST)
+        GL.glCullFace(GL.GL_FRONT)
         GL.glEnable(GL.GL_BLEND)
         GL.glBlendFuncSeparate(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA, GL.GL_ONE,
                                GL.GL_ONE_MINUS_SRC_ALPHA)
@@ -329,8 +331,9 @@ class Renderer:
                     state: SceneState | None = None) -> None:
         """Draw one eye into ``target``; with ``state``, :meth:`update` runs first.
 
-        Passing ``state`` is for single views; for stereo call :meth:`update`
-        once and then this per eye without ``state``.
+        ``view`` is anything with ``pose`` (7,) and ``fov`` (4,) as OpenXR gives
+        them. Passing ``state`` is for single views; for stereo call
+        :meth:`update` once and then this per eye without ``state``.
         """
         if state is not None:
             self.update(state)
@@ -355,10 +358,10 @@ class Renderer:
 
         if self.instances.count:
             GL.glUseProgram(self._hand_prog)
+            # Back faces of the boxes: they cover the capsule even with the eye inside a box.
             GL.glEnable(GL.GL_CULL_FACE)
             GL.glBindVertexArray(self._hand_vao)
-            GL.glDrawElementsInstanced(GL.GL_TRIANGLES, self._hand_index_count,
-                                       GL.GL_UNSIGNED_INT, None, self.instances.count)
+            self._draw_hands()
             GL.glDisable(GL.GL_CULL_FACE)
 
         if self.panel.count:
@@ -377,9 +380,14 @@ class Renderer:
                                  target.x + target.width, target.y + target.height,
                                  GL.GL_COLOR_BUFFER_BIT, GL.GL_NEAREST)
 
-    def render_stereo(self, views: tuple[View, View], targets: tuple[RenderTarget, RenderTarget],
+    def _draw_hands(self) -> None:
+        """All joints and bones of all hands: one instanced draw."""
+        GL.glDrawElementsInstanced(GL.GL_TRIANGLES, self._hand_index_count,
+                                   GL.GL_UNSIGNED_INT, None, self.instances.count)
+
+    def render_stereo(self, views: Sequence[View], targets: Sequence[RenderTarget],
                       state: SceneState) -> None:
-        """Update once, then draw each view into its target."""
+        """Update once, then draw each view into its target (any number of views)."""
         self.update(state)
         for view, target in zip(views, targets, strict=True):
             self.render_view(view, target)

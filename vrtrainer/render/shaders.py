@@ -51,19 +51,31 @@ out vec4 frag;
 void main() {
     vec3 n = normalize(v_normal);
     if (!gl_FrontFacing) n = -n;
-    frag = vec4(shade(v_color.rgb, n, v_world), v_color.a);
+    vec4 color = v_color;
+    if (color.a == 0.0) {
+        // Alpha 0 marks the floor: 0.5 m checks, fading to their mean where
+        // they get smaller than a pixel (no shimmering at grazing angles).
+        vec2 cell = v_world.xz / 0.5;
+        float check = mod(floor(cell.x) + floor(cell.y), 2.0);
+        float blur = clamp(2.0 * max(fwidth(cell.x), fwidth(cell.y)), 0.0, 1.0);
+        color = vec4(color.rgb * mix(mix(0.86, 1.0, check), 0.93, blur), 1.0);
+    }
+    frag = vec4(shade(color.rgb, n, v_world), color.a);
 }
 """
 
 HAND_VS = "#version 330 core\n" + VIEW_BLOCK + """
-layout(location = 0) in vec4 tmpl;     // unit direction, end (0 at A, 1 at B)
+layout(location = 0) in vec3 corner;   // unit cube corner in [-1, 1]
 layout(location = 1) in vec4 i_a;      // centre A, radius A
 layout(location = 2) in vec4 i_b;      // centre B, radius B
 layout(location = 3) in vec4 i_color_a;
 layout(location = 4) in vec4 i_color_b;
 out vec3 v_world;
-out vec3 v_normal;
-out vec4 v_color;
+flat out vec3 v_a;
+flat out vec3 v_b;
+flat out float v_r;
+flat out vec4 v_color_a;
+flat out vec4 v_color_b;
 void main() {
     vec3 d = i_b.xyz - i_a.xyz;
     float len = length(d);
@@ -71,30 +83,87 @@ void main() {
     vec3 up = abs(z.y) < 0.99 ? vec3(0.0, 1.0, 0.0) : vec3(1.0, 0.0, 0.0);
     vec3 x = normalize(cross(up, z));
     vec3 y = cross(z, x);
-    vec3 n = x * tmpl.x + y * tmpl.y + z * tmpl.z;
-    vec3 centre = mix(i_a.xyz, i_b.xyz, tmpl.w);
-    float r = mix(i_a.w, i_b.w, tmpl.w);
-    v_world = centre + n * r;
-    v_normal = n;
-    v_color = mix(i_color_a, i_color_b, tmpl.w);
+    float r = 0.5 * (i_a.w + i_b.w);
+    // A box just containing the capsule (a little margin for the silhouette's pixels).
+    float m = r * 1.02;
+    v_world = 0.5 * (i_a.xyz + i_b.xyz) + x * (m * corner.x) + y * (m * corner.y)
+              + z * ((0.5 * len + m) * corner.z);
+    v_a = i_a.xyz;
+    v_b = i_b.xyz;
+    v_r = r;
+    v_color_a = i_color_a;
+    v_color_b = i_color_b;
     gl_Position = view_proj * vec4(v_world, 1.0);
 }
 """
 
 HAND_FS = "#version 330 core\n" + VIEW_BLOCK + SHADE + """
 in vec3 v_world;
-in vec3 v_normal;
-in vec4 v_color;
+flat in vec3 v_a;
+flat in vec3 v_b;
+flat in float v_r;
+flat in vec4 v_color_a;
+flat in vec4 v_color_b;
 out vec4 frag;
+
+// Nearest hit of the ray o + t d (|d| = 1) with a sphere; -1 if none.
+float hit_sphere(vec3 o, vec3 d, vec3 c, float r) {
+    vec3 oc = o - c;
+    float b = dot(d, oc);
+    float disc = b * b - (dot(oc, oc) - r * r);
+    return disc < 0.0 ? -1.0 : -b - sqrt(disc);
+}
+
 void main() {
-    vec3 n = normalize(v_normal);
-    vec3 c = shade(v_color.rgb, n, v_world);
-    if (v_color.a < 0.99) {
-        // Translucent (ghost, inferred joints): a rim light keeps the outline readable.
-        float rim = 1.0 - abs(dot(n, normalize(eye_pos.xyz - v_world)));
-        c += v_color.rgb * rim * 0.5;
+    vec3 o = eye_pos.xyz;
+    vec3 d = normalize(v_world - o);
+    vec3 axis = v_b - v_a;
+    float len2 = dot(axis, axis);
+    float t = -1.0;
+    float s = 0.0;  // 0 at A .. 1 at B, where the hit is along the axis
+    if (len2 > 1e-12) {
+        // Side: points at distance r from the axis line, i.e. |w - (w.u) u|^2 = r^2
+        // for w = o + t d - A and u the unit axis, a quadratic in t.
+        vec3 u = axis / sqrt(len2);
+        vec3 w0 = o - v_a;
+        float du = dot(d, u);
+        float wu = dot(w0, u);
+        float qa = 1.0 - du * du;
+        float qb = dot(d, w0) - du * wu;
+        float qc = dot(w0, w0) - wu * wu - v_r * v_r;
+        float disc = qb * qb - qa * qc;
+        if (qa > 1e-9 && disc >= 0.0) {
+            float ts = (-qb - sqrt(disc)) / qa;
+            float along = (wu + ts * du) / sqrt(len2);
+            if (along >= 0.0 && along <= 1.0) {
+                t = ts;
+                s = along;
+            }
+        }
+        if (t < 0.0) {
+            // Otherwise the ray can only enter through one of the end spheres.
+            float ta = hit_sphere(o, d, v_a, v_r);
+            float tb = hit_sphere(o, d, v_b, v_r);
+            if (ta > 0.0 && (tb <= 0.0 || ta < tb)) { t = ta; s = 0.0; }
+            else if (tb > 0.0) { t = tb; s = 1.0; }
+        }
+    } else {
+        t = hit_sphere(o, d, v_a, v_r);
     }
-    frag = vec4(c, v_color.a);
+    if (t <= 0.0) discard;
+    vec3 p = o + t * d;
+    vec3 centre = v_a + axis * s;
+    vec3 n = normalize(p - centre);
+    vec4 color = mix(v_color_a, v_color_b, s);
+    vec3 c = shade(color.rgb, n, p);
+    if (color.a < 0.99) {
+        // Translucent (ghost, inferred joints): a rim light keeps the outline readable.
+        float rim = 1.0 - abs(dot(n, d));
+        c += color.rgb * rim * 0.5;
+    }
+    vec4 clip = view_proj * vec4(p, 1.0);
+    gl_FragDepth = 0.5 * (clip.z / clip.w) + 0.5;
+    frag = vec4(c, color.a);
 }
 """
 
