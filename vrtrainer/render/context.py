@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 
+import numpy as np
 from OpenGL import GL
 
 from vrtrainer.errors import RenderError
@@ -18,9 +19,26 @@ EGL_PLATFORM_SURFACELESS_MESA = 0x31DD
 _APT_HINT = "install libegl1 libopengl0 libgl1-mesa-dri libegl-mesa0 (Debian/Ubuntu)"
 
 
+def require_egl_platform() -> None:
+    """Refuse to go on if PyOpenGL was set up for another platform (e.g. GLX).
+
+    PyOpenGL picks its platform once, at its first import; both contexts here
+    are EGL, so function lookups and context queries must go through EGL.
+    """
+    import OpenGL.platform
+
+    name = type(OpenGL.platform.PLATFORM).__name__
+    if name != "EGLPlatform":
+        raise RenderError(
+            f"PyOpenGL is using {name}, not EGL: set PYOPENGL_PLATFORM=egl, or import "
+            "vrtrainer.render before anything imports OpenGL")
+
+
 def _egl():
     """Import PyOpenGL's EGL module, working around PyOpenGL 3.1.10's error-checker bug."""
     import OpenGL
+
+    require_egl_platform()
 
     if not OpenGL.ERROR_CHECKING:
         # With error checking off, PyOpenGL 3.1.10 fails building EGL's checker.
@@ -142,6 +160,7 @@ class MirrorWindow:
             import glfw
         except ImportError as exc:
             raise RenderError(f"the mirror window needs glfw ({exc})") from exc
+        require_egl_platform()
         self._glfw = glfw
         if not glfw.init():
             raise RenderError("glfw could not initialise: is there a display (DISPLAY/WAYLAND)?")
@@ -177,8 +196,12 @@ class MirrorWindow:
         """Framebuffer size in pixels (width, height)."""
         return tuple(self._glfw.get_framebuffer_size(self.window))
 
-    def present(self, *framebuffers) -> None:
-        """Blit the given framebuffers side by side into the window, then swap."""
+    def present(self, *framebuffers, swap: bool = True) -> None:
+        """Blit the given framebuffers side by side into the window, then swap.
+
+        With ``swap=False`` the picture stays in the back buffer, where
+        :meth:`read_pixels` can read it (a screenshot of the mirror).
+        """
         width, height = self.size
         GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, 0)
         GL.glClear(GL.GL_COLOR_BUFFER_BIT)
@@ -188,7 +211,17 @@ class MirrorWindow:
             GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, fb.resolved_fbo)
             GL.glBlitFramebuffer(0, 0, fb.width, fb.height, x0, 0, x1, height,
                                  GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR)
-        self._glfw.swap_buffers(self.window)
+        if swap:
+            self._glfw.swap_buffers(self.window)
+
+    def read_pixels(self) -> np.ndarray:
+        """The window's back buffer (height, width, 4) RGBA uint8, top row first."""
+        width, height = self.size
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, 0)
+        GL.glReadBuffer(GL.GL_BACK)
+        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+        data = GL.glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
+        return np.frombuffer(data, np.uint8).reshape(height, width, 4)[::-1].copy()
 
     def poll_keys(self) -> list[str]:
         """Process window events; return keys pressed since the last call."""
