@@ -44,9 +44,8 @@ def test_bad_mesh_files_are_refused_with_their_name(tmp_path):
 
 def test_tool_mesh_follows_its_pose(renderer):
     view = View(look_at_pose([0.0, 1.3, 0.0], [0.0, 1.0, -0.4]), (-0.6, 0.6, 0.5, -0.5))
-    grip = look_at_pose([0.05, 1.05, -0.25], [0.05, 1.0, -0.5])
-    handle_centre = grip[:3] + (np.array([0.05, 1.0, -0.5]) - grip[:3]) / np.linalg.norm(
-        np.array([0.05, 1.0, -0.5]) - grip[:3]) * 0.06
+    grip = look_at_pose([0.05, 1.05, -0.31], [0.05, 1.0, -0.5])
+    handle_centre = grip[:3]  # the grip frame's origin is the handle's centre
     fb = Framebuffer(320, 240)
     x, y = project_points([handle_centre], view, 320, 240)[0].astype(int)
     renderer.render_view(view, fb.target, SceneState())

@@ -1,4 +1,4 @@
-"""Build the default scene's GLB assets (workbench with a welding workpiece, welding torch).
+"""Build the default scene's GLB assets: workbench with a welding workpiece, two tools.
 
 Run from the repository root: ``python tools/make_assets.py``. The outputs are
 committed under vrtrainer/assets/ so that the renderer needs no generation at
@@ -59,29 +59,48 @@ def workbench() -> trimesh.Scene:
 
 
 def welding_torch() -> trimesh.Scene:
-    """A MIG torch in its grip frame: handle along -Z from the origin, neck bent down."""
+    """A MIG torch in its grip frame: handle centred on the origin along Z, neck bent down at -Z.
+
+    Like an OpenXR grip pose (and vrtrainer.gestures' held tools): the origin is
+    in the palm and -Z points the way the tool does.
+    """
     scene = trimesh.Scene()
-    handle = trimesh.creation.cylinder(0.018, 0.16, sections=16, transform=_translate(0, 0, -0.06))
+    handle = trimesh.creation.cylinder(0.018, 0.16, sections=16)
     scene.add_geometry(_flat(handle, (35, 40, 52, 255)), node_name="handle")
-    trigger = trimesh.creation.box((0.012, 0.02, 0.03), _translate(0.0, -0.022, -0.05))
+    trigger = trimesh.creation.box((0.012, 0.02, 0.03), _translate(0.0, -0.022, 0.01))
     scene.add_geometry(_flat(trigger, (200, 60, 40, 255)), node_name="trigger")
     bend = trimesh.transformations.rotation_matrix(np.radians(-50), (1, 0, 0))
     neck = trimesh.creation.cylinder(0.008, 0.12, sections=12)
     neck.apply_transform(_translate(0, 0, -0.06))
     neck.apply_transform(bend)
-    neck.apply_transform(_translate(0, 0, -0.14))
+    neck.apply_transform(_translate(0, 0, -0.08))
     scene.add_geometry(_material(neck, (184, 115, 51, 255), 1.0), node_name="neck")
     nozzle = trimesh.creation.cylinder(0.011, 0.04, sections=16)
     nozzle.apply_transform(_translate(0, 0, -0.14))
     nozzle.apply_transform(bend)
-    nozzle.apply_transform(_translate(0, 0, -0.14))
+    nozzle.apply_transform(_translate(0, 0, -0.08))
     scene.add_geometry(_material(nozzle, (205, 170, 80, 255), 1.0), node_name="nozzle")
+    return scene
+
+
+def screwdriver() -> trimesh.Scene:
+    """A screwdriver in its grip frame: handle centred on the origin, shaft towards -Z."""
+    scene = trimesh.Scene()
+    handle = trimesh.creation.cylinder(0.016, 0.10, sections=12)
+    scene.add_geometry(_flat(handle, (214, 52, 40, 255)), node_name="handle")
+    band = trimesh.creation.cylinder(0.0165, 0.02, sections=12, transform=_translate(0, 0, 0.02))
+    scene.add_geometry(_flat(band, (245, 200, 40, 255)), node_name="band")
+    shaft = trimesh.creation.cylinder(0.0035, 0.14, sections=8, transform=_translate(0, 0, -0.12))
+    scene.add_geometry(_material(shaft, (190, 194, 200, 255), 1.0), node_name="shaft")
+    tip = trimesh.creation.box((0.007, 0.0015, 0.012), _translate(0, 0, -0.196))
+    scene.add_geometry(_material(tip, (150, 154, 160, 255), 1.0), node_name="tip")
     return scene
 
 
 def main() -> None:
     ASSETS.mkdir(parents=True, exist_ok=True)
-    for name, scene in (("workbench", workbench()), ("welding_torch", welding_torch())):
+    for name, scene in (("workbench", workbench()), ("welding_torch", welding_torch()),
+                        ("screwdriver", screwdriver())):
         path = ASSETS / f"{name}.glb"
         path.write_bytes(trimesh.exchange.gltf.export_glb(scene, include_normals=True))
         print(f"wrote {path} ({path.stat().st_size} bytes)")

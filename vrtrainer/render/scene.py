@@ -1,8 +1,10 @@
 """What the world contains besides hands: static meshes, tool meshes, the cue panel's place.
 
 The default scene is a tiled floor, a workbench with a welding workpiece (a
-T-joint of two plates) and a welding torch tool, from the GLB files in
-``vrtrainer/assets/`` (made by ``tools/make_assets.py``).
+T-joint of two plates), a welding torch and a screwdriver, from the GLB files
+in ``vrtrainer/assets/`` (made by ``tools/make_assets.py``). Tool meshes are in
+their grip frame: origin in the palm, -Z the way the tool points, as OpenXR
+grip poses and vrtrainer.gestures' held tools are.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ def scene_from_files(static: list[str | Path], tools: dict[str, str | Path] | No
 
 
 def default_scene() -> Scene:
-    """Floor, workbench with a T-joint workpiece, and the 'torch' tool."""
-    return scene_from_files([ASSETS / "workbench.glb"], {"torch": ASSETS / "welding_torch.glb"})
+    """Floor, workbench with a T-joint workpiece, and the 'torch' and 'screwdriver' tools."""
+    return scene_from_files([ASSETS / "workbench.glb"],
+                            {"torch": ASSETS / "welding_torch.glb",
+                             "screwdriver": ASSETS / "screwdriver.glb"})
 
