@@ -24,10 +24,17 @@ def gl_context():
 
 
 @pytest.fixture(scope="session")
-def renderer(gl_context):
-    """A Renderer of the default scene, shared by tests that do not change its scene."""
+def _shared_renderer(gl_context):
     from vrtrainer.render import Renderer
 
     r = Renderer()
     yield r
     r.close()
+
+
+@pytest.fixture
+def renderer(gl_context, _shared_renderer):
+    """The default-scene Renderer, shared; its context is made current again first
+    (a test may have made another context current, e.g. through the CLI)."""
+    gl_context.make_current()
+    return _shared_renderer

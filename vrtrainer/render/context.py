@@ -116,12 +116,16 @@ class EglContext:
                            EGL.EGL_NO_CONTEXT)
 
     def close(self) -> None:
-        """Destroy the context and terminate the display connection."""
+        """Destroy the context.
+
+        The display stays initialised: EGL hands every caller the same display
+        for the surfaceless platform, and terminating it would destroy the other
+        contexts of the process too.
+        """
         if self.context is None:
             return
         self.release()
         self._EGL.eglDestroyContext(self.display, self.context)
-        self._EGL.eglTerminate(self.display)
         self.context = None
 
     def __enter__(self) -> EglContext:
