@@ -27,6 +27,7 @@ def gl_context():
 def _shared_renderer(gl_context):
     from vrtrainer.render import Renderer
 
+    gl_context.make_current()
     r = Renderer()
     yield r
     r.close()

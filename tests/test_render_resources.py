@@ -90,6 +90,15 @@ def test_drawing_into_a_wrapped_texture_like_a_swapchain_image(renderer):
     GL.glDeleteTextures([texture])
 
 
+def test_renderer_needs_a_current_context(gl_context):
+    gl_context.release()
+    try:
+        with pytest.raises(RenderError, match="no current GL context"):
+            Renderer(default_scene())
+    finally:
+        gl_context.make_current()
+
+
 def test_render_view_needs_an_update_first_and_sizes_must_be_positive(gl_context):
     fresh = Renderer(default_scene())
     view = View(look_at_pose([0.0, 1.5, 0.2], [0.0, 1.0, -0.45]), (-0.7, 0.7, 0.6, -0.6))

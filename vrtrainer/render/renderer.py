@@ -193,6 +193,11 @@ class Renderer:
 
     def __init__(self, scene: Scene | None = None, style: HandStyle | None = None,
                  near: float = 0.05, far: float = 100.0) -> None:
+        import OpenGL.platform
+
+        if not OpenGL.platform.PLATFORM.GetCurrentContext():
+            raise RenderError("no current GL context: make an EglContext or a MirrorWindow "
+                              "(or the OpenXR session's context) current first")
         self.scene = scene if scene is not None else default_scene()
         self.near, self.far = near, far
         self.instances = HandInstances(style)

@@ -194,12 +194,16 @@ void main() {
 """
 
 
+def _text(log: bytes | str) -> str:
+    return log.decode(errors="replace") if isinstance(log, bytes) else str(log)
+
+
 def _compile(kind: int, source: str, name: str) -> int:
     shader = GL.glCreateShader(kind)
     GL.glShaderSource(shader, source)
     GL.glCompileShader(shader)
     if not GL.glGetShaderiv(shader, GL.GL_COMPILE_STATUS):
-        log = GL.glGetShaderInfoLog(shader).decode(errors="replace")
+        log = _text(GL.glGetShaderInfoLog(shader))
         raise RenderError(f"shader {name} does not compile: {log}")
     return shader
 
@@ -215,7 +219,7 @@ def build_program(name: str, vertex: str, fragment: str) -> int:
     GL.glDeleteShader(vs)
     GL.glDeleteShader(fs)
     if not GL.glGetProgramiv(program, GL.GL_LINK_STATUS):
-        log = GL.glGetProgramInfoLog(program).decode(errors="replace")
+        log = _text(GL.glGetProgramInfoLog(program))
         raise RenderError(f"program {name} does not link: {log}")
     block = GL.glGetUniformBlockIndex(program, "ViewBlock")
     if block != GL.GL_INVALID_INDEX:
