@@ -120,3 +120,23 @@ def test_save_png_writes_what_was_drawn(renderer, tmp_path):
     path = fb.save_png(tmp_path / "sub" / "frame.png")
     assert np.array_equal(np.asarray(Image.open(path)), fb.read_pixels()[..., :3])
     fb.delete()
+
+
+def test_tools_from_arrays_and_views_from_any_pose_holder(renderer):
+    from types import SimpleNamespace
+
+    from vrtrainer.hand import FULLY_TRACKED
+
+    state = SceneState()
+    poses = np.array([look_at_pose([0.05, 1.05, -0.31], [0.05, 1.0, -0.5]),
+                      [0, 0, 0, 0, 0, 0, 1]], np.float32)
+    state.set_tools(("torch", "screwdriver"), poses, np.array([FULLY_TRACKED, 0], np.uint8))
+    assert state.tools["torch"] is not None and state.tools["screwdriver"] is None
+    # A view as the frame loop defines it: float32 pose, fov tuple.
+    view = SimpleNamespace(pose=look_at_pose([0.0, 1.3, 0.0], [0.0, 1.0, -0.4]).astype(
+        np.float32), fov=(-0.6, 0.6, 0.5, -0.5))
+    fb = Framebuffer(320, 240)
+    renderer.render_view(view, fb.target, state)
+    x, y = project_points([poses[0, :3]], View(view.pose, view.fov), 320, 240)[0].astype(int)
+    assert fb.read_pixels()[y, x, :3].max() < 90  # the torch handle is there
+    fb.delete()

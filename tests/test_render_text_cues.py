@@ -109,3 +109,14 @@ def test_panel_sits_where_its_pose_says(renderer):
     right = project_points([pose[:3] + [CuePanel.WIDTH / 2, 0, 0]], view, 320, 240)[0]
     assert xs.min() == pytest.approx(left[0], abs=1.5)
     assert xs.max() + 1 == pytest.approx(right[0], abs=1.5)
+
+
+def test_debug_lines_add_text_at_the_bottom(renderer):
+    plain = _render_panel(renderer, Cues(instruction_fr="Pincez"))
+    debug = _render_panel(renderer, Cues(instruction_fr="Pincez",
+                                         debug="wait 1.2 ms  render 3.4 ms\nscore 0.2 ms"))
+    changed = np.nonzero(np.abs(plain - debug).max(axis=-1) > 40)[0]
+    assert len(changed) > 20
+    # The panel grows downwards; the text lines are below the instruction.
+    dark_rows = np.nonzero((plain.sum(axis=-1) < 150).any(axis=1))[0]
+    assert changed.mean() > dark_rows.mean()

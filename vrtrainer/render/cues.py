@@ -52,7 +52,8 @@ class Cues:
     """What the cue panel shows this frame; ``language`` 'fr' or 'en' picks the main line.
 
     ``progress`` in [0, 1]; ``score`` 0-100 or None (not scored yet);
-    ``message`` a short feedback line ('' for none).
+    ``message`` a short feedback line ('' for none); ``debug`` lines of small
+    text at the bottom (e.g. frame timings), '' for none.
     """
 
     progress: float = 0.0
@@ -63,6 +64,7 @@ class Cues:
     gauges: list[Gauge] = field(default_factory=list)
     message: str = ""
     title: str = ""
+    debug: str = ""
 
 
 def _wrap(atlas: FontAtlas, text: str, height: float, width: float, max_lines: int
@@ -93,6 +95,7 @@ class CuePanel:
 
     WIDTH = 0.64
     MARGIN = 0.02
+    SCORE_HEIGHT = 0.092
 
     def __init__(self, atlas: FontAtlas, capacity_quads: int = 4096) -> None:
         self.atlas = atlas
@@ -109,7 +112,7 @@ class CuePanel:
         return (round(cues.progress, 3), cues.instruction_fr, cues.instruction_en,
                 cues.language, None if cues.score is None else round(cues.score),
                 tuple((g.label, round(g.value, 3), g.ideal, g.low, g.high, g.unit)
-                      for g in cues.gauges), cues.message, cues.title)
+                      for g in cues.gauges), cues.message, cues.title, cues.debug)
 
     def build(self, cues: Cues | None) -> bool:
         """Lay out ``cues``; returns False (and does nothing) if nothing visible changed."""
@@ -141,10 +144,14 @@ class CuePanel:
         main_lines = self._wrap(main, main_h, text_w)
         sub_lines = self._wrap(sub, sub_h, text_w)
         row = 0.046
-        height = (m + (small_h * 1.4 if cues.title else 0) + len(main_lines) * main_h * 1.25
-                  + len(sub_lines) * sub_h * 1.3 + 0.012 + 0.03 + len(cues.gauges) * row
-                  + (0.04 if cues.message else 0) + m)
-        height = max(height, 0.16)
+        debug_lines = cues.debug.splitlines()[:6]
+        debug_h = 0.013
+        header = ((small_h * 1.4 if cues.title else 0) + len(main_lines) * main_h * 1.25
+                  + len(sub_lines) * sub_h * 1.3)
+        if cues.score is not None:
+            header = max(header, self.SCORE_HEIGHT)  # the score's block, top right
+        height = (m + header + 0.012 + 0.03 + len(cues.gauges) * row
+                  + (0.04 if cues.message else 0) + len(debug_lines) * debug_h * 1.3 + m)
         top = height / 2
         self._rect(-w / 2, -top, w / 2, top, _PANEL)
         y = top - m
@@ -165,8 +172,8 @@ class CuePanel:
             self._text("Score", right, top - m - small_h, small_h, _DIM, align="right")
             self._text(f"{round(cues.score)}", right, top - m - small_h - 0.062, 0.056,
                        _score_color(cues.score), align="right")
-        # Progress bar.
-        y -= 0.022
+        # Progress bar, below the text and the score.
+        y = top - m - header - 0.022
         bar_right = right - 0.07
         progress = min(max(cues.progress, 0.0), 1.0)
         self._rect(left, y, bar_right, y + 0.014, _TRACK)
@@ -179,6 +186,11 @@ class CuePanel:
         if cues.message:
             y -= 0.036
             self._text(cues.message, 0.0, y, 0.024, _NEAR, align="center")
+        if debug_lines:
+            y -= 0.006
+        for line in debug_lines:
+            y -= debug_h * 1.3
+            self._text(line, left, y, debug_h, _DIM)
 
     def _gauge(self, g: Gauge, left: float, right: float, y: float) -> None:
         label_w, value_w = 0.17, 0.13

@@ -19,7 +19,7 @@ from OpenGL import GL
 from pyglm import glm
 
 from vrtrainer.errors import RenderError
-from vrtrainer.hand import HandFrame
+from vrtrainer.hand import POSITION_VALID, HandFrame
 from vrtrainer.render import shaders
 from vrtrainer.render.camera import View, pose_matrix, projection_matrix, view_matrix
 from vrtrainer.render.cues import UI_FLOATS, CuePanel, Cues
@@ -73,6 +73,17 @@ class SceneState:
     cues: Cues | None = None
     time: float | None = None
     stale_after: float = 0.25
+
+    def set_tools(self, names: Sequence[str], poses: np.ndarray,
+                  flags: np.ndarray | None = None) -> None:
+        """Point ``tools`` at rows of ``poses`` (K, 7) by name; no valid position, not drawn.
+
+        ``flags`` (K,) are XrSpaceLocationFlags. Call it every frame (validity
+        changes); rows are referenced, not copied.
+        """
+        for k, name in enumerate(names):
+            valid = flags is None or bool(flags[k] & POSITION_VALID)
+            self.tools[name] = poses[k] if valid else None
 
 
 class Framebuffer:
