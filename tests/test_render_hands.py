@@ -71,6 +71,14 @@ def test_instance_kernel_matches_numpy_oracle():
     np.testing.assert_allclose(inst.data[:n], expected, rtol=1e-6, atol=1e-7)
 
 
+def test_errors_of_the_wrong_shape_are_refused():
+    from vrtrainer.errors import RenderError
+
+    frame = hand_frame(right=right_hand_poses(WRIST))
+    with pytest.raises(RenderError, match=r"\(2, 26\)"):
+        HandInstances().fill(frame, np.zeros(26), 0.01, None)
+
+
 def test_inactive_hands_give_no_instances():
     frame = hand_frame(right=right_hand_poses(WRIST))
     frame.active[RIGHT] = False

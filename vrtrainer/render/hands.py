@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from vrtrainer.errors import RenderError
 from vrtrainer.hand import BONES, HAND_COUNT, JOINT_COUNT, POSITION_TRACKED, POSITION_VALID
 
 INSTANCE_FLOATS = 16
@@ -148,6 +149,8 @@ class HandInstances:
         """
         style = self.style
         n = 0
+        if errors is not None and np.shape(errors) != (HAND_COUNT, JOINT_COUNT):
+            raise RenderError(f"joint errors must have shape (2, 26), not {np.shape(errors)}")
         if hands is not None:
             self._tolerance[...] = tolerance
             _joint_colors(self._neutral if errors is None else errors, self._tolerance,
