@@ -52,10 +52,15 @@ class PerPrimitiveRenderer(Renderer):
 
 
 class CountingGL:
-    """Stands in for the OpenGL.GL module and counts calls of gl* functions."""
+    """Stands in for the OpenGL.GL module and counts calls of gl* functions.
 
-    def __init__(self, gl) -> None:
+    With ``call=False`` the calls are only counted, not made: what is left of
+    the frame's cost is the renderer's own Python.
+    """
+
+    def __init__(self, gl, call: bool = True) -> None:
         self._gl = gl
+        self._call = call
         self.calls = 0
         self._wrapped: dict[str, object] = {}
 
@@ -67,7 +72,7 @@ class CountingGL:
         if wrapped is None:
             def wrapped(*args, _f=value, **kwargs):
                 self.calls += 1
-                return _f(*args, **kwargs)
+                return _f(*args, **kwargs) if self._call else None
             self._wrapped[name] = wrapped
         return wrapped
 
@@ -112,17 +117,19 @@ def run(renderer: Renderer, frames, targets, views, finish: bool) -> tuple[float
     return (time.perf_counter() - start) / n, (time.thread_time() - cpu_start) / n
 
 
-def count_calls(renderer: Renderer, frames, targets, views) -> float:
+def count_calls(renderer: Renderer, frames, targets, views, call: bool = True
+                ) -> tuple[float, float]:
+    """GL calls per frame and this thread's CPU ms per frame with the counting shim."""
     global GL
     real = GL
-    counter = CountingGL(real)
+    counter = CountingGL(real, call)
     renderer_module.GL = meshes_module.GL = GL = counter
     try:
-        run(renderer, frames, targets, views, finish=False)
+        _, cpu = run(renderer, frames, targets, views, finish=False)
         counter.calls -= 1  # run's closing glFinish
     finally:
         renderer_module.GL = meshes_module.GL = GL = real
-    return counter.calls / len(frames)
+    return counter.calls / len(frames), cpu * 1e3
 
 
 def main() -> None:
@@ -144,23 +151,27 @@ def main() -> None:
         run(renderer, frames[:30], targets, views, finish=True)  # warm-up: JIT, caches
         wall, cpu = min(run(renderer, frames, targets, views, finish=False) for _ in range(3))
         finished = min(run(renderer, frames, targets, views, finish=True)[0] for _ in range(2))
-        calls = count_calls(renderer, frames[:60], targets, views)
-        results[name] = {"cpu_ms": cpu * 1e3, "wall_ms": wall * 1e3,
+        calls, _ = count_calls(renderer, frames[:60], targets, views)
+        python = min(count_calls(renderer, frames, targets, views, call=False)[1]
+                     for _ in range(3))
+        results[name] = {"cpu_ms": cpu * 1e3, "python_ms": python, "wall_ms": wall * 1e3,
                          "finished_ms": finished * 1e3, "gl_calls": calls,
                          "instances": renderer.instances.count}
     best = min(r["cpu_ms"] for r in results.values())
     print(f"stereo frame, 2 x {width}x{height}, {args.frames} frames, {context_info()}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("cpu ms: this thread's CPU time issuing the frame (Python + GL driver, no waiting); "
-          "wall ms: the same in wall time; finished ms: wall time with glFinish per frame")
-    print(f"{'renderer':28} {'cpu ms':>7} {'ratio':>6} {'wall ms':>8} {'finished ms':>12} "
-          f"{'GL calls':>9}")
+          "python ms: the same with GL calls counted but not made; wall ms: issuing in wall "
+          "time; finished ms: wall time with glFinish per frame")
+    print(f"{'renderer':28} {'cpu ms':>7} {'ratio':>6} {'python ms':>10} {'wall ms':>8} "
+          f"{'finished ms':>12} {'GL calls':>9}")
     for name, r in results.items():
-        print(f"{name:28} {r['cpu_ms']:7.3f} {r['cpu_ms'] / best:6.2f} {r['wall_ms']:8.3f} "
-              f"{r['finished_ms']:12.3f} {r['gl_calls']:9.1f}")
+        print(f"{name:28} {r['cpu_ms']:7.3f} {r['cpu_ms'] / best:6.2f} {r['python_ms']:10.3f} "
+              f"{r['wall_ms']:8.3f} {r['finished_ms']:12.3f} {r['gl_calls']:9.1f}")
     ours = results["instanced (vrtrainer)"]
     print(json.dumps({"benchmark": "render_speed", "eye_size": [width, height],
                       "frames": args.frames, "cpu_ms_per_stereo_frame": ours["cpu_ms"],
+                      "python_ms_per_stereo_frame": ours["python_ms"],
                       "wall_ms_per_stereo_frame": ours["wall_ms"],
                       "finished_ms_per_stereo_frame": ours["finished_ms"],
                       "gl_calls_per_stereo_frame": ours["gl_calls"],
