@@ -70,16 +70,34 @@ class PostgresServer:
 
     def start(self) -> None:
         self._run(
-            str(self.bindir / "initdb"), "-D", str(self.datadir / "data"), "-U", "postgres",
-            "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync",
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.datadir / "data"),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
         )
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} "
             f"-c unix_socket_directories={self.datadir} -c fsync=off -c max_connections=200"
         )
         self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.datadir / "data"), "-l",
-            str(self.datadir / "log"), "-o", options, "-w", "-t", "60", "start",
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.datadir / "data"),
+            "-l",
+            str(self.datadir / "log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
 
     @property
@@ -99,9 +117,19 @@ class PostgresServer:
 
     def stop(self) -> None:
         subprocess.run(
-            [*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.datadir / "data"),
-             "-m", "fast", "-w", "stop"],
-            capture_output=True, cwd="/", timeout=120,
+            [
+                *self.prefix,
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.datadir / "data"),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
+            capture_output=True,
+            cwd="/",
+            timeout=120,
         )
         shutil.rmtree(self.datadir, ignore_errors=True)
 
@@ -127,9 +155,25 @@ class RalphLRS:
         }
         self.process: subprocess.Popen | None = None
         done = subprocess.run(
-            [str(self.ralph), "auth", "-u", LRS_USER, "-p", LRS_PASSWORD, "-s", "all",
-             "-A", LRS_USER, "http://localhost", "-w"],
-            env=self.env, capture_output=True, text=True, cwd=self.home, timeout=120,
+            [
+                str(self.ralph),
+                "auth",
+                "-u",
+                LRS_USER,
+                "-p",
+                LRS_PASSWORD,
+                "-s",
+                "all",
+                "-A",
+                LRS_USER,
+                "http://localhost",
+                "-w",
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            cwd=self.home,
+            timeout=120,
         )
         if done.returncode != 0:
             pytest.fail(f"ralph auth failed: {done.stdout}{done.stderr}")
@@ -155,9 +199,22 @@ class RalphLRS:
         log = open(self.home / "server.log", "ab")
         # Its own session: runserver has a reloader parent and a server child to stop.
         self.process = subprocess.Popen(
-            [str(self.ralph), "runserver", "-b", "fs", "--fs-default-directory-path",
-             str(self.home / "data"), "-h", "127.0.0.1", "-p", str(self.port)],
-            env=self.env, cwd=self.home, stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(self.ralph),
+                "runserver",
+                "-b",
+                "fs",
+                "--fs-default-directory-path",
+                str(self.home / "data"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ],
+            env=self.env,
+            cwd=self.home,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         log.close()

@@ -193,7 +193,9 @@ def test_several_processes_open_a_fresh_store_and_write_at_once(store_url):
     procs = [
         subprocess.Popen(
             [sys.executable, str(HERE / "results_worker.py"), store_url, str(w), str(per_worker)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for w in range(workers)
     ]

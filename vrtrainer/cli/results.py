@@ -59,9 +59,7 @@ def list_(
     if limit is not None:
         rows.reverse()
     if as_json:
-        summary = [
-            {k: v for k, v in a.to_dict().items() if k != "breakdown"} for a in rows
-        ]
+        summary = [{k: v for k, v in a.to_dict().items() if k != "breakdown"} for a in rows]
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
         return
     table = Table("id", "started (UTC)", "trainee", "scenario", "step", "score", "result")
