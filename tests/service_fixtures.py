@@ -152,6 +152,7 @@ class RalphLRS:
             **os.environ,
             "RALPH_APP_DIR": str(self.home / "app"),
             "RALPH_RUNSERVER_BACKEND": "fs",
+            "PYTHONPATH": str(Path(__file__).with_name("ralph_hooks")),
         }
         self.process: subprocess.Popen | None = None
         done = subprocess.run(
@@ -246,17 +247,23 @@ class RalphLRS:
         """Every statement in the backend file, duplicates included (read straight off disk)."""
         if not self.store_file.exists():
             return []
+        statements = []
         lines = self.store_file.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+        for number, line in enumerate(lines, 1):
+            try:
+                statements.append(json.loads(line))
+            except ValueError:
+                if number != len(lines):  # only the line being written may be partial
+                    raise
+        return statements
 
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def pg_server():
-    """A PostgreSQL server for the whole run."""
+def running_postgres():
+    """Generator for a session fixture: a PostgreSQL server, stopped at the end."""
     server = PostgresServer()
     try:
         server.start()
@@ -265,9 +272,11 @@ def pg_server():
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def ralph_lrs():
-    """A running Ralph LRS; tests that stop it start it again before they end."""
+def running_ralph():
+    """Generator for a session fixture: a running Ralph LRS, removed at the end.
+
+    Tests that stop it start it again before they end.
+    """
     lrs = RalphLRS()
     try:
         lrs.start()

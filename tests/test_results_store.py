@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from attempt_factory import T0, attempt_uuid, make_record
-from service_fixtures import pg_server  # noqa: F401
+from service_fixtures import running_postgres
 from sqlalchemy import func, select, text
 
 from vrtrainer.results import (
@@ -28,6 +28,11 @@ from vrtrainer.results.migrate import head_revision
 from vrtrainer.results.schema import attempts, metadata, xapi_outbox
 
 HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    yield from running_postgres()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
