@@ -219,6 +219,17 @@ def test_several_processes_open_a_fresh_store_and_write_at_once(store_url):
             assert len(store.trainee_history(f"headset-{w}")) == per_worker
 
 
+def test_readers_do_not_wait_for_a_writer_on_sqlite(tmp_path):
+    path = tmp_path / "results.sqlite"
+    with ResultsStore.open(path) as writer, ResultsStore.open(path) as reader:
+        writer.record_attempt(make_record(1))
+        with writer.engine.begin() as conn:  # a headset in the middle of storing
+            conn.execute(text("UPDATE trainees SET display_name = 'x'"))
+            assert len(reader.list_attempts()) == 1
+            assert reader.outbox.counts().pending == 7
+            assert ResultsStore.open(path).url.endswith("results.sqlite")
+
+
 def test_url_resolution(tmp_path, monkeypatch):
     monkeypatch.delenv("VRTRAINER_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))

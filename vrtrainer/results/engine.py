@@ -68,8 +68,16 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+READ_ONLY = {"vrtrainer_read_only": True}
+
+
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers queue for the write lock up front; readers (marked READ_ONLY) never take
+    # it, so a report being read does not hold up a headset storing an attempt.
+    if connection.get_execution_options().get("vrtrainer_read_only"):
+        connection.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | os.PathLike[str] | None = None) -> Engine:

@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine, text
 
-from vrtrainer.results.engine import StoreError, public_url
+from vrtrainer.results.engine import READ_ONLY, StoreError, public_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Arbitrary constant naming this store's migration lock among PostgreSQL advisory locks.
@@ -40,7 +40,7 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The store's schema revision, or None for an empty database."""
-    with engine.connect() as connection:
+    with engine.connect().execution_options(**READ_ONLY) as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

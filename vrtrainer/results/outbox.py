@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 
+from vrtrainer.results.engine import READ_ONLY
 from vrtrainer.results.records import MAX_TEXT
 from vrtrainer.results.schema import xapi_outbox as ob
 
@@ -171,7 +172,7 @@ class Outbox:
     def counts(self, endpoint: str | None = None) -> OutboxCounts:
         """How many statements wait, went out, or were refused (for ``endpoint``'s rows)."""
         where = self._for_endpoint(endpoint) if endpoint is not None else True
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
             row = conn.execute(
                 select(
                     func.count().filter(self._unsent()),
@@ -184,7 +185,7 @@ class Outbox:
     def next_due(self, endpoint: str | None = None) -> datetime | None:
         """When the soonest unsent statement may be claimed, or None if none waits."""
         later = func.coalesce(ob.c.lease_until, ob.c.next_try_at)
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
             rows = conn.execute(
                 select(ob.c.next_try_at, later.label("lease"))
                 .where(self._unsent(), self._for_endpoint(endpoint))
@@ -200,5 +201,5 @@ class Outbox:
         query = select(ob.c.statement_id, ob.c.statement, ob.c.sent_at).order_by(ob.c.id)
         if attempt_id is not None:
             query = query.where(ob.c.attempt_id == attempt_id)
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
             return [(r[0], r[1], _aware(r[2])) for r in conn.execute(query)]

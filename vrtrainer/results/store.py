@@ -23,7 +23,13 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 import vrtrainer
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.results import migrate
-from vrtrainer.results.engine import StoreError, make_engine, public_url, resolve_url
+from vrtrainer.results.engine import (
+    READ_ONLY,
+    StoreError,
+    make_engine,
+    public_url,
+    resolve_url,
+)
 from vrtrainer.results.outbox import Outbox
 from vrtrainer.results.records import AttemptRecord, Criterion, sha256_file
 from vrtrainer.results.schema import attempts, criteria, sessions, trainees, xapi_outbox
@@ -367,7 +373,7 @@ class ResultsStore:
             query = query.where(attempts.c.id == int(attempt))
         else:
             query = query.where(attempts.c.uuid == str(attempt).lower())
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
             rows = conn.execute(query).all()
             if not rows:
                 raise AttemptNotFoundError(f"{self.url}: no attempt {attempt}")
@@ -411,7 +417,7 @@ class ResultsStore:
         query = query.order_by(*order)
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
             return self._load(conn, conn.execute(query).all())
 
     def trainee_history(self, trainee: str) -> list[StoredAttempt]:
@@ -420,7 +426,7 @@ class ResultsStore:
 
     def trainees(self) -> list[tuple[str, str | None]]:
         """(pseudonym, display name) of every trainee, by pseudonym."""
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
             rows = conn.execute(
                 select(trainees.c.pseudonym, trainees.c.display_name).order_by(trainees.c.pseudonym)
             ).all()
