@@ -12,7 +12,7 @@ APT_BASE := python3 python3-venv python3-dev gcc libegl1 libopengl0 libgl1-mesa-
 export PYOPENGL_PLATFORM ?= egl
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: setup demo test test-xr lint bench clean
+.PHONY: setup demo test test-xr test-services lint bench clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,22 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check vrtrainer tests benchmarks
 	$(PY) -m pytest -q tests
 
+# Tests against real services: a PostgreSQL server (Debian's, started by the tests on
+# loopback) and the Ralph LRS, kept in its own venv because its pins are not ours.
+RALPH_VENV := .venv-ralph
+RALPH_STAMP := $(RALPH_VENV)/.installed
+APT_SERVICES := postgresql
+
+$(RALPH_STAMP):
+	test -x $(RALPH_VENV)/bin/python || $(PYTHON) -m venv $(RALPH_VENV)
+	$(RALPH_VENV)/bin/pip install -q --upgrade pip
+	$(RALPH_VENV)/bin/pip install -q 'ralph-malph[cli,lrs]==5.1.0' requests
+	touch $@
+
+test-services: $(STAMP) $(RALPH_STAMP)
+	tools/apt-ensure $(APT_SERVICES)
+	$(PY) -m pytest -q -m services tests
+
 # The real-runtime stage: Monado 25 and the project's venv in a Debian trixie
 # root (tools/xr-root), the tests in a private network namespace. It fails,
 # never skips, when the runtime cannot be set up.
@@ -42,4 +58,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/render_speed.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(RALPH_VENV) .pytest_cache .ruff_cache

@@ -25,7 +25,8 @@ def random_take(n: int = 40, seed: int = 0, tools: tuple[str, ...] = ("torch",))
         meta=TakeMeta(role="expert", performer="p1", source="test", notes="hand-made"),
         tool_names=tools,
         tools=np.concatenate([rng.normal(size=(n, k, 3)), tq], -1).astype(np.float32)
-        if k else None,
+        if k
+        else None,
         tool_flags=np.full((n, k), 15, np.uint8) if k else None,
         head=np.concatenate([rng.normal(size=(n, 3)), hq], -1).astype(np.float32),
         head_flags=np.full(n, 15, np.uint8),

@@ -9,7 +9,10 @@ def test_spec_order_and_names():
     assert hand.JOINT_COUNT == len(hand.JOINT_NAMES) == 26
     assert hand.JOINT_NAMES[0] == "palm" and hand.JOINT_NAMES[1] == "wrist"
     assert hand.JOINT_NAMES[2:6] == (
-        "thumb_metacarpal", "thumb_proximal", "thumb_distal", "thumb_tip"
+        "thumb_metacarpal",
+        "thumb_proximal",
+        "thumb_distal",
+        "thumb_tip",
     )
     assert hand.JOINT_NAMES[6:11] == tuple(
         f"index_{p}" for p in ("metacarpal", "proximal", "intermediate", "distal", "tip")

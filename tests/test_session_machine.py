@@ -12,10 +12,15 @@ def walk(machine, *causes):
 
 def test_full_two_step_sequence_with_a_retry():
     m = StepMachine(2)
-    t = walk(m, Input.NEXT, Trigger.DEMO_FINISHED, Input.NEXT, Input.RETRY, Input.NEXT,
-             Input.NEXT)
-    assert [x.after for x in t] == [Phase.WATCH, Phase.ATTEMPT, Phase.FEEDBACK, Phase.ATTEMPT,
-                                    Phase.FEEDBACK, Phase.INTRO]
+    t = walk(m, Input.NEXT, Trigger.DEMO_FINISHED, Input.NEXT, Input.RETRY, Input.NEXT, Input.NEXT)
+    assert [x.after for x in t] == [
+        Phase.WATCH,
+        Phase.ATTEMPT,
+        Phase.FEEDBACK,
+        Phase.ATTEMPT,
+        Phase.FEEDBACK,
+        Phase.INTRO,
+    ]
     assert (m.phase, m.step, m.attempts) == (Phase.INTRO, 1, [2, 0])
     walk(m, Input.NEXT, Input.NEXT, Trigger.TIME_LIMIT, Input.NEXT)
     assert (m.phase, m.step, m.quit, m.attempts) == (Phase.DONE, 1, False, [2, 1])
@@ -24,9 +29,12 @@ def test_full_two_step_sequence_with_a_retry():
 @pytest.mark.parametrize("phase", [Phase.INTRO, Phase.WATCH, Phase.ATTEMPT, Phase.FEEDBACK])
 def test_quit_from_every_phase(phase):
     m = StepMachine(3)
-    path = {Phase.INTRO: [], Phase.WATCH: [Input.NEXT],
-            Phase.ATTEMPT: [Input.NEXT, Input.NEXT],
-            Phase.FEEDBACK: [Input.NEXT, Input.NEXT, Input.NEXT]}[phase]
+    path = {
+        Phase.INTRO: [],
+        Phase.WATCH: [Input.NEXT],
+        Phase.ATTEMPT: [Input.NEXT, Input.NEXT],
+        Phase.FEEDBACK: [Input.NEXT, Input.NEXT, Input.NEXT],
+    }[phase]
     walk(m, *path)
     assert m.phase is phase
     t = m.handle(Input.QUIT)

@@ -71,6 +71,7 @@ def used_hand(take):
 
 # --- conventions --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("hand", ["right", "left"])
 @pytest.mark.parametrize("name", sorted(GESTURES))
 def test_joint_frames_follow_openxr_conventions(name, hand):
@@ -111,8 +112,9 @@ def test_joint_frames_follow_openxr_conventions(name, hand):
 def test_flat_hand_has_every_y_axis_out_of_the_back():
     shape = HandShape.from_length(0.18)
     for side in ("right", "left"):
-        p = pose_hand(shape, make_pose((0, 1, -0.3), orientation("Y", (30,))),
-                      np.zeros((5, 4)), side=side)
+        p = pose_hand(
+            shape, make_pose((0, 1, -0.3), orientation("Y", (30,))), np.zeros((5, 4)), side=side
+        )
         r = axes(p)
         assert np.all(r[:, :, 1] @ r[PALM, :, 1] > 0.5)
 
@@ -191,8 +193,11 @@ def test_rate_changes_sampling_not_motion():
     slow_rate = simulate("point", seed=3, rate=30)
     fast_rate = simulate("point", seed=3, rate=120)
     assert abs(slow_rate.duration - fast_rate.duration) <= 1 / 30
-    assert np.allclose(slow_rate.poses[::1, RIGHT, :, :3], fast_rate.poses[::4, RIGHT, :, :3]
-                       [: slow_rate.n_frames], atol=1e-6)
+    assert np.allclose(
+        slow_rate.poses[::1, RIGHT, :, :3],
+        fast_rate.poses[::4, RIGHT, :, :3][: slow_rate.n_frames],
+        atol=1e-6,
+    )
 
 
 def test_motion_is_smooth_at_any_rate():
@@ -207,6 +212,7 @@ def test_motion_is_smooth_at_any_rate():
 
 
 # --- the gestures do what their names say ----------------------------------
+
 
 def distance(take, a, b, hand=RIGHT):
     p = take.poses[:, hand, :, :3].astype(np.float64)
@@ -243,7 +249,8 @@ def test_point_extends_the_index_and_curls_the_others():
     assert straight > 0.95 * along
     for finger in FINGERS[2:]:
         assert np.linalg.norm(p[finger[-1]] - p[finger[1]]) < 0.6 * np.sum(
-            np.linalg.norm(np.diff(p[list(finger[1:])], axis=0), axis=-1))
+            np.linalg.norm(np.diff(p[list(finger[1:])], axis=0), axis=-1)
+        )
 
 
 def test_wave_shows_the_palm_forwards_and_swings():
@@ -272,6 +279,7 @@ def test_screwdriver_stays_in_the_hand():
 
 # --- flaws --------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def expert():
     return simulate("pinch", seed=7)
@@ -286,8 +294,9 @@ def test_clean_trainee_equals_the_expert(expert):
     assert np.array_equal(t.poses, expert.poses) and t.meta.role == "trainee"
 
 
-@pytest.mark.parametrize("flaw,factor", [("slow=1.5", 1.5), ("slow=2", 2.0),
-                                         ("fast=1.5", 1 / 1.5), ("fast=1.25", 0.8)])
+@pytest.mark.parametrize(
+    "flaw,factor", [("slow=1.5", 1.5), ("slow=2", 2.0), ("fast=1.5", 1 / 1.5), ("fast=1.25", 0.8)]
+)
 def test_tempo_flaws_scale_the_duration(expert, flaw, factor):
     t = trainee(flaw)
     assert abs(t.duration - factor * expert.duration) <= 1.5 / 90
@@ -310,7 +319,7 @@ def test_warp_keeps_the_path_but_not_the_timing(expert):
 def test_jitter_adds_noise_of_the_given_size(expert):
     t = trainee("jitter=4")
     noise = (t.poses[..., :3] - expert.poses[..., :3])[:, RIGHT].astype(np.float64)
-    rms = np.sqrt(np.mean(np.sum(noise ** 2, axis=-1)))
+    rms = np.sqrt(np.mean(np.sum(noise**2, axis=-1)))
     assert 0.0036 < rms < 0.0044
     assert np.array_equal(t.poses[:, LEFT], expert.poses[:, LEFT])  # unused hand untouched
 
@@ -339,8 +348,9 @@ def test_wrong_finger_changes_only_that_finger(expert):
     t = trainee("wrong-finger=35", seed=7)
     info = t.meta.extra["flaws"][0]
     finger = FINGERS[("thumb", "index", "middle", "ring", "little").index(info["finger"])]
-    diff = np.linalg.norm(wrist_local(t.poses[:, RIGHT]) - wrist_local(expert.poses[:, RIGHT]),
-                          axis=-1)
+    diff = np.linalg.norm(
+        wrist_local(t.poses[:, RIGHT]) - wrist_local(expert.poses[:, RIGHT]), axis=-1
+    )
     others = [j for j in range(26) if j not in finger]
     assert diff[:, others].max() < 1e-5
     inside = (t.times > info["start"] + 0.2) & (t.times < info["end"] - 0.2)
@@ -351,8 +361,7 @@ def test_wrong_finger_changes_only_that_finger(expert):
 
 
 def test_wrong_finger_picks_various_fingers():
-    fingers = {trainee("wrong-finger", seed=s).meta.extra["flaws"][0]["finger"]
-               for s in range(12)}
+    fingers = {trainee("wrong-finger", seed=s).meta.extra["flaws"][0]["finger"] for s in range(12)}
     assert len(fingers) >= 3
 
 
@@ -416,8 +425,9 @@ def test_mirror_swaps_two_handed_roles():
     changed = HANDS[info["hand"]]
     # The untouched hand is the mirror image of the other hand of the original.
     same = 1 - changed
-    assert np.allclose(t.poses[:, same, :, :3], base.poses[:, 1 - same, :, :3] * [-1, 1, 1],
-                       atol=1e-6)
+    assert np.allclose(
+        t.poses[:, same, :, :3], base.poses[:, 1 - same, :, :3] * [-1, 1, 1], atol=1e-6
+    )
 
 
 def test_mirrored_tool_stays_in_the_other_hand():
@@ -430,24 +440,43 @@ def test_mirrored_tool_stays_in_the_other_hand():
 
 # --- input checking --------------------------------------------------------------
 
-@pytest.mark.parametrize("text,name,amount", [
-    ("slow=1.5", "slow", 1.5), ("fast", "fast", 1.5), ("Jitter=2", "jitter", 2.0),
-    ("wrong-finger", "wrong-finger", 40.0), ("wrong-finger=20", "wrong-finger", 20.0),
-    ("skip-phase", "skip-phase", None), ("mirror", "mirror", None),
-    ("hand-size=0.8", "hand-size", 0.8), ("dropout=0.25", "dropout", 0.25),
-])
+
+@pytest.mark.parametrize(
+    "text,name,amount",
+    [
+        ("slow=1.5", "slow", 1.5),
+        ("fast", "fast", 1.5),
+        ("Jitter=2", "jitter", 2.0),
+        ("wrong-finger", "wrong-finger", 40.0),
+        ("wrong-finger=20", "wrong-finger", 20.0),
+        ("skip-phase", "skip-phase", None),
+        ("mirror", "mirror", None),
+        ("hand-size=0.8", "hand-size", 0.8),
+        ("dropout=0.25", "dropout", 0.25),
+    ],
+)
 def test_parse_flaw(text, name, amount):
     flaw = parse_flaw(text)
     assert flaw == Flaw(name, amount)
     assert parse_flaw(str(flaw)) == flaw
 
 
-@pytest.mark.parametrize("text,message", [
-    ("slowly=2", "unknown flaw"), ("slow=abc", "not a number"), ("slow=0.5", "outside"),
-    ("fast=1", "outside"), ("dropout=1.5", "outside"), ("jitter=-1", "outside"),
-    ("mirror=2", "takes no amount"), ("skip-phase=1", "takes no amount"),
-    ("tremor=nan", "outside"), ("hand-size=3", "outside"), ("warp=0", "outside"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("slowly=2", "unknown flaw"),
+        ("slow=abc", "not a number"),
+        ("slow=0.5", "outside"),
+        ("fast=1", "outside"),
+        ("dropout=1.5", "outside"),
+        ("jitter=-1", "outside"),
+        ("mirror=2", "takes no amount"),
+        ("skip-phase=1", "takes no amount"),
+        ("tremor=nan", "outside"),
+        ("hand-size=3", "outside"),
+        ("warp=0", "outside"),
+    ],
+)
 def test_bad_flaws_are_refused(text, message):
     with pytest.raises(VrtrainerError, match=message):
         parse_flaw(text)
@@ -459,16 +488,19 @@ def test_every_flaw_name_parses_alone():
         assert name in take.meta.notes
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"gesture": "juggle"}, "unknown gesture"),
-    ({"role": "master"}, "role"),
-    ({"flaws": ["slow=2"]}, "expert take has no flaws"),
-    ({"role": "trainee", "flaws": ["slow", "slow=2"]}, "twice"),
-    ({"role": "trainee", "flaws": ["slow", "fast"]}, "contradict"),
-    ({"hand": "both"}, "hand"),
-    ({"seed": -1}, "seed"),
-    ({"rate": 0}, "rate"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"gesture": "juggle"}, "unknown gesture"),
+        ({"role": "master"}, "role"),
+        ({"flaws": ["slow=2"]}, "expert take has no flaws"),
+        ({"role": "trainee", "flaws": ["slow", "slow=2"]}, "twice"),
+        ({"role": "trainee", "flaws": ["slow", "fast"]}, "contradict"),
+        ({"hand": "both"}, "hand"),
+        ({"seed": -1}, "seed"),
+        ({"rate": 0}, "rate"),
+    ],
+)
 def test_bad_simulate_arguments_are_refused(kwargs, message):
     kwargs = {"gesture": "pinch", **kwargs}
     with pytest.raises(VrtrainerError, match=message):
@@ -488,8 +520,7 @@ def test_custom_gestures_are_checked():
     with pytest.raises(VrtrainerError, match="lacks the left hand"):
         Gesture("g", (_key(0.0), _key(1.0)), hands=("left", "right"))
     with pytest.raises(VrtrainerError, match="tools"):
-        Gesture("g", (_key(0.0, tools={"gun": make_pose((0, 1, 0), (0, 0, 0, 1))}),
-                      _key(1.0)))
+        Gesture("g", (_key(0.0, tools={"gun": make_pose((0, 1, 0), (0, 0, 0, 1))}), _key(1.0)))
     with pytest.raises(VrtrainerError, match="does not use"):
         Gesture("g", (_key(0.0), _key(1.0)), grips={"gun": Grip("left", np.eye(7)[6])})
     with pytest.raises(VrtrainerError, match="shape"):
@@ -504,10 +535,15 @@ def test_custom_gesture_authored_by_its_tool():
     keys = []
     for i, x in enumerate((-0.3, 0.3, -0.3)):
         gun = make_pose((x, 1.2, -0.5), orientation("X", (0,)))
-        keys.append(Keyframe(1.5 * i, {"right": wrist_for_tool(gun, grip)},
-                             {"right": finger_angles(index=(40, 50, 20, 0))},
-                             tools={"panel": make_pose((0, 1.2, -0.7), (0, 0, 0, 1))},
-                             phase=f"pass {i}"))
+        keys.append(
+            Keyframe(
+                1.5 * i,
+                {"right": wrist_for_tool(gun, grip)},
+                {"right": finger_angles(index=(40, 50, 20, 0))},
+                tools={"panel": make_pose((0, 1.2, -0.7), (0, 0, 0, 1))},
+                phase=f"pass {i}",
+            )
+        )
     gesture = Gesture("spray", tuple(keys), grips={"gun": grip})
     take = simulate(gesture, seed=2)
     assert take.tool_names == ("gun", "panel")
@@ -522,8 +558,11 @@ def test_custom_gesture_authored_by_its_tool():
 def test_quaternions_keep_their_sign_through_a_half_turn():
     """Turning the hand past 180 degrees flips canonical (w >= 0) quaternions; takes must not."""
     keys = tuple(
-        Keyframe(t, {"right": make_pose((0.1, 1.0, -0.3), orientation("Y", (yaw,)))},
-                 {"right": finger_angles()})
+        Keyframe(
+            t,
+            {"right": make_pose((0.1, 1.0, -0.3), orientation("Y", (yaw,)))},
+            {"right": finger_angles()},
+        )
         for t, yaw in ((0.0, 0), (1.0, 120), (2.0, 240))
     )
     take = simulate(Gesture("turn", keys), seed=0)

@@ -1,0 +1,482 @@
+"""The results store: every scored attempt, kept so a score outlives the headset session.
+
+One attempt is written in one transaction together with its criteria and its xAPI
+statements (the outbox), so that a crash leaves either all of it or none of it, and a
+retry with the same attempt UUID returns the stored attempt instead of adding another.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+import vrtrainer
+from vrtrainer.errors import VrtrainerError
+from vrtrainer.results import migrate
+from vrtrainer.results.engine import (
+    READ_ONLY,
+    StoreError,
+    make_engine,
+    public_url,
+    resolve_url,
+)
+from vrtrainer.results.outbox import Outbox
+from vrtrainer.results.records import AttemptRecord, Criterion, sha256_file
+from vrtrainer.results.schema import attempts, criteria, sessions, trainees, xapi_outbox
+from vrtrainer.xapi.statements import attempt_statements
+
+if TYPE_CHECKING:
+    from vrtrainer.xapi.cmi5 import Cmi5Launch
+
+CSV_COLUMNS = (
+    "id",
+    "uuid",
+    "trainee",
+    "session",
+    "scenario_id",
+    "scenario_version",
+    "step",
+    "score",
+    "passed",
+    "started_at",
+    "ended_at",
+    "duration_s",
+    "device",
+    "runtime",
+    "take_path",
+    "take_sha256",
+    "criteria",
+)
+
+
+class AttemptNotFoundError(VrtrainerError):
+    """No stored attempt has the id asked for."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """Datetimes read back from SQLite are naive; the store writes UTC only."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class StoredAttempt:
+    """An attempt as read back from the store (what reports and the CLI show)."""
+
+    id: int
+    uuid: str
+    trainee: str
+    trainee_name: str | None
+    session_uuid: str | None
+    scenario_id: str
+    scenario_version: str
+    step: str
+    score: float
+    passed: bool
+    criteria: tuple[Criterion, ...]
+    breakdown: dict[str, Any]
+    take_path: str | None
+    take_sha256: str | None
+    device: str | None
+    runtime: str | None
+    started_at: datetime
+    ended_at: datetime
+    duration_s: float
+    locale: str
+    vrtrainer_version: str
+    recorded_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (datetimes as ISO 8601 text)."""
+        data = asdict(self)
+        data["criteria"] = [c.to_dict() for c in self.criteria]
+        for key in ("started_at", "ended_at", "recorded_at"):
+            data[key] = data[key].isoformat()
+        return data
+
+
+class ResultsStore:
+    """Attempts, trainees, sessions and the xAPI outbox in one SQL database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.outbox = Outbox(engine)
+
+    @classmethod
+    def open(cls, url: str | os.PathLike[str] | None = None, *, migrate_schema: bool = True):
+        """Open (creating and migrating if needed) the store at ``url``.
+
+        ``url`` defaults to ``$VRTRAINER_DB``, then to the SQLite file in the user's data
+        folder; a plain path is a SQLite file.
+        """
+        engine = make_engine(url)
+        try:
+            if migrate_schema:
+                migrate.upgrade(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            raise StoreError(
+                f"{public_url(resolve_url(url))}: cannot open the results store ({exc.orig or exc})"
+            ) from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The store's URL with any password masked."""
+        return public_url(str(self.engine.url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _insert(self, conn: Connection, table):
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    def record_attempt(
+        self,
+        record: AttemptRecord,
+        *,
+        launch: Cmi5Launch | None = None,
+        xapi_base: str | None = None,
+    ) -> int:
+        """Store ``record`` with its criteria and xAPI statements; return the attempt's id.
+
+        Idempotent on ``record.attempt_uuid``: a second call stores nothing and returns the
+        first call's id. When the take file exists and no hash was given, its SHA-256 is
+        computed here.
+        """
+        if record.take_path is not None and record.take_sha256 is None:
+            take = Path(record.take_path)
+            if take.is_file():
+                record = replace(record, take_sha256=sha256_file(take))
+        statements = attempt_statements(record, launch=launch, base=xapi_base)
+        endpoint = launch.endpoint.rstrip("/") if launch is not None else None
+        now = utc_now()
+        try:
+            with self.engine.begin() as conn:
+                return self._write_attempt(conn, record, statements, endpoint, now)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{self.url}: could not store the attempt ({exc})") from None
+
+    def _write_attempt(self, conn, record, statements, endpoint, now) -> int:
+        existing = conn.execute(
+            select(attempts.c.id).where(attempts.c.uuid == record.attempt_uuid)
+        ).scalar()
+        if existing is not None:
+            return existing
+        conn.execute(
+            self._insert(conn, trainees)
+            .values(pseudonym=record.trainee, display_name=record.trainee_name, created_at=now)
+            .on_conflict_do_nothing(index_elements=["pseudonym"])
+        )
+        trainee_id = conn.execute(
+            select(trainees.c.id).where(trainees.c.pseudonym == record.trainee)
+        ).scalar_one()
+        if record.trainee_name is not None:
+            conn.execute(
+                update(trainees)
+                .where(trainees.c.id == trainee_id)
+                .values(display_name=record.trainee_name)
+            )
+        session_id = None
+        if record.session_uuid is not None:
+            session_id = self._touch_session(conn, record, trainee_id)
+        attempt_id = conn.execute(
+            self._insert(conn, attempts)
+            .values(
+                uuid=record.attempt_uuid,
+                trainee_id=trainee_id,
+                session_id=session_id,
+                scenario_id=record.scenario_id,
+                scenario_version=record.scenario_version,
+                step=record.step,
+                score=record.score,
+                passed=record.passed,
+                breakdown=record.breakdown,
+                take_path=record.take_path,
+                take_sha256=record.take_sha256,
+                device=record.device,
+                runtime=record.runtime,
+                started_at=record.started_at,
+                ended_at=record.ended_at,
+                duration_s=record.duration_s,
+                locale=record.locale,
+                vrtrainer_version=vrtrainer.__version__,
+                recorded_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["uuid"])
+            .returning(attempts.c.id)
+        ).scalar()
+        if attempt_id is None:
+            # Another process stored the same attempt between our check and insert.
+            return conn.execute(
+                select(attempts.c.id).where(attempts.c.uuid == record.attempt_uuid)
+            ).scalar_one()
+        if record.criteria:
+            conn.execute(
+                criteria.insert(),
+                [
+                    {
+                        "attempt_id": attempt_id,
+                        "position": i,
+                        "name": c.name,
+                        "score": c.score,
+                        "weight": c.weight,
+                        "passed": c.passed,
+                        "severity": c.severity,
+                        "message": c.message,
+                    }
+                    for i, c in enumerate(record.criteria)
+                ],
+            )
+        conn.execute(
+            xapi_outbox.insert(),
+            [
+                {
+                    "statement_id": s["id"],
+                    "attempt_id": attempt_id,
+                    "seq": i,
+                    "endpoint": endpoint,
+                    "statement": json.dumps(s, sort_keys=True, ensure_ascii=False),
+                    "created_at": now,
+                    "tries": 0,
+                    "next_try_at": now,
+                }
+                for i, s in enumerate(statements)
+            ],
+        )
+        return attempt_id
+
+    def _touch_session(self, conn: Connection, record: AttemptRecord, trainee_id: int) -> int:
+        conn.execute(
+            self._insert(conn, sessions)
+            .values(
+                uuid=record.session_uuid,
+                trainee_id=trainee_id,
+                device=record.device,
+                runtime=record.runtime,
+                started_at=record.started_at,
+                ended_at=record.ended_at,
+            )
+            .on_conflict_do_nothing(index_elements=["uuid"])
+        )
+        row = conn.execute(
+            select(sessions.c.id, sessions.c.trainee_id).where(
+                sessions.c.uuid == record.session_uuid
+            )
+        ).one()
+        if row.trainee_id != trainee_id:
+            raise StoreError(
+                f"{self.url}: session {record.session_uuid} belongs to another trainee"
+            )
+        conn.execute(
+            update(sessions)
+            .where(sessions.c.id == row.id)
+            .values(
+                started_at=case(
+                    (sessions.c.started_at > record.started_at, record.started_at),
+                    else_=sessions.c.started_at,
+                ),
+                ended_at=case(
+                    (sessions.c.ended_at < record.ended_at, record.ended_at),
+                    else_=sessions.c.ended_at,
+                ),
+            )
+        )
+        return row.id
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _query(self):
+        return (
+            select(
+                attempts,
+                trainees.c.pseudonym.label("trainee"),
+                trainees.c.display_name.label("trainee_name"),
+                sessions.c.uuid.label("session_uuid"),
+            )
+            .join(trainees, trainees.c.id == attempts.c.trainee_id)
+            .outerjoin(sessions, sessions.c.id == attempts.c.session_id)
+        )
+
+    def _load(self, conn: Connection, rows: Sequence[Any]) -> list[StoredAttempt]:
+        ids = [row.id for row in rows]
+        by_attempt: dict[int, list[Criterion]] = {i: [] for i in ids}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            for c in conn.execute(
+                select(criteria)
+                .where(criteria.c.attempt_id.in_(chunk))
+                .order_by(criteria.c.attempt_id, criteria.c.position)
+            ):
+                by_attempt[c.attempt_id].append(
+                    Criterion(c.name, c.score, c.weight, c.passed, c.message, c.severity)
+                )
+        return [
+            StoredAttempt(
+                id=row.id,
+                uuid=row.uuid,
+                trainee=row.trainee,
+                trainee_name=row.trainee_name,
+                session_uuid=row.session_uuid,
+                scenario_id=row.scenario_id,
+                scenario_version=row.scenario_version,
+                step=row.step,
+                score=row.score,
+                passed=bool(row.passed),
+                criteria=tuple(by_attempt[row.id]),
+                breakdown=row.breakdown,
+                take_path=row.take_path,
+                take_sha256=row.take_sha256,
+                device=row.device,
+                runtime=row.runtime,
+                started_at=as_utc(row.started_at),
+                ended_at=as_utc(row.ended_at),
+                duration_s=row.duration_s,
+                locale=row.locale,
+                vrtrainer_version=row.vrtrainer_version,
+                recorded_at=as_utc(row.recorded_at),
+            )
+            for row in rows
+        ]
+
+    def get_attempt(self, attempt: int | str) -> StoredAttempt:
+        """One attempt by its number or its UUID; refuses an unknown one."""
+        query = self._query()
+        if isinstance(attempt, int) or (isinstance(attempt, str) and attempt.isdigit()):
+            query = query.where(attempts.c.id == int(attempt))
+        else:
+            query = query.where(attempts.c.uuid == str(attempt).lower())
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+            rows = conn.execute(query).all()
+            if not rows:
+                raise AttemptNotFoundError(f"{self.url}: no attempt {attempt}")
+            return self._load(conn, rows)[0]
+
+    def list_attempts(
+        self,
+        *,
+        trainee: str | None = None,
+        scenario_id: str | None = None,
+        scenario_version: str | None = None,
+        step: str | None = None,
+        passed: bool | None = None,
+        session_uuid: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[StoredAttempt]:
+        """Attempts matching every filter given, in start-time order."""
+        query = self._query()
+        if trainee is not None:
+            query = query.where(trainees.c.pseudonym == trainee)
+        if scenario_id is not None:
+            query = query.where(attempts.c.scenario_id == scenario_id)
+        if scenario_version is not None:
+            query = query.where(attempts.c.scenario_version == scenario_version)
+        if step is not None:
+            query = query.where(attempts.c.step == str(step))
+        if passed is not None:
+            query = query.where(attempts.c.passed == passed)
+        if session_uuid is not None:
+            query = query.where(sessions.c.uuid == session_uuid)
+        if since is not None:
+            query = query.where(attempts.c.started_at >= since.astimezone(UTC))
+        if until is not None:
+            query = query.where(attempts.c.started_at < until.astimezone(UTC))
+        order = (attempts.c.started_at, attempts.c.id)
+        if newest_first:
+            order = tuple(o.desc() for o in order)
+        query = query.order_by(*order)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+            return self._load(conn, conn.execute(query).all())
+
+    def trainee_history(self, trainee: str) -> list[StoredAttempt]:
+        """Every attempt of one trainee, oldest first: the learning curve's points."""
+        return self.list_attempts(trainee=trainee)
+
+    def trainees(self) -> list[tuple[str, str | None]]:
+        """(pseudonym, display name) of every trainee, by pseudonym."""
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+            rows = conn.execute(
+                select(trainees.c.pseudonym, trainees.c.display_name).order_by(trainees.c.pseudonym)
+            ).all()
+        return [(r.pseudonym, r.display_name) for r in rows]
+
+    def export_csv(self, out: str | os.PathLike[str], **filters: Any) -> int:
+        """Write the attempts matching ``filters`` (as :meth:`list_attempts`) to a CSV file.
+
+        One row per attempt; ``criteria`` is ``name=score`` pairs joined by ``;``. The file
+        is written to a temporary name and renamed, so a reader never sees half of it.
+        Returns the number of rows.
+        """
+        rows = self.list_attempts(**filters)
+        return write_csv(out, rows)
+
+
+def write_csv(out: str | os.PathLike[str], rows: Iterable[StoredAttempt]) -> int:
+    """Write ``rows`` as :data:`CSV_COLUMNS` to ``out`` atomically; return the count."""
+    target = Path(out)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    count = 0
+    try:
+        with open(partial, "w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(CSV_COLUMNS)
+            for a in rows:
+                writer.writerow(
+                    [
+                        a.id,
+                        a.uuid,
+                        a.trainee,
+                        a.session_uuid or "",
+                        a.scenario_id,
+                        a.scenario_version,
+                        a.step,
+                        f"{a.score:.3f}",
+                        int(a.passed),
+                        a.started_at.isoformat(),
+                        a.ended_at.isoformat(),
+                        f"{a.duration_s:.3f}",
+                        a.device or "",
+                        a.runtime or "",
+                        a.take_path or "",
+                        a.take_sha256 or "",
+                        ";".join(f"{c.name}={c.score:.3f}" for c in a.criteria),
+                    ]
+                )
+                count += 1
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StoreError(f"{target}: cannot write the CSV export ({exc.strerror})") from None
+    return count
