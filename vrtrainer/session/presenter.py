@@ -44,11 +44,13 @@ class SessionPresenter:
     seconds saves frames (side by side when there are two views).
     """
 
-    def __init__(self, renderer: Any, snapshot_dir: str | Path | None = None,
-                 snapshot_every: float = 1.0, max_snapshots: int = 40) -> None:
+    def __init__(self, renderer: Any = None, snapshot_dir: str | Path | None = None,
+                 snapshot_every: float = 1.0, max_snapshots: int = 40,
+                 scene: Any = None) -> None:
         from vrtrainer.render import Cues, SceneState
 
-        self.renderer = renderer
+        self.renderer = renderer  # made on the first draw when None (the context is current)
+        self.scene = scene
         self.cues = Cues()
         self.scene_state = SceneState(cues=self.cues)
         self.snapshot_dir = None if snapshot_dir is None else Path(snapshot_dir)
@@ -76,7 +78,11 @@ class SessionPresenter:
                 self._tools[name] = state.tools[k]
         s.tools = self._tools
         self._fill_cues(session, phase)
-        targets = [getattr(t, "target", t) for t in targets]
+        if self.renderer is None:
+            from vrtrainer.render import Renderer
+
+            self.renderer = Renderer(self.scene)
+        targets = [_render_target(t) for t in targets]
         self.renderer.render_stereo(state.views[: len(targets)], targets, s)
         self._maybe_snapshot(session, state, phase)
 
@@ -130,6 +136,15 @@ class SessionPresenter:
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(np.concatenate(images, axis=1)).save(path)
         return path
+
+
+def _render_target(target: Any) -> Any:
+    """The renderer's target for a backend's: offscreen framebuffers or OpenXR swapchain images."""
+    from vrtrainer.render import RenderTarget
+
+    if hasattr(target, "framebuffer"):  # an OpenXR swapchain image's framebuffer
+        return RenderTarget(int(target.framebuffer), int(target.width), int(target.height))
+    return getattr(target, "target", target)
 
 
 class OffscreenTargets:

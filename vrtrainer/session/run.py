@@ -104,9 +104,15 @@ def run_training(opts: TrainingOptions,
                 backend = ReplayBackend([load_take(p) for p in opts.takes], script=opts.script,
                                         targets=offscreen, paced=opts.mirror)
         else:
-            from vrtrainer.xr.backend import open_backend
+            from vrtrainer.session.presenter import SessionPresenter
+            from vrtrainer.xr.frame_backend import OpenXRFrameBackend
 
-            backend, presenter = open_backend(opts, steps)
+            headless = opts.backend == "openxr-headless"
+            tools = steps[0].expert.tool_names
+            backend = OpenXRFrameBackend(headless=headless, tool_names=tools,
+                                         tool_hand=opts.hand)
+            if not headless:
+                presenter = SessionPresenter(scene=_scene_for(steps))
 
         def on_attempt(outcome: AttemptOutcome) -> None:
             s = outcome.score
@@ -120,7 +126,8 @@ def run_training(opts: TrainingOptions,
                                           backend.describe()))
 
         session = TrainingSession(steps, opts.out_dir, trainee=opts.trainee,
-                                  language=opts.language, source=backend.describe()["runtime"],
+                                  language=opts.language,
+                                  source=lambda: backend.describe()["runtime"],
                                   on_attempt=on_attempt, renderer=presenter)
         last_phase = [""]
 

@@ -108,7 +108,7 @@ class TrainingSession:
         out_dir: str | Path,
         trainee: str = "trainee",
         language: str = "fr",
-        source: str = "",
+        source: Any = "",
         on_attempt: Any = None,
         renderer: Any = None,
     ) -> None:
@@ -225,7 +225,8 @@ class TrainingSession:
                 f"-{_slug(self.trainee)}-attempt{n}-{stamp}.vrtake")
         meta = TakeMeta(
             scenario=step.scenario_id, step=step.index, role="trainee",
-            performer=self.trainee, source=self.source,
+            performer=self.trainee,
+            source=self.source() if callable(self.source) else self.source,
             nominal_rate=float(step.expert.meta.nominal_rate),
             extra={"attempt": n, "scenario_version": step.scenario_version},
         )
