@@ -1,0 +1,113 @@
+"""`vrtrainer train`: a trainee's session on any backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from vrtrainer.errors import VrtrainerError
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise VrtrainerError(f"--size must look like 320x240, not {text!r}") from None
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise VrtrainerError(f"--size {text} is out of range")
+    return w, h
+
+
+def train(
+    target: Annotated[str, typer.Argument(help="A built-in gesture, a scenario id or pack path.")],
+    backend: Annotated[str, typer.Option(
+        help="simulated, replay, openxr or openxr-headless.")] = "simulated",
+    take: Annotated[list[Path] | None, typer.Option(
+        "--take", help="Take to replay (replay backend); one per step.")] = None,
+    flaw: Annotated[list[str] | None, typer.Option(
+        "--flaw", help="Simulated trainee flaw NAME[=AMOUNT]; repeat for several.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated trainee.")] = 1,
+    hand: Annotated[str, typer.Option(help="Trainee's dominant hand: right or left.")] = "right",
+    trainee: Annotated[str, typer.Option(help="Pseudonymous trainee id.")] = "trainee-1",
+    lang: Annotated[str, typer.Option(help="fr or en.")] = "fr",
+    out: Annotated[Path, typer.Option(help="Folder for the attempts' takes.")] = Path("out/train"),
+    frames: Annotated[Path | None, typer.Option(
+        help="Folder for PNG frames of the session.")] = None,
+    size: Annotated[str, typer.Option(help="Offscreen eye size WxH.")] = "320x240",
+    no_render: Annotated[bool, typer.Option(
+        "--no-render", help="Score without drawing anything.")] = False,
+    mirror: Annotated[bool, typer.Option(
+        "--mirror", help="Real-time pace (for watching); headless otherwise.")] = False,
+    retries: Annotated[int, typer.Option(help="Simulated trainee's retries per step.")] = 0,
+    db: Annotated[str | None, typer.Option(help="Results database URL or SQLite path.")] = None,
+    no_store: Annotated[bool, typer.Option(
+        "--no-store", help="Do not store the attempts in the results database.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Run a training session: watch the expert, try, get feedback, retry or go on."""
+    from vrtrainer.backends.scripted import PersonScript
+    from vrtrainer.session.run import TrainingOptions, run_training
+
+    if hand not in ("right", "left"):
+        raise VrtrainerError(f"--hand must be right or left, not {hand!r}")
+    if lang not in ("fr", "en"):
+        raise VrtrainerError(f"--lang must be fr or en, not {lang!r}")
+    opts = TrainingOptions(
+        target=target, backend=backend, takes=list(take or []), flaws=list(flaw or []),
+        seed=seed, hand=hand, trainee=trainee, language=lang, out_dir=out,
+        frames_dir=frames, render=not no_render, size=parse_size(size), mirror=mirror,
+        script=PersonScript(retries=retries), db=db, store=not no_store,
+    )
+    say = (lambda _m: None) if as_json else console.print
+    run = run_training(opts, progress=say)
+    summary = run_summary(run)
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    loop = run.loop
+    console.print(
+        f"{loop.frames} frames, {loop.session_seconds:.1f} s of session in "
+        f"{loop.wall_seconds:.1f} s ({loop.session_seconds / max(loop.wall_seconds, 1e-9):.1f}x "
+        f"real time); CPU per frame p50 {run.timings['total']['p50']:.2f} ms, "
+        f"p99 {run.timings['total']['p99']:.2f} ms"
+    )
+    if run.snapshots:
+        console.print(f"frames: {run.snapshots[0].parent} ({len(run.snapshots)} PNG)")
+    if run.db_url:
+        console.print(f"results stored in {run.db_url} (attempts {run.attempt_ids})")
+
+
+def run_summary(run) -> dict:
+    """A JSON-able account of a training run."""
+    return {
+        "attempts": [
+            {
+                "step": o.step + 1,
+                "attempt": o.number,
+                "take": str(o.take_path),
+                "ended_by": o.ended_by,
+                "score": None if o.score is None else round(o.score.score, 2),
+                "passed": None if o.score is None else o.score.passed,
+                "rejected": None if o.score is None else o.score.rejected,
+                "messages": [] if o.score is None else o.score.messages,
+            }
+            for o in run.outcomes
+        ],
+        "frames": run.loop.frames,
+        "session_seconds": run.loop.session_seconds,
+        "wall_seconds": run.loop.wall_seconds,
+        "frame_ms": run.timings,
+        "snapshots": [str(p) for p in run.snapshots],
+        "results_db": run.db_url,
+        "attempt_ids": run.attempt_ids,
+    }
