@@ -1,0 +1,221 @@
+"""What a scenario is once loaded: immutable dataclasses built from scenario.toml.
+
+Everything here is plain data (numbers, strings, small numpy vectors) so the
+training session, the scorer and the renderer can share it freely. Paths to
+meshes and takes are pack-relative strings; read them through the pack that
+loaded the scenario (:class:`vrtrainer.scenario.Pack`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vrtrainer.hand import FINGER_NAMES, FINGERS, JOINT_COUNT, JOINT_INDEX, quat_to_matrix
+
+LANGUAGES = ("fr", "en")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in French and English."""
+
+    fr: str
+    en: str
+
+    def get(self, lang: str = "en") -> str:
+        """The text in ``lang`` ('fr' or 'en'; anything else gives English)."""
+        return self.fr if lang == "fr" else self.en
+
+
+@dataclass(frozen=True)
+class Transform:
+    """Position (m), rotation (quaternion x, y, z, w) and scale of an object."""
+
+    position: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    rotation: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 1.0)
+    scale: tuple[float, float, float] = (1.0, 1.0, 1.0)
+
+    def matrix(self) -> np.ndarray:
+        """4x4 model matrix: translate * rotate * scale."""
+        m = np.eye(4)
+        m[:3, :3] = quat_to_matrix(np.array(self.rotation)) * np.array(self.scale)
+        m[:3, 3] = self.position
+        return m
+
+
+@dataclass(frozen=True)
+class SceneObject:
+    """A static mesh of the scene (bench, workpiece, manikin)."""
+
+    name: str
+    mesh: str
+    transform: Transform
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A hand-held tool: its mesh, who holds it, its grip, tip and working axis.
+
+    ``grip`` is the tool frame's pose in the holder's frame (a hand's palm joint
+    or a controller's grip pose); ``tip`` and ``axis`` are in the tool frame.
+    """
+
+    name: str
+    mesh: str
+    held_by: str
+    grip: Transform
+    tip: tuple[float, float, float]
+    axis: tuple[float, float, float]
+
+    def holder_hand(self, handedness: str = "right") -> int | None:
+        """Hand index (0 left, 1 right) holding the tool, or None for a controller."""
+        who = self.held_by.split("_")[0]
+        if who == "dominant":
+            who = handedness
+        if not self.held_by.endswith("_hand"):
+            return None
+        return 0 if who == "left" else 1
+
+
+@dataclass(frozen=True)
+class WorkFrame:
+    """A workpiece reference: a plane (panel, chest), a line (weld seam) or a point.
+
+    Vectors are unit length. For a line, ``normal`` is the reference surface's
+    normal (perpendicular to ``direction``), used by the work angle.
+    """
+
+    name: str
+    kind: str
+    origin: np.ndarray
+    normal: np.ndarray | None = None
+    direction: np.ndarray | None = None
+    length: float | None = None
+    size: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A trade metric declared in the pack, with its ideal / min / max band.
+
+    ``params`` holds the kind-specific settings as written in the TOML (tool,
+    frame, point, axis, a, b, within, along, min_depth, smoothing, max_speed,
+    while). Units: degrees, metres, m/s, per minute or seconds by kind.
+    """
+
+    name: str
+    kind: str
+    label: Text
+    ideal: float
+    min: float
+    max: float
+    weight: float = 1.0
+    advice_low: Text | None = None
+    advice_high: Text | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def unit(self) -> str:
+        """Unit of the metric's values, for display."""
+        return METRIC_UNITS[self.kind]
+
+
+#: Unit of each metric kind's values.
+METRIC_UNITS: dict[str, str] = {
+    "tool_angle": "deg",
+    "work_angle": "deg",
+    "travel_angle": "deg",
+    "tip_distance": "m",
+    "tool_speed": "m/s",
+    "periodic_rate": "1/min",
+    "periodic_depth": "m",
+    "release": "m",
+    "hold": "s",
+    "palm_angle": "deg",
+    "hands_stacked": "m",
+    "joint_distance": "m",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a scenario: what to do, against which references, how it is judged.
+
+    ``joint_weights`` is a (26,) array resolved from the TOML's names (joint,
+    finger or 'all'); ``tolerance`` is the position error in metres at which a
+    joint's comparison score halves; ``pass_threshold`` is a score out of 100.
+    """
+
+    id: str
+    title: Text
+    instruction: Text
+    hands: str
+    reference_takes: tuple[str, ...]
+    reference_template: str | None
+    joint_weights: np.ndarray
+    tolerance: float
+    pass_threshold: float
+    time_min: float | None
+    time_max: float | None
+    metrics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario pack's description (scenario.toml), validated."""
+
+    schema_version: int
+    id: str
+    version: str
+    title: Text
+    instructions: Text
+    trade: str
+    licence: str
+    authors: tuple[str, ...]
+    steps: tuple[Step, ...]
+    objects: tuple[SceneObject, ...]
+    tools: tuple[ToolSpec, ...]
+    frames: dict[str, WorkFrame]
+    metrics: dict[str, MetricSpec]
+    total_min: float | None
+    total_max: float | None
+    source: Path
+
+    def tool(self, name: str) -> ToolSpec:
+        """The tool called ``name``."""
+        for t in self.tools:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def step_metrics(self, step: Step) -> list[MetricSpec]:
+        """The metric specs a step is judged on, in declared order."""
+        return [self.metrics[name] for name in step.metrics]
+
+
+DEFAULT_TOLERANCE = 0.03
+DEFAULT_PASS_THRESHOLD = 60.0
+
+
+def resolve_joint_weights(weights: dict[str, float]) -> np.ndarray:
+    """(26,) weights from names: 'all' first, then fingers, then single joints.
+
+    Unnamed joints weigh 1 unless 'all' says otherwise. Raises KeyError naming
+    an unknown joint or finger.
+    """
+    out = np.full(JOINT_COUNT, float(weights.get("all", 1.0)))
+    for name, w in weights.items():
+        if name in FINGER_NAMES:
+            out[list(FINGERS[FINGER_NAMES.index(name)])] = w
+    for name, w in weights.items():
+        if name == "all" or name in FINGER_NAMES:
+            continue
+        if name not in JOINT_INDEX:
+            raise KeyError(name)
+        out[JOINT_INDEX[name]] = w
+    out.setflags(write=False)
+    return out
