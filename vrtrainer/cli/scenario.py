@@ -1,0 +1,134 @@
+"""Commands on scenario packs: scenario validate, list, show."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vrtrainer.errors import VrtrainerError
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``scenario`` command group to ``app``."""
+    group = typer.Typer(help="Scenario packs: validate, list, show.", no_args_is_help=True)
+    group.command("validate")(validate)
+    group.command("list")(list_)
+    group.command("show")(show)
+    app.add_typer(group, name="scenario")
+
+
+def validate(
+    path: Annotated[Path, typer.Argument(help="Pack folder or .zip.")],
+) -> None:
+    """Check a pack completely (format, files, meshes, takes); list every problem."""
+    from vrtrainer.scenario import validate_pack
+
+    problems = validate_pack(path)
+    if problems:
+        for p in problems:
+            typer.echo(f"error: {p}", err=True)
+        raise VrtrainerError(f"{path}: {len(problems)} problem(s); pack refused")
+    from vrtrainer.scenario import load_scenario
+
+    sc = load_scenario(path)
+    console.print(
+        f"ok: {sc.id} {sc.version} ({len(sc.steps)} steps, {len(sc.metrics)} metrics, "
+        f"{len(sc.objects) + len(sc.tools)} meshes)", highlight=False,
+    )
+
+
+def _summary(path: Path) -> dict[str, Any]:
+    from vrtrainer.scenario import load_scenario
+
+    try:
+        sc = load_scenario(path)
+    except VrtrainerError as exc:
+        return {"path": str(path), "valid": False, "error": str(exc)}
+    return {
+        "path": str(path), "valid": True, "id": sc.id, "version": sc.version,
+        "trade": sc.trade, "title": {"fr": sc.title.fr, "en": sc.title.en},
+        "steps": len(sc.steps), "licence": sc.licence,
+    }
+
+
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the packs in the repository's scenarios/ and the user's scenario folder."""
+    from vrtrainer.scenario import find_packs
+
+    rows = [_summary(p) for p in find_packs()]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table("id", "version", "trade", "title (fr)", "title (en)", "steps")
+    for r in rows:
+        if r["valid"]:
+            table.add_row(r["id"], r["version"], r["trade"], r["title"]["fr"],
+                          r["title"]["en"], str(r["steps"]))
+        else:
+            table.add_row(Path(r["path"]).name, "-", "-", "[red]invalid[/red]", r["error"], "-")
+    console.print(table)
+
+
+def show(
+    id_or_path: Annotated[str, typer.Argument(help="Scenario id or pack path.")],
+    lang: Annotated[str, typer.Option(help="fr or en.")] = "en",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a scenario: titles, steps, metrics with their bands, scene."""
+    from vrtrainer.scenario import find_scenario, load_scenario
+
+    sc = load_scenario(find_scenario(id_or_path))
+    if as_json:
+        typer.echo(json.dumps(_as_dict(sc), indent=2, ensure_ascii=False))
+        return
+    console.print(f"[bold]{sc.title.get(lang)}[/bold]  ({sc.id} {sc.version}, {sc.trade}, "
+                  f"{sc.licence})", highlight=False)
+    console.print(sc.instructions.get(lang), highlight=False)
+    steps = Table("#", "step", "hands", "references", "pass", "time (s)", "metrics")
+    for i, st in enumerate(sc.steps, 1):
+        refs = len(st.reference_takes) or (1 if st.reference_template else 0)
+        limits = f"{st.time_min or 0:g}-{st.time_max if st.time_max else '∞'}"
+        steps.add_row(str(i), st.title.get(lang), st.hands, str(refs), f"{st.pass_threshold:g}",
+                      limits, ", ".join(st.metrics))
+    console.print(steps)
+    if sc.metrics:
+        metrics = Table("metric", "kind", "min", "ideal", "max", "unit")
+        for m in sc.metrics.values():
+            metrics.add_row(m.label.get(lang), m.kind, f"{m.min:g}", f"{m.ideal:g}", f"{m.max:g}",
+                            m.unit)
+        console.print(metrics)
+
+
+def _as_dict(sc) -> dict[str, Any]:
+    return {
+        "id": sc.id, "version": sc.version, "trade": sc.trade, "licence": sc.licence,
+        "authors": list(sc.authors), "title": vars(sc.title),
+        "instructions": vars(sc.instructions),
+        "steps": [
+            {"id": s.id, "title": vars(s.title), "instruction": vars(s.instruction),
+             "hands": s.hands, "reference_takes": list(s.reference_takes),
+             "reference_template": s.reference_template, "tolerance": s.tolerance,
+             "pass_threshold": s.pass_threshold, "time_limits": [s.time_min, s.time_max],
+             "metrics": list(s.metrics)}
+            for s in sc.steps
+        ],
+        "metrics": {
+            m.name: {"kind": m.kind, "label": vars(m.label), "min": m.min, "ideal": m.ideal,
+                     "max": m.max, "unit": m.unit, "weight": m.weight}
+            for m in sc.metrics.values()
+        },
+        "scene": {
+            "objects": [{"name": o.name, "mesh": o.mesh} for o in sc.objects],
+            "tools": [{"name": t.name, "mesh": t.mesh, "held_by": t.held_by} for t in sc.tools],
+            "frames": [{"name": f.name, "kind": f.kind} for f in sc.frames.values()],
+        },
+    }
