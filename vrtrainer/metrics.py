@@ -173,7 +173,11 @@ def distance_to_frame(points: np.ndarray, frame: WorkFrame, signed: bool = True)
 
 
 def smooth(values: np.ndarray, times: np.ndarray, window: float) -> np.ndarray:
-    """Centred moving average of (T, ...) values over ``window`` seconds (edges shrink)."""
+    """Centred moving average of (T, ...) values over ``window`` seconds.
+
+    Near the ends the window shrinks symmetrically, so a constant-speed motion
+    keeps its exact speed up to the first and last frames.
+    """
     n = values.shape[0]
     if window <= 0 or n < 3:
         return values.copy()
@@ -184,9 +188,8 @@ def smooth(values: np.ndarray, times: np.ndarray, window: float) -> np.ndarray:
     flat = values.reshape(n, -1)
     csum = np.vstack([np.zeros((1, flat.shape[1])), np.cumsum(flat, axis=0)])
     idx = np.arange(n)
-    lo = np.clip(idx - half, 0, n)
-    hi = np.clip(idx + half + 1, 0, n)
-    out = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+    h = np.minimum(np.minimum(idx, n - 1 - idx), half)
+    out = (csum[idx + h + 1] - csum[idx - h]) / (2 * h + 1)[:, None]
     return out.reshape(values.shape)
 
 
