@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vrtrainer.hand import JOINT_INDEX, PALM, matrix_to_quat
+from vrtrainer.hand import JOINT_INDEX, PALM, WRIST, matrix_to_quat
 from vrtrainer.metrics import (
     band_score,
     compute_metric,
@@ -151,10 +151,10 @@ def test_tip_distance_to_line_plane_and_gating() -> None:
 def test_tool_pose_derived_from_the_holding_palm_when_not_recorded() -> None:
     sc = scenario_with(metric("tip_distance", 'tool = "torch"\nframe = "panel"'))
     take = blank_take(5, tools=False)
-    take.poses[:, 1, PALM, :3] = [0, 1, -0.5]  # palm at 0.5 m from the panel, identity pose
-    # tool frame 5 cm ahead of the palm (grip), tip 10 cm further along -Z: 0.35 m left
+    take.poses[:, 1, WRIST, :3] = [0, 1, -0.5]  # wrist 0.5 m from the panel, identity pose
+    # tool frame 5 cm ahead of the wrist (grip), tip 10 cm further along -Z: 0.35 m left
     assert compute_metric(sc.metrics["m"], take, sc).value == pytest.approx(0.35, abs=1e-6)
-    take.flags[:, 1, PALM] = 0
+    take.flags[:, 1, WRIST] = 0
     assert compute_metric(sc.metrics["m"], take, sc).verdict == "no-data"
 
 

@@ -41,6 +41,7 @@ from vrtrainer.hand import (
     ORIENTATION_VALID,
     PALM,
     POSITION_VALID,
+    WRIST,
     quat_rotate,
 )
 from vrtrainer.scenario.model import METRIC_UNITS, MetricSpec, Scenario, Text, WorkFrame
@@ -146,7 +147,7 @@ def tool_track(take, scenario: Scenario, name: str) -> tuple[np.ndarray, np.ndar
     """Tool tip positions (T, 3), working axes (T, 3) and validity (T,).
 
     The take's recorded tool pose is used when it has one; otherwise the pose
-    is derived from the holding hand's palm and the tool's grip transform.
+    is derived from the holding hand's wrist joint and the tool's grip transform.
     """
     spec = scenario.tool(name)
     names = tuple(getattr(take, "tool_names", ()) or ())
@@ -159,9 +160,9 @@ def tool_track(take, scenario: Scenario, name: str) -> tuple[np.ndarray, np.ndar
         n = take.times.shape[0]
         if h is None:
             return np.zeros((n, 3)), np.tile([0.0, 0.0, -1.0], (n, 1)), np.zeros(n, bool)
-        palm = take.poses[:, h, PALM].astype(np.float64)
-        pose = _compose(palm, np.array(spec.grip.position), np.array(spec.grip.rotation))
-        ok = ((take.flags[:, h, PALM] & _POS_ORI) == _POS_ORI) & take.active[:, h]
+        wrist = take.poses[:, h, WRIST].astype(np.float64)
+        pose = _compose(wrist, np.array(spec.grip.position), np.array(spec.grip.rotation))
+        ok = ((take.flags[:, h, WRIST] & _POS_ORI) == _POS_ORI) & take.active[:, h]
     q = pose[:, 3:7]
     tip = pose[:, :3] + quat_rotate(q, np.array(spec.tip))
     axis = quat_rotate(q, np.array(spec.axis))
@@ -254,7 +255,27 @@ def _tool_values(spec: MetricSpec, take, scenario: Scenario) -> tuple[np.ndarray
             values = np.linalg.norm(vel, axis=1)
     if "within" in p and frame is not None:
         ok = ok & (distance_to_frame(tip, frame, signed=False) <= float(p["within"]))
+        ok = ok & inside_extent(tip, frame)
     return values, ok
+
+
+def inside_extent(points: np.ndarray, frame: WorkFrame) -> np.ndarray:
+    """(T,) True where points project inside a plane's rectangle or along a line's length.
+
+    A plane's rectangle is ``size`` (width along ``direction``, height across
+    it) centred on the origin; a line runs ``length`` from its origin. Frames
+    without these bounds contain everything.
+    """
+    rel = points - frame.origin
+    if frame.kind == "plane" and frame.size is not None and frame.direction is not None:
+        across = np.cross(frame.normal, frame.direction)
+        return (np.abs(rel @ frame.direction) <= frame.size[0] / 2) & (
+            np.abs(rel @ across) <= frame.size[1] / 2
+        )
+    if frame.kind == "line" and frame.length is not None:
+        along = rel @ frame.direction
+        return (along >= 0) & (along <= frame.length)
+    return np.ones(len(points), bool)
 
 
 def _point_track(spec: MetricSpec, take, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:

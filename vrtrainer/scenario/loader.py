@@ -200,13 +200,13 @@ def _check_references(doc: dict, out: _Collector) -> None:
             if group in ("objects", "tools"):
                 if not item["mesh"].lower().endswith(MESH_SUFFIXES):
                     out.add(("scene", group, i, "mesh"), "mesh must be a .glb or .gltf file")
-            if group == "frames" and item["kind"] == "line":
+            if group == "frames" and "direction" in item:
                 n, d = item.get("normal"), item["direction"]
                 if n and _unit(n) > 1e-9 and _unit(d) > 1e-9:
                     cos = abs(sum(a * b for a, b in zip(n, d))) / (_unit(n) * _unit(d))
                     if cos > 1e-3:
                         out.add(("scene", group, i, "normal"),
-                                "a line's normal must be perpendicular to its direction")
+                                "a frame's normal must be perpendicular to its direction")
         names[group] = seen
     frames = {f["name"]: f for f in scene.get("frames", [])}
     metrics = doc.get("metrics", {})

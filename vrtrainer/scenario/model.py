@@ -60,7 +60,7 @@ class SceneObject:
 class ToolSpec:
     """A hand-held tool: its mesh, who holds it, its grip, tip and working axis.
 
-    ``grip`` is the tool frame's pose in the holder's frame (a hand's palm joint
+    ``grip`` is the tool frame's pose in the holder's frame (a hand's wrist joint
     or a controller's grip pose); ``tip`` and ``axis`` are in the tool frame.
     """
 
@@ -86,7 +86,9 @@ class WorkFrame:
     """A workpiece reference: a plane (panel, chest), a line (weld seam) or a point.
 
     Vectors are unit length. For a line, ``normal`` is the reference surface's
-    normal (perpendicular to ``direction``), used by the work angle.
+    normal (perpendicular to ``direction``), used by the work angle, and
+    ``length`` bounds it. For a plane, ``direction`` (optional) is the width
+    axis of its ``size`` rectangle, centred on the origin.
     """
 
     name: str
