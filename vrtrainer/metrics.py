@@ -8,7 +8,7 @@ kind            value per frame                                            unit
 ==============  =========================================================  =====
 tool_angle      angle between the tool axis and the frame's inward normal  deg
 work_angle      tool tilt from the reference surface, in the plane across  deg
-                the seam: atan2(u.n, u.b), u tip->handle, b = d x n
+                the seam: atan2(u.n, |u.b|), u tip->handle, b = d x n
 travel_angle    tool tilt along the seam, asin(a.d): + push, - drag        deg
 tip_distance    tool tip to plane (signed), line or point                  m
 tool_speed      tip speed along the line, over the plane, or in space      m/s
@@ -21,6 +21,11 @@ palm_angle      angle between the two palm normals (180 = facing)          deg
 hands_stacked   offset of the palm centres across the axis                 m
 joint_distance  distance between a joint of one hand and one of the other  m
 ==============  =========================================================  =====
+
+Tool metrics may be gated: ``within`` keeps frames whose tool tip is that
+close to the frame (and over its rectangle or along its length, widened by
+the same margin); ``max_speed`` keeps frames where the tip is slower than that
+(a pause: the position before welding, not the approach).
 
 The summary value is the median over measured frames (over cycles for the
 periodic kinds, the longest hold for ``hold``). Scoring against the band:
@@ -237,7 +242,7 @@ def _tool_values(spec: MetricSpec, take, scenario: Scenario) -> tuple[np.ndarray
     elif kind == "work_angle":
         side = np.cross(frame.direction, frame.normal)
         u = -axis
-        values = np.degrees(np.arctan2(u @ frame.normal, u @ side))
+        values = np.degrees(np.arctan2(u @ frame.normal, np.abs(u @ side)))
     elif kind == "travel_angle":
         values = np.degrees(np.arcsin(np.clip(axis @ frame.direction, -1.0, 1.0)))
     elif kind == "tip_distance":
@@ -255,26 +260,36 @@ def _tool_values(spec: MetricSpec, take, scenario: Scenario) -> tuple[np.ndarray
             values = np.linalg.norm(vel, axis=1)
     if "within" in p and frame is not None:
         ok = ok & (distance_to_frame(tip, frame, signed=False) <= float(p["within"]))
-        ok = ok & inside_extent(tip, frame)
+        ok = ok & inside_extent(tip, frame, float(p["within"]))
+    if "max_speed" in p and kind != "tool_speed":
+        ok = ok & (_speed(tip, ok, take.times) <= float(p["max_speed"]))
     return values, ok
 
 
-def inside_extent(points: np.ndarray, frame: WorkFrame) -> np.ndarray:
+def _speed(pos: np.ndarray, ok: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Speed (T,) of a smoothed point track; zeros for takes too short to differentiate."""
+    if len(times) < 2:
+        return np.zeros(len(times))
+    pos = smooth(_fill_invalid(pos, ok, times), times, DEFAULT_SMOOTHING)
+    return np.linalg.norm(np.gradient(pos, times, axis=0), axis=1)
+
+
+def inside_extent(points: np.ndarray, frame: WorkFrame, margin: float = 0.0) -> np.ndarray:
     """(T,) True where points project inside a plane's rectangle or along a line's length.
 
     A plane's rectangle is ``size`` (width along ``direction``, height across
-    it) centred on the origin; a line runs ``length`` from its origin. Frames
-    without these bounds contain everything.
+    it) centred on the origin; a line runs ``length`` from its origin. Both
+    are widened by ``margin``. Frames without these bounds contain everything.
     """
     rel = points - frame.origin
     if frame.kind == "plane" and frame.size is not None and frame.direction is not None:
         across = np.cross(frame.normal, frame.direction)
-        return (np.abs(rel @ frame.direction) <= frame.size[0] / 2) & (
-            np.abs(rel @ across) <= frame.size[1] / 2
+        return (np.abs(rel @ frame.direction) <= frame.size[0] / 2 + margin) & (
+            np.abs(rel @ across) <= frame.size[1] / 2 + margin
         )
     if frame.kind == "line" and frame.length is not None:
         along = rel @ frame.direction
-        return (along >= 0) & (along <= frame.length)
+        return (along >= -margin) & (along <= frame.length + margin)
     return np.ones(len(points), bool)
 
 
@@ -425,8 +440,7 @@ def _hold_values(
         inside = other.valid & (other.values >= other.spec.min) & (other.values <= other.spec.max)
         return _streaks(inside, take.times), np.ones(len(take.times), bool)
     pos, ok = _point_track(spec, take, scenario)
-    pos = smooth(_fill_invalid(pos, ok, take.times), take.times, DEFAULT_SMOOTHING)
-    speed = np.linalg.norm(np.gradient(pos, take.times, axis=0), axis=1)
+    speed = _speed(pos, ok, take.times)
     return _streaks(ok & (speed < float(p["max_speed"])), take.times), ok
 
 

@@ -1,0 +1,188 @@
+"""Keyframed expert motions of the bundled trade scenarios, and their typical faults.
+
+Each function builds :class:`vrtrainer.gestures.Gesture` keyframes for one step
+of a scenario from the scenario's own geometry (seam, panel, chest, tool grip),
+so that the simulator's takes sit exactly where the pack's metrics measure.
+Expert values follow the trade figures cited in each pack's scenario.toml;
+faults are the same motion with one trade error (a wrong angle, too shallow
+compressions...), for tests and demonstrations. Simulator flaws (fast, slow,
+skip-phase...) apply on top of either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from vrtrainer.errors import VrtrainerError
+from vrtrainer.gestures import Gesture, Grip, Keyframe, wrist_for_tool
+from vrtrainer.kinematics import finger_angles
+from vrtrainer.scenario.model import Scenario
+
+#: Power grasp around a torch or gun handle (about 3.5 cm across).
+GRASP = finger_angles(thumb=(40, 25, 20, 30), index=(45, 60, 30, 0), middle=(50, 65, 35, 0),
+                      ring=(52, 68, 38, 0), little=(55, 70, 40, 0))
+#: Gun grip: index finger on the trigger, the others around the handle.
+TRIGGER = finger_angles(thumb=(35, 20, 15, 25), index=(30, 45, 30, 0), middle=(55, 70, 40, 0),
+                        ring=(58, 72, 42, 0), little=(60, 75, 45, 0))
+FLAT = finger_angles(thumb=(5, 5, 5, 10), index=(0, 3, 0, 2), middle=(0, 3, 0, 0),
+                     ring=(0, 3, 0, 2), little=(0, 3, 0, 4))
+SPREAD = finger_angles(thumb=(5, 5, 5, 25), index=(0, 5, 0, 12), middle=(0, 5, 0, 2),
+                       ring=(0, 5, 0, 10), little=(0, 5, 0, 18))
+HOOK = finger_angles(thumb=(20, 15, 10, 10), index=(10, 80, 60, 0), middle=(10, 85, 60, 0),
+                     ring=(10, 85, 60, 0), little=(10, 85, 60, 0))
+CUP = finger_angles(thumb=(45, 30, 25, 20), index=(40, 60, 40, 0), middle=(42, 62, 42, 0),
+                    ring=(44, 64, 44, 0), little=(46, 66, 46, 0))
+BUNCHED = finger_angles(thumb=(50, 30, 30, 10), index=(35, 50, 35, -8), middle=(35, 50, 35, 0),
+                        ring=(35, 50, 35, 8), little=(38, 52, 38, 14))
+RELAXED = finger_angles()
+
+
+def _unit(v) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float64)
+    return v / np.linalg.norm(v)
+
+
+def oriented(minus_z, y_hint) -> np.ndarray:
+    """Quaternion of a frame whose -Z is ``minus_z`` and whose +Y leans to ``y_hint``.
+
+    For a wrist: -Z along the fingers and +Y out of the back of the hand, so
+    ``oriented(fingers, -palm_normal)``; for a tool: -Z along its working axis.
+    """
+    z = -_unit(minus_z)
+    y = np.asarray(y_hint, dtype=np.float64)
+    y = _unit(y - (y @ z) * z)
+    x = np.cross(y, z)
+    return Rotation.from_matrix(np.stack([x, y, z], axis=1)).as_quat(canonical=True)
+
+
+def pose(position, quat) -> np.ndarray:
+    return np.concatenate([np.asarray(position, dtype=np.float64), quat])
+
+
+def _tool_grip(scenario: Scenario, name: str) -> Grip:
+    spec = scenario.tool(name)
+    hand = spec.holder_hand("right")
+    if hand is None:
+        raise VrtrainerError(f"tool {name!r} is held by a controller, not simulated hands")
+    return Grip("left" if hand == 0 else "right",
+                np.concatenate([spec.grip.position, spec.grip.rotation]))
+
+
+def _tool_pose_for_tip(scenario: Scenario, name: str, tip_world, axis_world, y_hint) -> np.ndarray:
+    """Tool pose putting its tip at ``tip_world`` with its axis along ``axis_world``."""
+    spec = scenario.tool(name)
+    q = oriented(axis_world, y_hint)
+    # The tool axis in the tool frame is -Z for every bundled tool; the tip lies on it.
+    tip_local = np.asarray(spec.tip)
+    origin = np.asarray(tip_world) - Rotation.from_quat(q).apply(tip_local)
+    return pose(origin, q)
+
+
+# -- welding --------------------------------------------------------------------------
+
+
+def torch_axis(seam_dir, normal, work: float, travel: float) -> np.ndarray:
+    """Torch working axis (handle to tip) for a work and a travel angle in degrees."""
+    d, n = _unit(seam_dir), _unit(normal)
+    side = np.cross(d, n)
+    # the trainee stands on the +side... pick the side facing the performer (+Z)
+    if side[2] < 0:
+        side = -side
+    w, t = np.radians(work), np.radians(travel)
+    u = np.cos(t) * (np.cos(w) * side + np.sin(w) * n) - np.sin(t) * d
+    return -u
+
+
+def _frames(keys, hands: tuple[str, ...] = ("right",)) -> tuple[Keyframe, ...]:
+    """Keyframes from (time, wrists, angles, tools, phase) rows (one-hand rows may pass arrays)."""
+    out = []
+    for t, wrists, angles, tools, phase in keys:
+        if not isinstance(wrists, dict):
+            wrists, angles = {hands[0]: wrists}, {hands[0]: angles}
+        out.append(Keyframe(t, wrists, angles, tools=tools, phase=phase))
+    return tuple(out)
+
+
+def _drift(rng: np.random.Generator | None, scale: float, n: int) -> np.ndarray:
+    """Slow natural drift: one random value per keyframe (zeros without ``rng``)."""
+    return np.zeros(n) if rng is None else rng.normal(0.0, scale, n)
+
+
+def welding(scenario: Scenario, step: str, work: float = 45.0, travel: float = 10.0,
+            ctwd: float = 0.010, speed: float = 0.006,
+            rng: np.random.Generator | None = None) -> Gesture:
+    """Position (approach and pause) or weld (travel along the seam) with the torch.
+
+    The torch is keyed as a free tool on its exact path (its tip on the seam
+    at ``ctwd``, the angles held) with the hand placed on it by the grip: the
+    simulator's per-keyframe wrist variation, right for hands, would swing a
+    20 cm torch by several millimetres per keyframe. ``rng`` adds a welder's
+    own slow variation instead (about 1.5 degrees, 0.7 mm).
+    """
+    seam = scenario.frames["seam"]
+    grip = _tool_grip(scenario, "torch")
+    d = seam.direction
+    up = np.array([0.0, 1.0, 0.0])
+    length = float(seam.length)
+    if step == "position":
+        plan = [(0.0, 0.0, 0.12, "approach"), (1.0, 0.0, 0.03, "approach"),
+                (1.6, 0.0, 0.0, "pause"), (2.6, 0.0, 0.0, "pause")]
+    elif step == "weld":
+        duration = length / speed
+        n_keys = max(2, int(round(duration / 2.0)))
+        plan = [(0.0, 0.0, 0.0, "start"), (0.5, 0.0, 0.0, "start")]
+        plan += [(0.5 + duration * i / n_keys, length * i / n_keys, 0.0, "travel")
+                 for i in range(1, n_keys + 1)]
+        end = plan[-1][0]
+        plan += [(end + 0.6, length, 0.0, "crater"), (end + 1.6, length, 0.10, "retract")]
+    else:
+        raise VrtrainerError(f"welding has no step {step!r}")
+    n = len(plan)
+    dw, dt, dc = _drift(rng, 1.5, n), _drift(rng, 1.5, n), _drift(rng, 0.0007, n)
+    keys = []
+    for i, (t, s, lift, phase) in enumerate(plan):
+        axis = torch_axis(d, seam.normal, work + dw[i], travel + dt[i])
+        tip = seam.origin + s * d - axis * (ctwd + dc[i] + lift)
+        tool = _tool_pose_for_tip(scenario, "torch", tip, axis, up)
+        keys.append((t, wrist_for_tool(tool, grip), GRASP, {"torch": tool}, phase))
+    return Gesture(f"welding-{step}", _frames(keys), ("right",), "Fillet weld with a MIG torch.")
+
+
+#: Motion builders by scenario id: builder(scenario, step_id, **fault) -> Gesture.
+BUILDERS: dict[str, Callable[..., Gesture]] = {
+    "welding-fillet": welding,
+}
+
+#: Typical faults per scenario: name -> keyword arguments of the builder.
+FAULTS: dict[str, dict[str, dict[str, float]]] = {
+    "welding-fillet": {
+        "work-angle-high": {"work": 70.0},
+        "drag": {"travel": -10.0},
+        "too-far": {"ctwd": 0.025},
+    },
+}
+
+
+def step_gesture(scenario: Scenario, step: str, fault: str | None = None,
+                 variation: int | None = None) -> Gesture:
+    """The expert gesture of ``step`` of a bundled scenario, or one with a typical ``fault``.
+
+    ``variation`` seeds the performer's own slow variation of tool-held motion
+    (None: the nominal motion).
+    """
+    builder = BUILDERS.get(scenario.id)
+    if builder is None:
+        raise VrtrainerError(f"no simulated motion for scenario {scenario.id!r}")
+    kwargs = {}
+    if fault is not None:
+        faults = FAULTS.get(scenario.id, {})
+        if fault not in faults:
+            raise VrtrainerError(
+                f"unknown fault {fault!r} for {scenario.id}; known: {', '.join(faults)}"
+            )
+        kwargs = faults[fault]
+    rng = None if variation is None else np.random.default_rng([variation, 7])
+    return builder(scenario, step, rng=rng, **kwargs)
