@@ -23,7 +23,7 @@ joint_distance  distance between a joint of one hand and one of the other  m
 ==============  =========================================================  =====
 
 Tool metrics may be gated: ``within`` keeps frames whose tool tip is that
-close to the frame (and over its rectangle or along its length, widened by
+close to the frame and over its rectangle (or along its length, widened by
 the same margin); ``max_speed`` keeps frames where the tip is slower than that
 (a pause: the position before welding, not the approach).
 
@@ -260,7 +260,7 @@ def _tool_values(spec: MetricSpec, take, scenario: Scenario) -> tuple[np.ndarray
             values = np.linalg.norm(vel, axis=1)
     if "within" in p and frame is not None:
         ok = ok & (distance_to_frame(tip, frame, signed=False) <= float(p["within"]))
-        ok = ok & inside_extent(tip, frame, float(p["within"]))
+        ok = ok & inside_extent(tip, frame, margin=float(p["within"]))
     if "max_speed" in p and kind != "tool_speed":
         ok = ok & (_speed(tip, ok, take.times) <= float(p["max_speed"]))
     return values, ok
@@ -278,14 +278,15 @@ def inside_extent(points: np.ndarray, frame: WorkFrame, margin: float = 0.0) -> 
     """(T,) True where points project inside a plane's rectangle or along a line's length.
 
     A plane's rectangle is ``size`` (width along ``direction``, height across
-    it) centred on the origin; a line runs ``length`` from its origin. Both
-    are widened by ``margin``. Frames without these bounds contain everything.
+    it) centred on the origin (a tool beyond the edge is turning, not working);
+    a line runs ``length`` from its origin, widened by ``margin`` at both ends
+    (a torch starts just before the seam). Frames without bounds contain all.
     """
     rel = points - frame.origin
     if frame.kind == "plane" and frame.size is not None and frame.direction is not None:
         across = np.cross(frame.normal, frame.direction)
-        return (np.abs(rel @ frame.direction) <= frame.size[0] / 2 + margin) & (
-            np.abs(rel @ across) <= frame.size[1] / 2 + margin
+        return (np.abs(rel @ frame.direction) <= frame.size[0] / 2) & (
+            np.abs(rel @ across) <= frame.size[1] / 2
         )
     if frame.kind == "line" and frame.length is not None:
         along = rel @ frame.direction

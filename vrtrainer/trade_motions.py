@@ -151,9 +151,95 @@ def welding(scenario: Scenario, step: str, work: float = 45.0, travel: float = 1
     return Gesture(f"welding-{step}", _frames(keys), ("right",), "Fillet weld with a MIG torch.")
 
 
+# -- spray painting ----------------------------------------------------------------------
+
+
+def painting(scenario: Scenario, step: str, distance: float = 0.20, tilt: float = 0.0,
+             speed: float = 0.40, passes: int = 4, overlap: float = 0.5, fan: float = 0.15,
+             rng: np.random.Generator | None = None) -> Gesture:
+    """Horizontal passes over the panel, top to bottom, turning beyond its edges.
+
+    Passes are ``fan * (1 - overlap)`` apart; ``tilt`` swings the gun about the
+    vertical (degrees) as a trainee who arcs from the wrist does.
+    """
+    if step != "passes":
+        raise VrtrainerError(f"spray-panel has no step {step!r}")
+    panel = scenario.frames["panel"]
+    grip = _tool_grip(scenario, "gun")
+    n, u = panel.normal, panel.direction
+    v = np.cross(n, u)
+    width, height = panel.size
+    spacing = fan * (1.0 - overlap)
+    top = (passes - 1) * spacing / 2
+    overrun = 0.15
+    xs = np.linspace(-width / 2 - overrun, width / 2 + overrun, 7)
+    dt = (xs[1] - xs[0]) / speed
+    plan: list[tuple[float, float, float, str]] = []
+    t = 0.0
+    plan.append((t, xs[0] - 0.1, top + 0.15, "approach"))
+    t += 0.8
+    for p in range(passes):
+        row = xs if p % 2 == 0 else xs[::-1]
+        for i, x in enumerate(row):
+            plan.append((t, x, top - p * spacing, f"pass {p + 1}"))
+            t += dt if i < len(row) - 1 else 0.5
+    plan.append((t - 0.5 + 0.7, row[-1], top - (passes - 1) * spacing - 0.15, "away"))
+    k = len(plan)
+    dd, da = _drift(rng, 0.005, k), _drift(rng, 1.5, k)
+    keys = []
+    for i, (time, x, y, phase) in enumerate(plan):
+        aim = Rotation.from_rotvec(np.radians(tilt + da[i]) * v).apply(-n)
+        tip = panel.origin + x * u + y * v + n * (distance + dd[i])
+        tool = _tool_pose_for_tip(scenario, "gun", tip, aim, v)
+        keys.append((time, wrist_for_tool(tool, grip), TRIGGER, {"gun": tool}, phase))
+    return Gesture("spray-passes", _frames(keys), ("right",), "Spray passes over a panel.")
+
+
+# -- CPR -----------------------------------------------------------------------------------
+
+
+def cpr(scenario: Scenario, step: str, count: int = 30, rate: float = 110.0,
+        depth: float = 0.055, leaning: float = 0.0, apart: float = 0.0,
+        rng: np.random.Generator | None = None) -> Gesture:
+    """Stacked hands compressing the chest ``count`` times at ``rate`` per minute.
+
+    The right hand's heel is on the chest, the left hand on top of it;
+    ``leaning`` keeps the hands that far down at the top of each cycle
+    (incomplete release); ``apart`` shifts the top hand off the lower one.
+    """
+    if step != "compressions":
+        raise VrtrainerError(f"cpr-compressions has no step {step!r}")
+    chest = scenario.frames["chest"]
+    n = chest.normal
+    palm_down = oriented([0.0, 0.0, -1.0], n)  # fingers forward, back of the hand up
+    lower = chest.origin + 0.025 * n  # palm joint of the hand in contact
+    upper = lower + 0.03 * n + apart * chest.direction
+    to_wrist = np.array([0.0, 0.0, 0.048])  # palm joint to wrist, fingers along -Z
+
+    def row(time: float, down: float, phase: str):
+        wr = pose(lower - down * n + to_wrist, palm_down)
+        wl = pose(upper - down * n + to_wrist, palm_down)
+        return (time, {"right": wr, "left": wl}, {"right": FLAT, "left": CUP}, {}, phase)
+
+    period = 60.0 / rate
+    dd = _drift(rng, 0.002, count)
+    keys = [row(0.0, 0.0, "place"), row(0.6, 0.0, "place")]
+    t = 0.6
+    for i in range(count):
+        keys.append(row(t + 0.5 * period, depth + dd[i], f"compression {i + 1}"))
+        release = 0.0 if i == count - 1 else leaning
+        keys.append(row(t + period, release, f"compression {i + 1}"))
+        t += period
+    keys.append(row(t + 0.5, -0.10, "lift"))
+    return Gesture("cpr-compressions", _frames(keys, ("left", "right")), ("left", "right"),
+                   "Chest compressions with stacked hands.")
+
+
 #: Motion builders by scenario id: builder(scenario, step_id, **fault) -> Gesture.
 BUILDERS: dict[str, Callable[..., Gesture]] = {
     "welding-fillet": welding,
+    "spray-panel": painting,
+    "cpr-compressions": cpr,
 }
 
 #: Typical faults per scenario: name -> keyword arguments of the builder.
@@ -162,6 +248,16 @@ FAULTS: dict[str, dict[str, dict[str, float]]] = {
         "work-angle-high": {"work": 70.0},
         "drag": {"travel": -10.0},
         "too-far": {"ctwd": 0.025},
+    },
+    "spray-panel": {
+        "tilted": {"tilt": 25.0},
+        "too-close": {"distance": 0.10},
+        "too-far": {"distance": 0.32},
+    },
+    "cpr-compressions": {
+        "shallow": {"depth": 0.035},
+        "leaning": {"leaning": 0.015},
+        "hands-apart": {"apart": 0.06},
     },
 }
 
