@@ -216,6 +216,11 @@ class PackFiles:
                 raise InvalidFileError(self.path, f"zip member {name!r} is a symbolic link")
             if info.flag_bits & 0x1:
                 raise InvalidFileError(self.path, f"zip member {name!r} is encrypted")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise InvalidFileError(
+                    self.path, f"zip member {name!r} uses compression method "
+                    f"{info.compress_type}; only stored and deflate are accepted"
+                )
             check_relative_path(self.path, name.rstrip("/") if info.is_dir() else name)
             if info.is_dir():
                 continue
