@@ -235,11 +235,141 @@ def cpr(scenario: Scenario, step: str, count: int = 30, rate: float = 110.0,
                    "Chest compressions with stacked hands.")
 
 
+# -- WHO hand rub --------------------------------------------------------------------------
+
+#: The six rubbing steps of the WHO hand-rub technique, in order.
+HAND_RUB_STEPS = ("palm-to-palm", "palm-over-back", "interlaced", "backs-of-fingers",
+                  "thumbs", "fingertips")
+
+
+def place_wrist(side: str, joint: str, target, fingers, palm_normal, angles) -> np.ndarray:
+    """Wrist pose putting ``joint`` of a hand in pose ``angles`` at ``target``.
+
+    The hand is oriented with its fingers along ``fingers`` and its palm facing
+    ``palm_normal``; forward kinematics with the default hand size gives the
+    joint's offset from the wrist.
+    """
+    from vrtrainer.hand import JOINT_INDEX
+    from vrtrainer.kinematics import HandShape, pose_hand
+
+    q = oriented(fingers, -np.asarray(palm_normal, dtype=np.float64))
+    joints = pose_hand(HandShape.from_length(), pose(np.zeros(3), q), angles, side=side)
+    return pose(np.asarray(target) - joints[JOINT_INDEX[joint], :3], q)
+
+
+def joint_at(side: str, wrist, angles, joint: str) -> np.ndarray:
+    """World position of ``joint`` of a hand at ``wrist`` in pose ``angles``."""
+    from vrtrainer.hand import JOINT_INDEX
+    from vrtrainer.kinematics import HandShape, pose_hand
+
+    return pose_hand(HandShape.from_length(), wrist, angles, side=side)[JOINT_INDEX[joint], :3]
+
+
+def _spin(vec, axis, degrees: float) -> np.ndarray:
+    return Rotation.from_rotvec(np.radians(degrees) * _unit(axis)).apply(vec)
+
+
+def hand_rub(scenario: Scenario, step: str, strokes: int = 10, stroke_time: float = 0.42,
+             one_sided: bool = False, rng: np.random.Generator | None = None) -> Gesture:
+    """One WHO hand-rub step with both hands: back-and-forth or rotational rubbing.
+
+    The hands meet in front of the chest; two-sided steps (palm over back,
+    thumbs, fingertips) do half the strokes one way round, then the other -
+    unless ``one_sided``, the fault of forgetting the "vice versa".
+    """
+    if step not in HAND_RUB_STEPS:
+        raise VrtrainerError(f"hand-rub has no step {step!r}")
+    c = np.array([0.0, 1.05, -0.30])
+    x, y, z = np.eye(3)
+    up_fwd = _unit([0.0, 0.6, -1.0])
+    rows = []
+
+    def key(t, wl, wr, al, ar, phase):
+        rows.append((t, {"left": wl, "right": wr}, {"left": al, "right": ar}, {}, phase))
+
+    def strokes_of(n, t0, phase, build):
+        for i in range(n):
+            build(t0 + i * stroke_time, 1 if i % 2 == 0 else -1, phase)
+        return t0 + n * stroke_time
+
+    if step in ("palm-to-palm", "interlaced"):
+        ang = FLAT if step == "palm-to-palm" else SPREAD
+        lateral = 0.0 if step == "palm-to-palm" else 0.009
+
+        def build(t, s, phase):
+            d = 0.02 * s * up_fwd
+            key(t, place_wrist("left", "palm", c - 0.016 * x - d + lateral * y, up_fwd, x, ang),
+                place_wrist("right", "palm", c + 0.016 * x + d, up_fwd, -x, ang), ang, ang, phase)
+        strokes_of(strokes, 0.0, step, build)
+    elif step == "palm-over-back":
+        def build_on(top):
+            def build(t, s, phase):
+                d = 0.02 * s * z
+                bottom = "left" if top == "right" else "right"
+                pos = {top: c + 0.027 * y + d, bottom: c - d}
+                lat = {"left": -0.008 * x, "right": 0.008 * x}
+                key(t, place_wrist("left", "palm", pos["left"] + lat["left"], -z, -y, SPREAD),
+                    place_wrist("right", "palm", pos["right"] + lat["right"], -z, -y, SPREAD),
+                    SPREAD, SPREAD, phase)
+            return build
+        t = strokes_of(strokes // 2, 0.0, "right over left", build_on("right"))
+        strokes_of(strokes // 2, t + 0.4, "left over right", build_on("right" if one_sided
+                                                                     else "left"))
+    elif step == "backs-of-fingers":
+        def build(t, s, phase):
+            d = 0.015 * s * z
+            # right palm down, fingers to the left, hooked into the upturned left palm
+            wr = place_wrist("right", "middle_intermediate", c + 0.022 * y + d, -x, -y, HOOK)
+            wl = place_wrist("left", "palm", c - d, x, y, HOOK)
+            key(t, wl, wr, HOOK, HOOK, phase)
+        strokes_of(strokes, 0.0, step, build)
+    elif step == "thumbs":
+        def build_on(held):
+            def build(t, s, phase):
+                turn = 30.0 * s
+                if held == "left":  # left thumb up, clasped in the right palm
+                    wl = place_wrist("left", "palm", c - 0.03 * x, -z, x, FLAT)
+                    thumb = joint_at("left", wl, FLAT, "thumb_proximal")
+                    wr = place_wrist("right", "palm", thumb + _spin(0.022 * x, y, turn),
+                                     _spin(-z, y, turn), _spin(-x, y, turn), CUP)
+                else:
+                    wr = place_wrist("right", "palm", c + 0.03 * x, -z, -x, FLAT)
+                    thumb = joint_at("right", wr, FLAT, "thumb_proximal")
+                    wl = place_wrist("left", "palm", thumb + _spin(-0.022 * x, y, turn),
+                                     _spin(-z, y, turn), _spin(x, y, turn), CUP)
+                key(t, wl, wr, FLAT if held == "left" else CUP,
+                    CUP if held == "left" else FLAT, phase)
+            return build
+        t = strokes_of(strokes // 2, 0.0, "left thumb", build_on("left"))
+        strokes_of(strokes // 2, t + 0.4, "right thumb", build_on("left" if one_sided
+                                                                 else "right"))
+    else:  # fingertips, rotational in the other palm
+        def build_on(inner):
+            def build(t, s, phase):
+                circle = 0.012 * (np.cos(np.pi * t / stroke_time) * x
+                                  + np.sin(np.pi * t / stroke_time) * z)
+                if inner == "right":
+                    wl = place_wrist("left", "palm", c, -z, y, CUP)
+                    wr = place_wrist("right", "middle_tip", c + 0.02 * y + circle, -y, z, BUNCHED)
+                    key(t, wl, wr, CUP, BUNCHED, phase)
+                else:
+                    wr = place_wrist("right", "palm", c, -z, y, CUP)
+                    wl = place_wrist("left", "middle_tip", c + 0.02 * y + circle, -y, z, BUNCHED)
+                    key(t, wl, wr, BUNCHED, CUP, phase)
+            return build
+        t = strokes_of(strokes // 2, 0.0, "right fingertips", build_on("right"))
+        strokes_of(strokes // 2, t + 0.4, "left fingertips", build_on("right" if one_sided
+                                                                      else "left"))
+    return Gesture(f"hand-rub-{step}", _frames(rows, ("left", "right")), ("left", "right"),
+                   f"WHO hand rub: {step}.")
+
+
 #: Motion builders by scenario id: builder(scenario, step_id, **fault) -> Gesture.
 BUILDERS: dict[str, Callable[..., Gesture]] = {
     "welding-fillet": welding,
     "spray-panel": painting,
     "cpr-compressions": cpr,
+    "hand-rub": hand_rub,
 }
 
 #: Typical faults per scenario: name -> keyword arguments of the builder.
@@ -253,6 +383,10 @@ FAULTS: dict[str, dict[str, dict[str, float]]] = {
         "tilted": {"tilt": 25.0},
         "too-close": {"distance": 0.10},
         "too-far": {"distance": 0.32},
+    },
+    "hand-rub": {
+        "one-sided": {"one_sided": True},
+        "too-short": {"strokes": 4},
     },
     "cpr-compressions": {
         "shallow": {"depth": 0.035},
