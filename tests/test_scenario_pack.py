@@ -279,10 +279,15 @@ def test_code_and_pickles_are_refused_by_type(pack: Path, name: str) -> None:
     ("content", "what"),
     [(b"\x80\x04\x95\x00", "pickle"), (b"\x7fELF\x02\x01", "ELF"), (b"#!/bin/sh\n", "script")],
 )
-def test_code_and_pickles_are_refused_by_content(pack: Path, content: bytes, what: str) -> None:
+def test_code_and_pickles_are_refused_by_content(pack: Path, tmp_path: Path, content: bytes,
+                                                 what: str) -> None:
     (pack / "assets" / "box.glb").write_bytes(content + bytes(64))
-    with open_pack(pack) as p, pytest.raises(InvalidFileError, match=what):
-        p.load_mesh("assets/box.glb")
+    with pytest.raises(InvalidFileError, match=what):
+        open_pack(pack)
+    (pack / "assets" / "box.glb").write_bytes(box_glb())
+    (pack / "assets" / "unused.png").write_bytes(content + bytes(64))
+    with pytest.raises(InvalidFileError, match=f"'assets/unused.png' is .*{what}"):
+        open_pack(zip_folder(pack, tmp_path / "sniffed.zip"))
 
 
 def test_pickle_inside_a_take_is_refused(pack: Path, tmp_path: Path) -> None:

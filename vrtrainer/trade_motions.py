@@ -205,7 +205,8 @@ def cpr(scenario: Scenario, step: str, count: int = 30, rate: float = 110.0,
 
     The right hand's heel is on the chest, the left hand on top of it;
     ``leaning`` keeps the hands that far down at the top of each cycle
-    (incomplete release); ``apart`` shifts the top hand off the lower one.
+    (incomplete release: each compression still travels ``depth`` from there);
+    ``apart`` shifts the top hand off the lower one.
     """
     if step != "compressions":
         raise VrtrainerError(f"cpr-compressions has no step {step!r}")
@@ -226,7 +227,8 @@ def cpr(scenario: Scenario, step: str, count: int = 30, rate: float = 110.0,
     keys = [row(0.0, 0.0, "place"), row(0.6, 0.0, "place")]
     t = 0.6
     for i in range(count):
-        keys.append(row(t + 0.5 * period, depth + dd[i], f"compression {i + 1}"))
+        start = 0.0 if i == 0 else leaning
+        keys.append(row(t + 0.5 * period, start + depth + dd[i], f"compression {i + 1}"))
         release = 0.0 if i == count - 1 else leaning
         keys.append(row(t + period, release, f"compression {i + 1}"))
         t += period

@@ -9,7 +9,8 @@ in a private temporary folder) after checking that
   files elsewhere (``st_nlink > 1``), no devices or sockets; zip members that
   are symlinks or encrypted are refused;
 * the file's type is one a pack may carry (data only, see :data:`ALLOWED_SUFFIXES`)
-  and its first bytes are not an executable or a pickle;
+  and its first bytes are not an executable or a pickle (every file is
+  sniffed when the pack is opened, referenced or not);
 * sizes stay under the caps below (per file, whole pack, member count, zip
   compression ratio) checked on the declared sizes first and again while reading.
 
@@ -191,6 +192,7 @@ class PackFiles:
                         self.path, f"pack is over the cap of {MAX_PACK_BYTES} bytes"
                     )
                 self._sizes[rel] = st.st_size
+                check_magic(self.path, rel, self._read_file(rel, st.st_size, head=8))
 
     def _open_zip(self, size: int) -> None:
         if size > MAX_PACK_BYTES:
@@ -249,6 +251,7 @@ class PackFiles:
                 raise InvalidFileError(self.path, f"zip member {name!r} appears twice")
             self._members[rel] = info
             self._sizes[rel] = info.file_size
+            check_magic(self.path, rel, self._read_member(rel, info.file_size, head=8))
 
     # -- access ------------------------------------------------------------
 
@@ -286,7 +289,7 @@ class PackFiles:
         check_magic(self.path, rel, data[:8])
         return data
 
-    def _read_file(self, rel: str, declared: int) -> bytes:
+    def _read_file(self, rel: str, declared: int, head: int | None = None) -> bytes:
         assert self.root is not None
         path = self.root.joinpath(*rel.split("/"))
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -298,20 +301,20 @@ class PackFiles:
             st = os.fstat(f.fileno())
             if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
                 raise InvalidFileError(self.path, f"{rel!r} changed into a link or special file")
-            data = f.read(declared + 1)
-        if len(data) != declared:
+            data = f.read(declared + 1 if head is None else head)
+        if head is None and len(data) != declared:
             raise InvalidFileError(self.path, f"{rel!r} changed size while being read")
         return data
 
-    def _read_member(self, rel: str, declared: int) -> bytes:
+    def _read_member(self, rel: str, declared: int, head: int | None = None) -> bytes:
         assert self._zip is not None
         info = self._members[rel]
         try:
             with self._zip.open(info) as f:
-                data = f.read(declared + 1)
+                data = f.read(declared + 1 if head is None else head)
         except Exception as exc:  # BadZipFile, zlib.error, EOFError, NotImplementedError ...
             raise InvalidFileError(self.path, f"zip member {rel!r} is damaged: {exc}") from None
-        if len(data) != declared:
+        if head is None and len(data) != declared:
             raise InvalidFileError(self.path, f"zip member {rel!r} is not the size it declares")
         return data
 
