@@ -12,7 +12,7 @@ APT_BASE := python3 python3-venv python3-dev gcc libegl1 libopengl0 libgl1-mesa-
 export PYOPENGL_PLATFORM ?= egl
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: setup demo test test-xr test-services lint bench clean
+.PHONY: setup demo test test-xr test-services lint bench clean scenarios
 
 setup: $(STAMP)
 
@@ -52,6 +52,10 @@ test-services: $(STAMP) $(RALPH_STAMP)
 test-xr: $(STAMP)
 	tools/xr-root setup
 	tools/xr-root run -n python -m pytest -q -p no:cacheprovider -m xr tests/xr
+
+# Rebuild the bundled scenario packs' meshes and synthetic expert takes.
+scenarios: $(STAMP)
+	$(PY) tools/make_scenarios.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/compare_speed.py

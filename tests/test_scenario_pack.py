@@ -374,3 +374,26 @@ def test_find_unknown_scenario(monkeypatch) -> None:
     monkeypatch.setenv("VRTRAINER_SCENARIOS", "/nonexistent")
     with pytest.raises(VrtrainerError, match="no scenario 'nope'"):
         load_scenario(__import__("vrtrainer.scenario").scenario.find_scenario("nope"))
+
+
+def test_documented_caps_match_the_code() -> None:
+    from vrtrainer.scenario import gltfcheck, loader, packfiles
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text()
+    mib = 1024 * 1024
+    for row, value in [
+        ("files and folders in a pack / zip members", f"{packfiles.MAX_ENTRIES}"),
+        ("folder depth in a pack", f"{packfiles.MAX_DEPTH}"),
+        ("one file, uncompressed", f"{packfiles.MAX_FILE_BYTES // mib} MiB"),
+        ("whole pack, uncompressed", f"{packfiles.MAX_PACK_BYTES // mib} MiB"),
+        ("zip member compression ratio (members over "
+         f"{packfiles.RATIO_EXEMPT_BYTES // 1024} KiB)", f"{packfiles.MAX_RATIO}:1"),
+        ("scenario.toml size", f"{loader.MAX_TOML_BYTES // 1024} KiB"),
+        ("scenario.toml nesting (brackets, tables, dotted keys)", f"{loader.MAX_TOML_DEPTH}"),
+        ("mesh file", f"{loader.MAX_MESH_FILE_BYTES // mib} MiB"),
+        ("glTF JSON part", f"{gltfcheck.MAX_JSON_BYTES // mib} MiB"),
+        ("elements in one glTF accessor", f"{gltfcheck.MAX_ACCESSOR_COUNT:,}"),
+        ("triangles in one mesh file", f"{gltfcheck.MAX_TRIANGLES:,}"),
+        ("glTF buffers in one mesh file", f"{gltfcheck.MAX_MESH_BYTES // mib} MiB"),
+    ]:
+        assert f"| {row} | {value} |" in doc, row
