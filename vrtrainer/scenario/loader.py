@@ -55,7 +55,6 @@ MAX_MESH_FILE_BYTES = 64 * 1024 * 1024
 NORM_TOLERANCE = 1e-3
 
 MESH_SUFFIXES = (".glb", ".gltf")
-REFERENCE_SUFFIXES = (".vrtake", ".vrtemplate")
 
 
 @dataclass(frozen=True)
@@ -267,8 +266,8 @@ def _check_references(doc: dict, out: _Collector) -> None:
         for j, rel in enumerate(ref.get("takes", [])):
             if not rel.endswith(".vrtake"):
                 out.add(path + ("reference", "takes", j), "reference takes must be .vrtake files")
-        if "template" in ref and not ref["template"].endswith(".vrtemplate"):
-            out.add(path + ("reference", "template"), "a template must be a .vrtemplate file")
+        if "template" in ref and not ref["template"].endswith(".vrref"):
+            out.add(path + ("reference", "template"), "a template must be a .vrref file")
     total = doc.get("total_time", {})
     if "min" in total and "max" in total and total["min"] > total["max"]:
         out.add(("total_time",), "min is over max")

@@ -45,10 +45,10 @@ RATIO_EXEMPT_BYTES = 64 * 1024
 #: File types a pack may carry: data only. Everything else is refused, in
 #: particular code (.py, .so, .exe, .sh ...), pickles (.pkl, .pickle, .joblib)
 #: and bare numpy files (.npy, .npz) - arrays travel in vrtrainer archives
-#: (.vrtake, .vrtemplate), whose reader refuses object dtypes.
+#: (.vrtake, .vrref), whose reader refuses object dtypes.
 ALLOWED_SUFFIXES = frozenset(
     {".toml", ".glb", ".gltf", ".bin", ".png", ".jpg", ".jpeg", ".ktx2",
-     ".vrtake", ".vrtemplate", ".md", ".txt"}
+     ".vrtake", ".vrref", ".md", ".txt"}
 )
 #: Extension-less files allowed at any level (documentation).
 ALLOWED_BARE_NAMES = frozenset({"LICENSE", "LICENCE", "README", "AUTHORS", "NOTICE", "COPYING"})
