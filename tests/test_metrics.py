@@ -12,6 +12,7 @@ from vrtrainer.metrics import (
     compute_metrics,
     find_cycles,
     format_value,
+    gauge_values,
     metrics_score,
     smooth,
 )
@@ -330,3 +331,19 @@ def test_format_value_units() -> None:
     assert format_value(0.2, "m") == "20.0 cm"
     assert format_value(110.4, "1/min") == "110/min"
     assert format_value(0.35, "m/s") == "0.35 m/s"
+
+
+def test_gauges_follow_the_last_seconds() -> None:
+    sc = scenario_with(metric("periodic_rate", PERIODIC, name="r")
+                       + metric("palm_angle", "", name="a"))
+    slow, fast = compressions(90, 0.05, duration=6.0), compressions(120, 0.05, duration=6.0)
+    both = slow.slice(0, slow.n_frames)
+    for name in ("times", "poses", "radii", "flags", "active"):
+        tail = getattr(fast, name)[int(0.5 * RATE):]
+        if name == "times":
+            tail = tail - tail[0] + both.times[-1] + 1 / RATE
+        setattr(both, name, np.concatenate([getattr(both, name), tail]))
+    assert gauge_values(sc, slow, ["r"])["r"] == pytest.approx(90, rel=0.03)
+    live = gauge_values(sc, both, ["r", "a"])
+    assert live["r"] == pytest.approx(120, rel=0.03) and live["a"] == pytest.approx(0, abs=1e-3)
+    assert np.isnan(gauge_values(sc, blank_take(5, tools=False), ["r"])["r"])

@@ -573,3 +573,30 @@ def metrics_score(results: dict[str, MetricResult]) -> float:
         return 1.0
     scores = np.array([r.score for r in results.values()])
     return float(np.sum(weights * scores) / weights.sum())
+
+
+#: Trailing window (seconds) the live gauges look at: long enough for a few
+#: compression cycles or a steady speed, short enough to follow the trainee.
+GAUGE_WINDOW = 3.0
+
+
+def gauge_values(
+    scenario: Scenario, take, names: tuple[str, ...] | list[str], window: float = GAUGE_WINDOW
+) -> dict[str, float]:
+    """Current value of each named metric for live gauges (NaN when not measured now).
+
+    Computed over the last ``window`` seconds of ``take`` (a take being
+    recorded, or any object with Take's arrays), so the cost per call does not
+    grow with the attempt; the value is the metric's last measured frame.
+    """
+    times = take.times
+    n = len(times)
+    if n == 0:
+        return {name: float("nan") for name in names}
+    start = int(np.searchsorted(times, times[-1] - window, side="left"))
+    recent = take.slice(start, n) if start > 0 else take
+    out: dict[str, float] = {}
+    for name, result in compute_metrics(scenario, recent, names).items():
+        idx = np.flatnonzero(result.valid)
+        out[name] = float(result.values[idx[-1]]) if len(idx) else float("nan")
+    return out

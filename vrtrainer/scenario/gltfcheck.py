@@ -161,8 +161,9 @@ def check_gltf(data: bytes, where: str, glb: bool) -> tuple[dict, bytes | None, 
                 where,
                 f"accessors[{i}] declares {count} elements, over the cap of {MAX_ACCESSOR_COUNT}",
             )
-        comp = _COMPONENT_BYTES.get(acc.get("componentType"))
-        ncomp = _TYPE_COMPONENTS.get(acc.get("type"))
+        ctype, etype = acc.get("componentType"), acc.get("type")
+        comp = _COMPONENT_BYTES.get(ctype) if isinstance(ctype, int) else None
+        ncomp = _TYPE_COMPONENTS.get(etype) if isinstance(etype, str) else None
         if comp is None or ncomp is None:
             raise InvalidFileError(where, f"accessors[{i}] has an unknown componentType or type")
         if "sparse" in acc:
@@ -203,7 +204,7 @@ def check_gltf(data: bytes, where: str, glb: bool) -> tuple[dict, bytes | None, 
                 if idx >= len(counts):
                     raise InvalidFileError(where, f"meshes[{m}] names accessor {idx}, absent")
                 n_index = counts[idx]
-            mode = prim.get("mode", _MODE_TRIANGLES)
+            mode = _int(prim.get("mode", _MODE_TRIANGLES), f"meshes[{m}].mode", where)
             if mode == _MODE_TRIANGLES:
                 tris = n_index // 3
             elif mode in (_MODE_STRIP, _MODE_FAN):
