@@ -101,6 +101,8 @@ FAULTS = [
      "Gun-to-panel distance too high", "orange peel"),
     ("spray-panel", "passes", "too-close", [], "distance", "low",
      "Gun-to-panel distance too low", "the paint runs"),
+    ("spray-panel", "passes", "wide-passes", [], "overlap", "low",
+     "Pass overlap too low: 10 %", "aim at the lower edge"),
     ("cpr-compressions", "compressions", None, ["slow=1.4"], "rate", "low",
      "Compression rate too low", "Go faster"),
     ("cpr-compressions", "compressions", None, ["fast=1.3"], "rate", "high",

@@ -53,6 +53,14 @@ origin = [0, 1, -1]
 normal = [0, 0, 1]
 
 [[scene.frames]]
+name = "board"
+kind = "plane"
+origin = [0, 1.2, -1]
+normal = [0, 0, 1]
+direction = [1, 0, 0]
+size = [0.6, 0.4]
+
+[[scene.frames]]
 name = "chest"
 kind = "plane"
 origin = [0, 0.5, 0]
@@ -347,3 +355,23 @@ def test_gauges_follow_the_last_seconds() -> None:
     live = gauge_values(sc, both, ["r", "a"])
     assert live["r"] == pytest.approx(120, rel=0.03) and live["a"] == pytest.approx(0, abs=1e-3)
     assert np.isnan(gauge_values(sc, blank_take(5, tools=False), ["r"])["r"])
+
+
+@pytest.mark.parametrize("spacing", [0.075, 0.03, 0.12])
+def test_pass_overlap_from_pass_heights(spacing: float) -> None:
+    sc = scenario_with(metric("pass_overlap", 'tool = "torch"\nframe = "board"\nfan = 0.15\n'
+                              "within = 0.5", ideal=0.5, lo=0.4, hi=0.6))
+    # three passes across the board 20 cm in front of it, turning outside it
+    t = np.arange(0, 9, 1 / RATE)
+    take = blank_take(len(t))
+    take.times = t
+    phase = (t % 3.0) / 3.0
+    x = np.where(phase < 0.8, -0.4 + phase / 0.8 * 0.8, 0.4)
+    x = np.where((t // 3) % 2 == 1, -x, x)
+    take.tools[:, 0, 0] = x
+    take.tools[:, 0, 1] = 1.2 + 0.1 - spacing * (t // 3)
+    take.tools[:, 0, 2] = -0.8
+    res = compute_metric(sc.metrics["m"], take, sc)
+    assert len(res.samples) == 2
+    assert np.allclose(res.samples, 1 - spacing / 0.15, atol=1e-6)
+    assert format_value(res.value, "share") == f"{(1 - spacing / 0.15) * 100:.0f} %"

@@ -15,6 +15,8 @@ tool_speed      tip speed along the line, over the plane, or in space      m/s
 periodic_rate   cycles per minute of a point moving along an axis          1/min
 periodic_depth  depth of each cycle (top before it minus its bottom)       m
 release         how far short of the starting height each cycle comes      m
+pass_overlap    share of each spray pass covered again by the next: 1 -    share
+                spacing / fan, passes being runs over the plane's rectangle
 hold            time (running) the point is still, or another metric is    s
                 in its band; the summary is the longest such hold
 palm_angle      angle between the two palm normals (180 = facing)          deg
@@ -294,6 +296,41 @@ def inside_extent(points: np.ndarray, frame: WorkFrame, margin: float = 0.0) -> 
     return np.ones(len(points), bool)
 
 
+#: Shortest run over the workpiece that counts as a pass (seconds).
+MIN_PASS = 0.3
+
+
+def _overlap_values(
+    spec: MetricSpec, take, scenario: Scenario
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlap of consecutive passes: 1 - (distance between their heights) / fan width.
+
+    A pass is a run of frames with the tip over the plane's rectangle (and
+    ``within`` of it); its height is the median of the tip's coordinate across
+    the passes. Frames of each pass after the first carry its overlap with the
+    previous one.
+    """
+    p = spec.params
+    frame = scenario.frames[p["frame"]]
+    tip, _, ok = tool_track(take, scenario, p["tool"])
+    ok = ok & inside_extent(tip, frame)
+    if "within" in p:
+        ok = ok & (distance_to_frame(tip, frame, signed=False) <= float(p["within"]))
+    across = (tip - frame.origin) @ np.cross(frame.normal, frame.direction)
+    n = len(ok)
+    values = np.full(n, np.nan)
+    valid = np.zeros(n, bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
+    runs = [(a, b) for a, b in zip(edges[::2], edges[1::2])
+            if take.times[b - 1] - take.times[a] >= MIN_PASS]
+    heights = [float(np.median(across[a:b])) for a, b in runs]
+    samples = 1.0 - np.abs(np.diff(heights)) / float(p["fan"]) if len(runs) > 1 else np.zeros(0)
+    for (a, b), overlap in zip(runs[1:], samples):
+        values[a:b] = overlap
+        valid[a:b] = True
+    return values, valid, samples
+
+
 def _point_track(spec: MetricSpec, take, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     point = spec.params["point"]
     if "tool" in point:
@@ -473,6 +510,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.2f} m/s"
     if unit == "1/min":
         return f"{value:.0f}/min"
+    if unit == "share":
+        return f"{value * 100:.0f} %"
     return f"{value:.1f} s"
 
 
@@ -543,6 +582,8 @@ def compute_metric(
     samples = None
     if kind in ("tool_angle", "work_angle", "travel_angle", "tip_distance", "tool_speed"):
         values, valid = _tool_values(spec, take, scenario)
+    elif kind == "pass_overlap":
+        values, valid, samples = _overlap_values(spec, take, scenario)
     elif kind in ("periodic_rate", "periodic_depth", "release"):
         values, valid, samples = _periodic_values(spec, take, scenario)
     elif kind == "hold":

@@ -385,6 +385,7 @@ FAULTS: dict[str, dict[str, dict[str, float]]] = {
         "tilted": {"tilt": 25.0},
         "too-close": {"distance": 0.10},
         "too-far": {"distance": 0.32},
+        "wide-passes": {"overlap": 0.1},
     },
     "hand-rub": {
         "one-sided": {"one_sided": True},

@@ -226,6 +226,9 @@ def _check_references(doc: dict, out: _Collector) -> None:
                     out.add(path + ("frame",), f"a {kind} metric needs {need[1]}")
                 elif kind in ("work_angle", "tool_angle") and "normal" not in frame:
                     out.add(path + ("frame",), f"a {kind} metric needs a frame with a normal")
+        if kind == "pass_overlap" and m.get("frame") in frames and not {
+            "direction", "size"} <= set(frames[m["frame"]]):
+            out.add(path + ("frame",), "pass overlap needs a plane with direction and size")
         if kind == "tool_speed" and m.get("along", "free") != "free" and "frame" not in m:
             out.add(path + ("along",), f"along = {m['along']!r} needs a frame")
         point = m.get("point", {})
@@ -282,6 +285,8 @@ def _frame_need(kind: str, along: str | None) -> tuple[tuple[str, ...], str] | N
         return ("line",), "a line frame to move along"
     if kind == "tool_speed" and along == "plane":
         return ("plane",), "a plane frame to move over"
+    if kind == "pass_overlap":
+        return ("plane",), "a plane frame with direction and size"
     return None
 
 

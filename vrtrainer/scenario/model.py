@@ -133,6 +133,7 @@ METRIC_UNITS: dict[str, str] = {
     "travel_angle": "deg",
     "tip_distance": "m",
     "tool_speed": "m/s",
+    "pass_overlap": "share",
     "periodic_rate": "1/min",
     "periodic_depth": "m",
     "release": "m",
