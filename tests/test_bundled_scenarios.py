@@ -24,6 +24,7 @@ from vrtrainer.cli import main
 from vrtrainer.errors import InvalidFileError
 from vrtrainer.metrics import compute_metrics
 from vrtrainer.scenario import ScenarioError, load_scenario, open_pack, validate_pack
+from vrtrainer.scenario.judge import judge_step
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 IDS = ["welding-fillet", "spray-panel", "hand-rub", "cpr-compressions"]
@@ -70,6 +71,8 @@ def test_expert_takes_are_synthetic_and_in_band(sid: str, packs) -> None:
                 assert r.score > 0.75, (step.id, r.name, r.score)
             if step.time_min is not None:
                 assert step.time_min <= take.duration <= step.time_max
+            judged = judge_step(scenario, step, take)
+            assert judged.passed and judged.score >= 85 and judged.messages == [], judged
 
 
 def test_hand_rub_lasts_20_to_30_seconds(packs) -> None:
@@ -139,6 +142,8 @@ def test_typical_fault_loses_points_on_the_right_metric(packs, sid, step, fault,
     assert what in r.message.en and advice in r.message.en
     assert r.message.fr and r.message.fr != r.message.en
     assert r.score < 0.5 < expert[metric].score
+    judged = judge_step(scenario, st, trainee)
+    assert not judged.passed and judged.messages[0] == r.message
     # the other metrics are not blamed for it
     for name, other in results.items():
         if name != metric and metric not in (f"hold_{name}",):
@@ -292,3 +297,15 @@ def test_hostile_variant_is_refused_and_nothing_outside_is_touched(
     assert expected in err and "Traceback" not in err
     assert snapshot(outside) == before
     assert not (tmp_path / "evil.md").exists()
+
+
+def test_cli_try_judges_a_simulated_trainee(capsys) -> None:
+    assert main(["scenario", "try", "cpr-compressions", "--flaw", "slow=1.4", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)[0]
+    assert report["step"] == "compressions" and not report["passed"]
+    assert report["metrics"]["rate"]["verdict"] == "low"
+    assert main(["scenario", "try", "hand-rub", "--lang", "fr", "--step", "thumbs"]) == 0
+    out = capsys.readouterr().out
+    assert "5. Pouces" in out and "réussi" in out and "non réussi" not in out
+    assert main(["scenario", "try", "hand-rub", "--fault", "nope"]) == 2
+    assert "unknown fault 'nope'" in capsys.readouterr().err

@@ -310,7 +310,8 @@ def test_verdicts_messages_and_advice() -> None:
     res = compute_metric(sc.metrics["m"], take, sc)
     assert res.verdict == "high" and res.in_band == 0.0
     assert "M too high: 12° (band 0° – 10°). Hold the gun square." == res.message.en
-    assert res.message.fr.startswith("M trop élevé : 12°") and "Redressez" in res.message.fr
+    assert res.message.fr.startswith("M : 12°, au-dessus de la plage")
+    assert "Redressez" in res.message.fr
     assert res.band_score == pytest.approx(0.64, abs=1e-4)
     assert metrics_score({"m": res}) == pytest.approx(0.32, abs=1e-4)
     take.tools[:, 0, 3:] = pointing(np.array([np.sin(0.5), 0, -np.cos(0.5)]))
@@ -339,6 +340,7 @@ def test_format_value_units() -> None:
     assert format_value(0.2, "m") == "20.0 cm"
     assert format_value(110.4, "1/min") == "110/min"
     assert format_value(0.35, "m/s") == "0.35 m/s"
+    assert format_value(0.0062, "m/s") == "6.2 mm/s"
 
 
 def test_gauges_follow_the_last_seconds() -> None:

@@ -507,7 +507,7 @@ def format_value(value: float, unit: str) -> str:
     if unit == "deg":
         return f"{value:.0f}°"
     if unit == "m/s":
-        return f"{value:.2f} m/s"
+        return f"{value * 1000:.1f} mm/s" if abs(value) < 0.05 else f"{value:.2f} m/s"
     if unit == "1/min":
         return f"{value:.0f}/min"
     if unit == "share":
@@ -533,9 +533,9 @@ def _message(spec: MetricSpec, verdict: str, value: float, share: float) -> Text
                     en=f"{en} unsteady: median {v} but in band ({band}) only {pct} of the time.")
     advice = spec.advice_low if verdict == "low" else spec.advice_high
     word_en = "too low" if verdict == "low" else "too high"
-    word_fr = "trop bas" if verdict == "low" else "trop élevé"
+    word_fr = "en dessous de" if verdict == "low" else "au-dessus de"
     return Text(
-        fr=f"{fr} {word_fr} : {v} (plage {band})." + (f" {advice.fr}" if advice else ""),
+        fr=f"{fr} : {v}, {word_fr} la plage ({band})." + (f" {advice.fr}" if advice else ""),
         en=f"{en} {word_en}: {v} (band {band})." + (f" {advice.en}" if advice else ""),
     )
 

@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
     group.command("validate")(validate)
     group.command("list")(list_)
     group.command("show")(show)
+    group.command("try")(try_)
     app.add_typer(group, name="scenario")
 
 
@@ -132,3 +133,46 @@ def _as_dict(sc) -> dict[str, Any]:
             "frames": [{"name": f.name, "kind": f.kind} for f in sc.frames.values()],
         },
     }
+
+
+def try_(
+    id_or_path: Annotated[str, typer.Argument(help="Scenario id or pack path.")],
+    fault: Annotated[str | None, typer.Option(help="A typical trade fault of the scenario.")]
+    = None,
+    flaw: Annotated[
+        list[str] | None, typer.Option("--flaw", help="Simulator flaw NAME[=AMOUNT].")
+    ] = None,
+    step: Annotated[str | None, typer.Option(help="Only this step.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the simulated trainee.")] = 0,
+    lang: Annotated[str, typer.Option(help="fr or en.")] = "en",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Judge a simulated trainee on each step of a bundled scenario, headless."""
+    from vrtrainer import sim, trade_motions
+    from vrtrainer.scenario import find_scenario, load_scenario
+    from vrtrainer.scenario.judge import judge_step
+
+    sc = load_scenario(find_scenario(id_or_path))
+    steps = [s for s in sc.steps if step is None or s.id == step]
+    if not steps:
+        raise VrtrainerError(f"{sc.id} has no step {step!r}")
+    flaws = [sim.parse_flaw(f) for f in flaw or []]
+    role = "trainee" if flaws or fault else "expert"
+    reports = []
+    for st in steps:
+        gesture = trade_motions.step_gesture(sc, st.id, fault, variation=seed)
+        take = sim.simulate(gesture, role=role, flaws=flaws, seed=seed, rate=60.0)
+        reports.append(judge_step(sc, st, take))
+    if as_json:
+        typer.echo(json.dumps([r.to_dict(lang) for r in reports], indent=2,
+                              ensure_ascii=False, default=float))
+        return
+    for r in reports:
+        word = {"fr": ("réussi", "non réussi")}.get(lang, ("passed", "not passed"))
+        verdict = f"[green]{word[0]}[/green]" if r.passed else f"[red]{word[1]}[/red]"
+        console.print(f"[bold]{r.step.title.get(lang)}[/bold]: {r.score:.0f}/100 {verdict} "
+                      f"({r.duration:.1f} s)")
+        for m in r.metrics.values():
+            console.print(f"  {m.message.get(lang)}", highlight=False)
+        for t in r.messages[len([m for m in r.metrics.values() if m.verdict != "ok"]):]:
+            console.print(f"  {t.get(lang)}", highlight=False)
