@@ -397,3 +397,23 @@ def test_documented_caps_match_the_code() -> None:
         ("glTF buffers in one mesh file", f"{gltfcheck.MAX_MESH_BYTES // mib} MiB"),
     ]:
         assert f"| {row} | {value} |" in doc, row
+
+
+def test_tool_world_pose_is_the_grip_composed_on_the_holder() -> None:
+    from vrtrainer.hand import quat_to_matrix
+    from vrtrainer.scenario import ToolSpec, Transform
+
+    rng = np.random.default_rng(3)
+    q = rng.normal(size=4)
+    grip = Transform(position=(0.01, -0.03, -0.2), rotation=tuple(q / np.linalg.norm(q)))
+    tool = ToolSpec("t", "t.glb", "right_hand", grip, (0, 0, 0), (0, 0, -1))
+    holders = rng.normal(size=(5, 7))
+    holders[:, 3:] /= np.linalg.norm(holders[:, 3:], axis=1, keepdims=True)
+    poses = tool.world_pose(holders)
+    for h, p in zip(holders, poses):
+        m = np.eye(4)
+        m[:3, :3] = quat_to_matrix(h[3:])
+        m[:3, 3] = h[:3]
+        want = m @ grip.matrix()
+        assert np.allclose(p[:3], want[:3, 3])
+        assert np.allclose(quat_to_matrix(p[3:]), want[:3, :3])

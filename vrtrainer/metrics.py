@@ -135,21 +135,6 @@ def palm_normal(take, h: int) -> tuple[np.ndarray, np.ndarray]:
     return n, ok
 
 
-def _compose(pose: np.ndarray, position: np.ndarray, rotation: np.ndarray) -> np.ndarray:
-    """World poses (T, 7) of a child given parent poses (T, 7) and the child's local pose."""
-    q = pose[:, 3:7]
-    p = pose[:, :3] + quat_rotate(q, position)
-    x1, y1, z1, w1 = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
-    x2, y2, z2, w2 = rotation
-    out = np.empty_like(pose)
-    out[:, :3] = p
-    out[:, 3] = w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2
-    out[:, 4] = w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2
-    out[:, 5] = w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2
-    out[:, 6] = w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2
-    return out
-
-
 def tool_track(take, scenario: Scenario, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Tool tip positions (T, 3), working axes (T, 3) and validity (T,).
 
@@ -167,8 +152,7 @@ def tool_track(take, scenario: Scenario, name: str) -> tuple[np.ndarray, np.ndar
         n = take.times.shape[0]
         if h is None:
             return np.zeros((n, 3)), np.tile([0.0, 0.0, -1.0], (n, 1)), np.zeros(n, bool)
-        wrist = take.poses[:, h, WRIST].astype(np.float64)
-        pose = _compose(wrist, np.array(spec.grip.position), np.array(spec.grip.rotation))
+        pose = spec.world_pose(take.poses[:, h, WRIST])
         ok = ((take.flags[:, h, WRIST] & _POS_ORI) == _POS_ORI) & take.active[:, h]
     q = pose[:, 3:7]
     tip = pose[:, :3] + quat_rotate(q, np.array(spec.tip))

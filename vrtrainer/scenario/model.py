@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from vrtrainer.hand import FINGER_NAMES, FINGERS, JOINT_COUNT, JOINT_INDEX, quat_to_matrix
+from vrtrainer.hand import (
+    FINGER_NAMES,
+    FINGERS,
+    JOINT_COUNT,
+    JOINT_INDEX,
+    quat_rotate,
+    quat_to_matrix,
+)
 
 LANGUAGES = ("fr", "en")
 
@@ -70,6 +77,24 @@ class ToolSpec:
     grip: Transform
     tip: tuple[float, float, float]
     axis: tuple[float, float, float]
+
+    def world_pose(self, holder: np.ndarray) -> np.ndarray:
+        """Tool poses (..., 7) from the holder's poses (..., 7): the wrist joint or grip pose.
+
+        What the renderer draws the tool mesh with when the take or the runtime
+        gives no tool pose of its own.
+        """
+        holder = np.asarray(holder, dtype=np.float64)
+        q = holder[..., 3:7]
+        out = np.empty(np.broadcast_shapes(holder.shape, (7,)))
+        out[..., :3] = holder[..., :3] + quat_rotate(q, np.array(self.grip.position))
+        x1, y1, z1, w1 = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
+        x2, y2, z2, w2 = self.grip.rotation
+        out[..., 3] = w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2
+        out[..., 4] = w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2
+        out[..., 5] = w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2
+        out[..., 6] = w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2
+        return out
 
     def holder_hand(self, handedness: str = "right") -> int | None:
         """Hand index (0 left, 1 right) holding the tool, or None for a controller."""
