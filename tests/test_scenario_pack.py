@@ -417,3 +417,34 @@ def test_tool_world_pose_is_the_grip_composed_on_the_holder() -> None:
         want = m @ grip.matrix()
         assert np.allclose(p[:3], want[:3, 3])
         assert np.allclose(quat_to_matrix(p[3:]), want[:3, :3])
+
+
+def test_toml_scan_lines_survive_multiline_values() -> None:
+    from vrtrainer.scenario.tomlscan import scan_toml
+
+    text = '''a = 1
+b = """
+[not.a.header]
+c = 2
+"""
+d = [
+  1,
+  [2, 3],
+]
+[t."quoted.key"]
+e = 'x # not a comment ['
+[[arr]]
+f = 1
+[[arr]]
+f = 2
+[arr.sub]
+g = 3
+'''
+    scan = scan_toml(text)
+    assert scan.lines[("a",)] == 1 and scan.lines[("b",)] == 2 and scan.lines[("d",)] == 6
+    assert ("not", "a", "header") not in scan.lines and ("c",) not in scan.lines
+    assert scan.lines[("t", "quoted.key", "e")] == 11
+    assert scan.lines[("arr", 0, "f")] == 13 and scan.lines[("arr", 1, "f")] == 15
+    assert scan.lines[("arr", 1, "sub", "g")] == 17
+    assert scan.line_of(("d", 1, 0)) == 6
+    assert scan.max_depth == 2
