@@ -67,6 +67,8 @@ def test_pack_gives_takes_and_meshes(pack: Path) -> None:
 def test_zipped_pack_loads_and_cleans_its_temporary_copies(pack: Path, tmp_path: Path) -> None:
     z = zip_folder(pack, tmp_path / "pack.zip")
     with open_pack(z) as p:
+        mesh = p.mesh_path("assets/box.glb")
+        assert mesh.read_bytes() == (pack / "assets" / "box.glb").read_bytes()
         take_path = p.reference_path("takes/expert-1.vrtake")
         assert take_path.exists() and not take_path.is_relative_to(tmp_path)
         assert p.reference_takes(p.scenario.steps[0])[0].n_frames == 20
@@ -325,6 +327,8 @@ def test_billion_face_mesh_is_refused_before_trimesh(pack: Path) -> None:
     with open_pack(pack) as p, pytest.raises(InvalidFileError,
                                              match="declares 3000000000 elements"):
         p.load_mesh("assets/box.glb")
+    with open_pack(pack) as p, pytest.raises(InvalidFileError, match="3000000000"):
+        p.mesh_path("assets/box.glb")
     assert any("3000000000" in str(p) for p in validate_pack(pack))
 
 

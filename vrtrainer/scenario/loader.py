@@ -460,6 +460,19 @@ class Pack:
             resources_[uri] = self.files.read_bytes(target, MAX_MESH_FILE_BYTES)
         return data, resources_, info
 
+    def mesh_path(self, rel: str) -> Path:
+        """A checked GLB file for renderers that load meshes by path.
+
+        The file's declarations are checked first (:meth:`check_mesh`); zip
+        packs give a private copy. A .gltf with external files has no single
+        path: use :meth:`load_mesh` for it.
+        """
+        if not rel.lower().endswith(".glb"):
+            raise InvalidFileError(f"{self.path}/{rel}", "only .glb meshes can be given as a "
+                                   "path; load a .gltf with Pack.load_mesh")
+        self.check_mesh(rel)
+        return self.files.materialize(rel, MAX_MESH_FILE_BYTES)
+
     def load_mesh(self, rel: str):
         """The mesh file ``rel`` as a ``trimesh.Scene``, after :meth:`check_mesh`."""
         import trimesh
