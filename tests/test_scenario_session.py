@@ -1,0 +1,67 @@
+"""Scenario packs in the training session: comparator plus trade metrics, live gauges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("vrtrainer.compare.live")  # the comparator lands separately
+
+from vrtrainer import sim, trade_motions  # noqa: E402
+from vrtrainer.hand import HandFrame  # noqa: E402
+from vrtrainer.scenario import find_scenario, load_scenario  # noqa: E402
+from vrtrainer.session.scenario_steps import scenario_steps  # noqa: E402
+from vrtrainer.session.training import LiveFeedback  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def welding():
+    return load_scenario(find_scenario("welding-fillet")), scenario_steps("welding-fillet",
+                                                                          language="en")
+
+
+def attempt(scenario, step_id, fault=None, flaws=(), seed=31):
+    gesture = trade_motions.step_gesture(scenario, step_id, fault, variation=seed)
+    role = "trainee" if fault or flaws else "expert"
+    return sim.simulate(gesture, role=role, flaws=list(flaws), seed=seed, rate=60)
+
+
+def test_steps_carry_texts_ghost_and_gauges(welding) -> None:
+    scenario, steps = welding
+    assert [s.title["fr"] for s in steps] == ["Mise en position", "Soudage du joint"]
+    assert all(s.scenario_id == "welding-fillet" for s in steps)
+    assert steps[1].expert.meta.synthetic and steps[1].time_limit == 40.0
+    assert [g["label"] for g in steps[1].gauges] == [
+        "Work angle", "Travel angle (push)", "Contact-tip-to-work distance", "Travel speed"]
+
+
+def test_expert_passes_and_faults_fail_on_the_trade_criterion(welding) -> None:
+    scenario, steps = welding
+    weld = steps[1]
+    good = weld.coach.final(attempt(scenario, "weld"))
+    assert good.passed and not good.rejected and good.score >= 80
+    fast = weld.coach.final(attempt(scenario, "weld", flaws=["fast=1.6"]))
+    assert not fast.passed
+    assert fast.messages[0].startswith("Travel speed too high")
+    assert fast.breakdown["trade"]["metrics"]["travel_speed"]["verdict"] == "high"
+    angle = weld.coach.final(attempt(scenario, "weld", "work-angle-high"))
+    assert not angle.passed and "Work angle too high" in angle.messages[0]
+
+
+def test_live_gauges_follow_the_attempt(welding) -> None:
+    scenario, steps = welding
+    coach = steps[1].coach
+    take = attempt(scenario, "weld")
+    coach.start()
+    frame, out = HandFrame(), LiveFeedback()
+    k = take.tool_names.index("torch")
+    for i in range(int(8 * 60)):
+        take.frame(i, frame)
+        coach.live(frame, take.tools[i], take.tool_flags[i], out)
+    gauges = {g["label"]: g for g in coach.gauges_now()}
+    assert gauges["Work angle"]["value"] == pytest.approx(45, abs=5)
+    assert gauges["Travel speed"]["value"] == pytest.approx(0.006, abs=0.0015)
+    assert gauges["Travel speed"]["low"] == 0.004 and gauges["Travel speed"]["unit"] == "m/s"
+    assert np.isfinite(take.tools[: 8 * 60, k]).all()
+    coach.start()
+    assert all(np.isnan(g["value"]) for g in coach.gauges_now())
