@@ -309,3 +309,19 @@ def test_cli_try_judges_a_simulated_trainee(capsys) -> None:
     assert "5. Pouces" in out and "réussi" in out and "non réussi" not in out
     assert main(["scenario", "try", "hand-rub", "--fault", "nope"]) == 2
     assert "unknown fault 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sid", IDS)
+def test_render_scene_of_each_pack(sid: str, tmp_path: Path) -> None:
+    from vrtrainer.scenario.scene import pack_scene
+
+    with open_pack(zip_folder(SCENARIOS / sid, tmp_path / f"{sid}.zip")) as pack:
+        scene = pack_scene(pack)
+        sc = pack.scenario
+    assert set(scene.tools) == {t.name for t in sc.tools}
+    lo, hi = scene.static.bounds
+    for obj in sc.objects:  # every object's origin lies within the merged geometry's box
+        assert np.all(lo - 0.01 <= obj.transform.position)
+        assert np.all(obj.transform.position <= hi + 0.01)
+    for frame in sc.frames.values():  # and so does every workpiece frame
+        assert np.all(lo - 0.05 <= frame.origin) and np.all(frame.origin <= hi + 0.05)

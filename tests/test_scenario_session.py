@@ -65,3 +65,19 @@ def test_live_gauges_follow_the_attempt(welding) -> None:
     assert np.isfinite(take.tools[: 8 * 60, k]).all()
     coach.start()
     assert all(np.isnan(g["value"]) for g in coach.gauges_now())
+
+
+def test_end_to_end_headless_cpr_with_frames(tmp_path) -> None:
+    """The simulated trainee compresses too slowly: recorded, scored, drawn, not passed."""
+    from vrtrainer.session.run import TrainingOptions, run_training
+
+    opts = TrainingOptions(target="cpr-compressions", backend="simulated", flaws=["slow=1.4"],
+                           language="en", out_dir=tmp_path / "takes",
+                           frames_dir=tmp_path / "frames", size=(160, 120), store=False)
+    run = run_training(opts)
+    outcome = run.outcomes[0]
+    assert outcome.take_path.exists() and outcome.take.duration > 20
+    assert outcome.score is not None and not outcome.score.passed
+    assert outcome.score.breakdown["trade"]["metrics"]["rate"]["verdict"] == "low"
+    assert any("Compression rate too low" in m for m in outcome.score.messages)
+    assert run.snapshots and all(p.exists() for p in run.snapshots)

@@ -11,6 +11,8 @@ judgement in which every trade criterion must be met.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -153,10 +155,37 @@ class TradeCoach:
                             breakdown=breakdown, messages=messages)
 
 
+@dataclass
+class ScenarioStep(TrainingStep):
+    """A training step from a pack, which also knows its scene and a simulated trainee."""
+
+    pack_path: Path | None = None
+    scenario: Scenario | None = None
+    step_id: str = ""
+
+    def scene(self) -> Any:
+        """The renderer's scene of the pack (checked meshes)."""
+        from vrtrainer.scenario.scene import pack_scene
+
+        with open_pack(self.pack_path) as pack:
+            return pack_scene(pack)
+
+    def simulate_trainee(self, flaws=(), seed: int = 0, hand: str = "right",
+                         fault: str | None = None) -> Take:
+        """A simulated trainee's take of this step (bundled scenarios' motions)."""
+        from vrtrainer import sim, trade_motions
+
+        gesture = trade_motions.step_gesture(self.scenario, self.step_id, fault, variation=seed)
+        role = "trainee" if flaws or fault else "expert"
+        return sim.simulate(gesture, role=role, flaws=list(flaws), seed=seed, hand=hand,
+                            rate=60.0)
+
+
 def scenario_steps(target: str, handedness: str = "right", language: str = "fr"
                    ) -> list[TrainingStep]:
     """The training steps of the scenario ``target`` (an id or a pack path)."""
-    with open_pack(find_scenario(target)) as pack:
+    path = find_scenario(target)
+    with open_pack(path) as pack:
         scenario = pack.scenario
         experts = {s.id: pack.reference_takes(s) for s in scenario.steps}
         steps = []
@@ -168,11 +197,12 @@ def scenario_steps(target: str, handedness: str = "right", language: str = "fr"
             coach = TradeCoach(scenario, step, comparator, handedness, language)
             ghost = experts[step.id][0]
             limit = step.time_max or max(20.0, 4 * ghost.duration)
-            steps.append(TrainingStep(
+            steps.append(ScenarioStep(
                 title={"fr": step.title.fr, "en": step.title.en},
                 instruction={"fr": step.instruction.fr, "en": step.instruction.en},
                 expert=ghost, coach=coach, scenario_id=scenario.id,
                 scenario_version=scenario.version, index=index, time_limit=limit,
-                gauges=coach.gauges_now(),
+                gauges=coach.gauges_now(), pack_path=path, scenario=scenario,
+                step_id=step.id,
             ))
     return steps
