@@ -174,8 +174,8 @@ class Step:
     """One step of a scenario: what to do, against which references, how it is judged.
 
     ``joint_weights`` is a (26,) array resolved from the TOML's names (joint,
-    finger or 'all'); ``tolerance`` is the position error in metres at which a
-    joint's comparison score halves; ``pass_threshold`` is a score out of 100.
+    finger or 'all'); ``tolerance`` is the noise floor in metres of the
+    comparator's tolerance envelope; ``pass_threshold`` is a score out of 100.
     """
 
     id: str
