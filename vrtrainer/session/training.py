@@ -298,6 +298,13 @@ class TrainingSession:
 
     # --- drawing and the end ------------------------------------------------------
 
+    def gauges_now(self) -> list[dict[str, Any]]:
+        """Live trade-metric gauges of the current step (empty if it has none)."""
+        coach_gauges = getattr(self.step.coach, "gauges_now", None)
+        if self.machine.phase is not Phase.ATTEMPT or coach_gauges is None:
+            return []
+        return list(coach_gauges())
+
     def render(self, state: FrameState, targets: list[Any]) -> None:
         """Draw each view with the renderer, if there is one."""
         if self.renderer is None or not targets:
