@@ -1,0 +1,139 @@
+"""Offline DTW kernels against the plain-numpy oracle, and DTW's properties."""
+
+from __future__ import annotations
+
+import compare_oracle as oracle
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vrtrainer.compare.dtw import derivative_estimate, dtw_distance, dtw_matrix, dtw_path
+from vrtrainer.errors import VrtrainerError
+
+
+def _seq(rng, n, c, masked=0.0):
+    x = rng.standard_normal((n, c)) * rng.uniform(0.1, 3.0, c) + rng.uniform(-5, 5, c)
+    m = rng.random((n, c)) >= masked
+    return x, m
+
+
+@pytest.mark.parametrize("window", [None, 1, 3, 9])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (7, 1), (13, 13), (70, 45), (45, 71)])
+def test_distance_and_path_equal_the_oracle(shape, window):
+    rng = np.random.default_rng(hash((shape, window)) % 2**32)
+    x, _ = _seq(rng, shape[0], 5)
+    y, _ = _seq(rng, shape[1], 5)
+    d, path = dtw_path(x, y, window=window)
+    want_d, want_path = oracle.dtw(x, y, window=window)
+    assert d == pytest.approx(want_d, rel=1e-9, abs=1e-12)
+    assert dtw_distance(x, y, window=window) == pytest.approx(want_d, rel=1e-9, abs=1e-12)
+    np.testing.assert_array_equal(path, want_path)
+
+
+def test_masks_and_weights_equal_the_oracle():
+    rng = np.random.default_rng(1)
+    x, xm = _seq(rng, 60, 6, masked=0.2)
+    y, ym = _seq(rng, 50, 6, masked=0.2)
+    xm[10:14] = False  # whole frames lost
+    w = np.array([1.0, 0.5, 2.0, 0.0, 3.0, 1.0])
+    d, path = dtw_path(x, y, x_mask=xm, y_mask=ym, weights=w, window=15)
+    want_d, want_path = oracle.dtw(x, y, xm, ym, w, window=15)
+    assert d == pytest.approx(want_d, rel=1e-9)
+    np.testing.assert_array_equal(path, want_path)
+
+
+def test_masked_values_are_never_read():
+    rng = np.random.default_rng(2)
+    x, xm = _seq(rng, 30, 4, masked=0.3)
+    y, ym = _seq(rng, 30, 4, masked=0.3)
+    garbage = x.copy()
+    garbage[~xm] = rng.uniform(-1e6, 1e6, (~xm).sum())
+    a = dtw_distance(x, y, x_mask=xm, y_mask=ym)
+    assert dtw_distance(garbage, y, x_mask=xm, y_mask=ym) == pytest.approx(a, rel=1e-12)
+    nan = x.copy()
+    nan[~xm] = np.nan  # NaN counts as invalid on its own
+    assert dtw_distance(nan, y, y_mask=ym) == pytest.approx(a, rel=1e-12)
+
+
+def test_exact_ties_follow_the_documented_order():
+    # small integers: every cost is exact, so ties are real ties
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        x = rng.integers(0, 3, (25, 2)).astype(float)
+        y = rng.integers(0, 3, (22, 2)).astype(float)
+        d, path = dtw_path(x, y)
+        want_d, want_path = oracle.dtw(x, y)
+        assert d == want_d
+        np.testing.assert_array_equal(path, want_path)
+
+
+def test_derivative_dtw_equals_the_oracle():
+    rng = np.random.default_rng(4)
+    x, xm = _seq(rng, 40, 3, masked=0.1)
+    y, ym = _seq(rng, 33, 3, masked=0.1)
+    dx, dxm = oracle.derivative(x, xm)
+    got_dx, got_dxm = derivative_estimate(x, xm)
+    np.testing.assert_allclose(got_dx[got_dxm], dx[dxm])
+    np.testing.assert_array_equal(got_dxm, dxm)
+    dy, dym = oracle.derivative(y, ym)
+    want, _ = oracle.dtw(dx, dy, dxm, dym)
+    got = dtw_distance(x, y, x_mask=xm, y_mask=ym, derivative=True)
+    assert got == pytest.approx(want, rel=1e-9)
+
+
+def test_many_vs_many_equals_pairwise():
+    rng = np.random.default_rng(5)
+    xs = [_seq(rng, int(n), 4)[0] for n in rng.integers(5, 40, 6)]
+    ys = [_seq(rng, int(n), 4)[0] for n in rng.integers(5, 40, 3)]
+    got = dtw_matrix(xs, ys, window=8)
+    for a, x in enumerate(xs):
+        for b, y in enumerate(ys):
+            assert got[a, b] == pytest.approx(oracle.dtw(x, y, window=8)[0], rel=1e-9)
+    sym = dtw_matrix(xs)
+    np.testing.assert_allclose(sym, sym.T)
+    assert np.all(np.diag(sym) == 0)
+    assert sym[0, 1] == pytest.approx(oracle.dtw(xs[0], xs[1])[0], rel=1e-9)
+    der = dtw_matrix(xs[:2], ys[:1], derivative=True)
+    assert der[1, 0] == pytest.approx(dtw_distance(xs[1], ys[0], derivative=True), rel=1e-12)
+
+
+def test_bad_input_is_refused():
+    x = np.zeros((5, 3))
+    with pytest.raises(VrtrainerError, match="channel counts"):
+        dtw_distance(x, np.zeros((5, 4)))
+    with pytest.raises(VrtrainerError, match="non-empty"):
+        dtw_distance(np.zeros((0, 3)), x)
+    with pytest.raises(VrtrainerError, match="weights"):
+        dtw_distance(x, x, weights=[1, -1, 1])
+    with pytest.raises(VrtrainerError, match="window"):
+        dtw_distance(x, x, window=0)
+    with pytest.raises(VrtrainerError, match="mask shape"):
+        dtw_distance(x, x, x_mask=np.ones((5, 2), bool))
+
+
+seqs = st.integers(1, 30).flatmap(
+    lambda n: st.lists(
+        st.lists(st.floats(-100, 100, allow_nan=False), min_size=3, max_size=3),
+        min_size=n, max_size=n,
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seqs, seqs, st.one_of(st.none(), st.integers(1, 10)))
+def test_dtw_is_symmetric(a, b, window):
+    x, y = np.array(a), np.array(b)
+    d1, p1 = dtw_path(x, y, window=window)
+    d2 = dtw_distance(y, x, window=window)
+    assert d1 == pytest.approx(d2, rel=1e-9, abs=1e-9)
+    assert d1 == pytest.approx(oracle.dtw(x, y, window=window)[0], rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seqs, st.one_of(st.none(), st.integers(1, 10)))
+def test_identity_has_distance_zero_and_diagonal_path(a, window):
+    x = np.array(a)
+    d, path = dtw_path(x, x, window=window)
+    assert d == 0.0
+    np.testing.assert_array_equal(path, np.stack([np.arange(len(x))] * 2, axis=1))

@@ -1,0 +1,1 @@
+"""Hand-pose comparison: features, DTW alignment, live tracking, templates and scores."""

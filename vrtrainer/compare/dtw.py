@@ -1,0 +1,623 @@
+"""Offline multivariate dynamic time warping with masks, weights and a Sakoe-Chiba band.
+
+Conventions (shared with the oracle in tests/ and with ``dtaidistance.dtw_ndim``):
+
+* The local cost of frames ``x[i]`` and ``y[j]`` is the weighted squared Euclidean
+  distance over the channels valid in both frames, rescaled by
+  ``total weight / weight of those channels`` so that a frame with a few masked
+  channels costs as much as a whole one on average; if no weighted channel is
+  valid in both frames the cost is 0 (nothing is known there, so nothing is
+  charged: lost tracking costs coverage, not shape).
+* ``D[i, j] = cost(i, j) + min(D[i-1, j-1], D[i-1, j], D[i, j-1])``; the distance is
+  ``sqrt(D[n-1, m-1])``.
+* The band ``window`` follows dtaidistance: row ``i`` may use columns
+  ``j`` with ``i - max(0, n-m) - window < j < i + max(0, m-n) + window``; ``None``
+  means no band.
+* The path is traced back from the end taking, on ties, the diagonal first, then
+  ``(i-1, j)``, then ``(i, j-1)``.
+
+The kernels get the cross term of the cost matrix from BLAS in row blocks and
+recompute a cell exactly when cancellation could cost precision (close frames)
+or when masks are involved, so results match the plain definition to ~1e-12.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import numpy as np
+from numba import njit, prange
+
+from vrtrainer.errors import VrtrainerError
+
+#: Rows of the cost matrix computed per BLAS call (fits L2 with 2000 columns).
+_BLOCK = 64
+#: A BLAS cell cost below this share of the frames' squared norms is recomputed.
+_CANCEL = 1e-4
+
+_FULL, _PARTIAL, _EMPTY = 0, 1, 2
+
+_blas_lock = threading.Lock()
+_blas_controller = None
+
+
+@contextmanager
+def single_thread_blas():
+    """Run the block with BLAS on one thread.
+
+    The kernels make many small BLAS calls; a threaded BLAS spends more time
+    waking its threads than computing (and fights numba's own threads), worst of
+    all on a loaded machine.
+    """
+    global _blas_controller
+    with _blas_lock:
+        if _blas_controller is None:
+            import scipy.linalg.cython_blas  # noqa: F401  (the BLAS numba calls)
+            from threadpoolctl import ThreadpoolController
+
+            _blas_controller = ThreadpoolController()
+    with _blas_controller.limit(limits=1, user_api="blas"):
+        yield
+
+
+@njit(cache=True)
+def _prepare(x, xm, w, center):
+    """Scaled, centred, masked copy for BLAS, squared norms and frame status."""
+    n, c = x.shape
+    xs = np.zeros((n, c))
+    norms = np.zeros(n)
+    status = np.zeros(n, np.int8)
+    for i in range(n):
+        valid = 0
+        missing = 0
+        s = 0.0
+        for k in range(c):
+            if w[k] > 0.0:
+                if xm[i, k]:
+                    v = (x[i, k] - center[k]) * np.sqrt(w[k])
+                    xs[i, k] = v
+                    s += v * v
+                    valid += 1
+                else:
+                    missing += 1
+        norms[i] = s
+        if valid == 0:
+            status[i] = _EMPTY
+        elif missing > 0:
+            status[i] = _PARTIAL
+    return xs, norms, status
+
+
+@njit(cache=True)
+def _direct_cost(x, y, xm, ym, w, wtot, i, j):
+    """Exact masked cost of one cell from the raw frames."""
+    num = 0.0
+    den = 0.0
+    for k in range(x.shape[1]):
+        if w[k] > 0.0 and xm[i, k] and ym[j, k]:
+            d = x[i, k] - y[j, k]
+            num += w[k] * d * d
+            den += w[k]
+    if den == 0.0:
+        return 0.0
+    if den == wtot:
+        return num
+    return num * (wtot / den)
+
+
+@njit(cache=True)
+def _band(n, m, window):
+    """Column range [lo, hi) of every row."""
+    lo = np.zeros(n, np.int64)
+    hi = np.full(n, m, np.int64)
+    if window > 0:
+        extra_r = max(0, n - m)
+        extra_c = max(0, m - n)
+        for i in range(n):
+            lo[i] = max(0, i - extra_r - window + 1)
+            hi[i] = min(m, i + extra_c + window)
+    return lo, hi
+
+
+@njit(cache=True)
+def _costs(x, y, xm, ym, w, wtot, i, a, b, j0, gi, ni, ny, sx, sy, odd, row):
+    """Local costs of row ``i`` over columns [a, b) into ``row``.
+
+    Whole frames take BLAS's cross term (``gi``, columns from ``j0``) and are
+    recomputed exactly when close enough for cancellation to matter; frames with
+    masked channels are computed directly.
+    """
+    if sx[i] == _EMPTY:
+        row[a:b] = 0.0
+        return
+    if sx[i] == _PARTIAL:
+        for j in range(a, b):
+            row[j] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+        return
+    close = 0
+    for j in range(a, b):
+        s = ni + ny[j]
+        cost = s - 2.0 * gi[j - j0]
+        row[j] = cost
+        close += cost <= _CANCEL * s
+    if close:
+        for j in range(a, b):
+            if row[j] <= _CANCEL * (ni + ny[j]):
+                row[j] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+    for j in odd:
+        if a <= j < b:
+            row[j] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+
+
+@njit(cache=True)
+def _one_row(a, b, prev, diag, r, st, keep):
+    """DP over one row: ``r`` holds the costs and receives D; steps into ``st``.
+
+    D[j] = cost[j] + min(D[j-1], prev[j], prev[j-1]); the step is 0 (diagonal)
+    when the diagonal is a minimum, else 1 (up) when up <= left, else 2 (left).
+    """
+    left = np.inf
+    for j in range(a, b):
+        up = prev[j]
+        best = min(left, min(up, diag))
+        if keep:
+            st[j] = (best != diag) * (1 + (up > left))
+        left = best + r[j]
+        r[j] = left
+        diag = up
+
+
+@njit(cache=True)
+def _two_rows(a1, b1, a2, b2, prev, diag1, r1, r2, s1, s2, keep):
+    """DP over two consecutive rows at once, the second one column behind.
+
+    Each row's recurrence is a serial chain of min and add; running two
+    independent chains side by side nearly halves the time per cell. The
+    band is monotone (a1 <= a2, b1 <= b2); D of the first row is read as
+    infinite outside [a1, b1).
+    """
+    left1 = np.inf
+    left2 = np.inf
+    end_a = min(b1, a2 + 1)
+    # row 1 alone until row 2 can start
+    for j in range(a1, end_a):
+        up = prev[j]
+        best = min(left1, min(up, diag1))
+        if keep:
+            s1[j] = (best != diag1) * (1 + (up > left1))
+        left1 = best + r1[j]
+        r1[j] = left1
+        diag1 = up
+    diag2 = r1[a2 - 1] if a1 <= a2 - 1 < b1 else np.inf
+    # both rows, row 2 one column behind row 1
+    for j in range(end_a, b1):
+        up = prev[j]
+        best = min(left1, min(up, diag1))
+        if keep:
+            s1[j] = (best != diag1) * (1 + (up > left1))
+        left1 = best + r1[j]
+        diag1 = up
+        k = j - 1
+        up2 = r1[k]
+        best2 = min(left2, min(up2, diag2))
+        if keep:
+            s2[k] = (best2 != diag2) * (1 + (up2 > left2))
+        left2 = best2 + r2[k]
+        r2[k] = left2
+        diag2 = up2
+        r1[j] = left1
+    # the rest of row 2
+    start = a2 + max(0, b1 - end_a)
+    for k in range(start, b2):
+        up2 = r1[k] if k < b1 else np.inf
+        best2 = min(left2, min(up2, diag2))
+        if keep:
+            s2[k] = (best2 != diag2) * (1 + (up2 > left2))
+        left2 = best2 + r2[k]
+        r2[k] = left2
+        diag2 = up2
+
+
+@njit(cache=True)
+def _two_rows_blas(x, y, xm, ym, w, wtot, i, a1, b1, a2, b2, j0, g1, g2, n1, n2, ny,
+                   prev, diag1, r1, r2, s1, s2, keep):
+    """:func:`_two_rows` for two whole frames against whole frames, costs computed inline.
+
+    Saves a pass over memory per row; the cancellation check is the same as in
+    :func:`_costs`.
+    """
+    left1 = np.inf
+    left2 = np.inf
+    end_a = min(b1, a2 + 1)
+    for j in range(a1, end_a):
+        s = n1 + ny[j]
+        c1 = s - 2.0 * g1[j - j0]
+        if c1 <= _CANCEL * s:
+            c1 = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+        up = prev[j]
+        best = min(left1, min(up, diag1))
+        if keep:
+            s1[j] = (best != diag1) * (1 + (up > left1))
+        left1 = best + c1
+        r1[j] = left1
+        diag1 = up
+    diag2 = r1[a2 - 1] if a1 <= a2 - 1 < b1 else np.inf
+    for j in range(end_a, b1):
+        s = n1 + ny[j]
+        c1 = s - 2.0 * g1[j - j0]
+        if c1 <= _CANCEL * s:
+            c1 = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+        k = j - 1
+        s = n2 + ny[k]
+        c2 = s - 2.0 * g2[k - j0]
+        if c2 <= _CANCEL * s:
+            c2 = _direct_cost(x, y, xm, ym, w, wtot, i + 1, k)
+        up = prev[j]
+        best = min(left1, min(up, diag1))
+        if keep:
+            s1[j] = (best != diag1) * (1 + (up > left1))
+        left1 = best + c1
+        diag1 = up
+        up2 = r1[k]
+        best2 = min(left2, min(up2, diag2))
+        if keep:
+            s2[k] = (best2 != diag2) * (1 + (up2 > left2))
+        left2 = best2 + c2
+        r2[k] = left2
+        diag2 = up2
+        r1[j] = left1
+    start = a2 + max(0, b1 - end_a)
+    for k in range(start, b2):
+        s = n2 + ny[k]
+        c2 = s - 2.0 * g2[k - j0]
+        if c2 <= _CANCEL * s:
+            c2 = _direct_cost(x, y, xm, ym, w, wtot, i + 1, k)
+        up2 = r1[k] if k < b1 else np.inf
+        best2 = min(left2, min(up2, diag2))
+        if keep:
+            s2[k] = (best2 != diag2) * (1 + (up2 > left2))
+        left2 = best2 + c2
+        r2[k] = left2
+        diag2 = up2
+
+
+@njit(cache=True)
+def _dtw(x, y, xm, ym, w, window, steps):
+    """Accumulated cost of ``x`` (n, C) against ``y`` (m, C).
+
+    With ``steps`` of shape (n, m) uint8 the step taken into every cell is kept
+    there for the path (0 diagonal, 1 from above, 2 from the left); with shape
+    (0, 0) nothing is kept. Returns D[n-1, m-1].
+    """
+    n = x.shape[0]
+    m = y.shape[0]
+    c = x.shape[1]
+    wtot = 0.0
+    for k in range(c):
+        if w[k] > 0.0:
+            wtot += w[k]
+    center = np.zeros(c)
+    for k in range(c):
+        s = 0.0
+        cnt = 0
+        for i in range(n):
+            if xm[i, k]:
+                s += x[i, k]
+                cnt += 1
+        for j in range(m):
+            if ym[j, k]:
+                s += y[j, k]
+                cnt += 1
+        # a coarse dyadic centre keeps small dyadic data (and so exact ties) exact
+        if cnt > 0:
+            center[k] = np.round(s / cnt * 1024.0) / 1024.0
+    xs, nx, sx = _prepare(x, xm, w, center)
+    ys, ny, sy = _prepare(y, ym, w, center)
+    yt = np.ascontiguousarray(ys.T)
+    odd = np.nonzero(sy != _FULL)[0]
+    lo, hi = _band(n, m, window)
+    keep = steps.shape[0] == n
+    nosteps = np.zeros(0, np.uint8)
+    prev = np.full(m, np.inf)  # D of the last finished row, infinite outside its band
+    r1 = np.empty(m)
+    r2 = np.empty(m)
+    for i0 in range(0, n, _BLOCK):
+        i1 = min(n, i0 + _BLOCK)
+        j0 = lo[i0]
+        j1 = hi[i0]
+        for i in range(i0, i1):
+            j0 = min(j0, lo[i])
+            j1 = max(j1, hi[i])
+        g = np.dot(xs[i0:i1], np.ascontiguousarray(yt[:, j0:j1]))
+        for i in range(i0, i1, 2):
+            a1 = lo[i]
+            b1 = hi[i]
+            diag1 = prev[a1 - 1] if a1 > 0 else np.inf
+            if i == 0:
+                diag1 = 0.0
+            s1 = steps[i] if keep else nosteps
+            if i + 1 < i1:
+                a2 = lo[i + 1]
+                b2 = hi[i + 1]
+                s2 = steps[i + 1] if keep else nosteps
+                if sx[i] == _FULL and sx[i + 1] == _FULL and odd.shape[0] == 0:
+                    _two_rows_blas(x, y, xm, ym, w, wtot, i, a1, b1, a2, b2, j0, g[i - i0],
+                                   g[i + 1 - i0], nx[i], nx[i + 1], ny, prev, diag1, r1, r2,
+                                   s1, s2, keep)
+                else:
+                    _costs(x, y, xm, ym, w, wtot, i, a1, b1, j0, g[i - i0], nx[i], ny, sx, sy,
+                           odd, r1)
+                    _costs(x, y, xm, ym, w, wtot, i + 1, a2, b2, j0, g[i + 1 - i0], nx[i + 1],
+                           ny, sx, sy, odd, r2)
+                    _two_rows(a1, b1, a2, b2, prev, diag1, r1, r2, s1, s2, keep)
+                prev, r2 = r2, prev
+            else:
+                a2 = a1
+                b2 = b1
+                _costs(x, y, xm, ym, w, wtot, i, a1, b1, j0, g[i - i0], nx[i], ny, sx, sy, odd,
+                       r1)
+                _one_row(a1, b1, prev, diag1, r1, s1, keep)
+                prev, r1 = r1, prev
+            # the new prev holds stale values outside [a2, b2) that the next rows
+            # (band monotone: they start at a2 or later, end at b2 or later) may read
+            if a2 > 0:
+                prev[a2 - 1] = np.inf
+            nxt = hi[min(i + 3, n - 1)]
+            prev[b2:nxt] = np.inf
+    return prev[m - 1]
+
+
+@njit(cache=True)
+def _cost_row(x, y, xm, ym, w, wtot, i, a, b, j0, gi, ni, ny, sx, sy, odd, row):
+    """Costs of row ``i`` over columns [a, b) when masks are involved."""
+    if sx[i] == _EMPTY:
+        row[a:b] = 0.0
+    elif sx[i] == _PARTIAL:
+        for j in range(a, b):
+            row[j] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+    else:
+        for j in range(a, b):
+            s = ni + ny[j]
+            cost = s - 2.0 * gi[j - j0]
+            if cost <= _CANCEL * s:
+                cost = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+            row[j] = cost
+        for j in odd:
+            if a <= j < b:
+                row[j] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+
+
+@njit(cache=True)
+def _backtrack(steps):
+    """Warping path (L, 2) from (0, 0) to (n-1, m-1) following the recorded steps."""
+    n, m = steps.shape
+    path = np.empty((n + m, 2), np.int64)
+    i = n - 1
+    j = m - 1
+    k = 0
+    path[k, 0] = i
+    path[k, 1] = j
+    while i > 0 or j > 0:
+        if i == 0:
+            j -= 1
+        elif j == 0:
+            i -= 1
+        else:
+            step = steps[i, j]
+            if step == 0:
+                i -= 1
+                j -= 1
+            elif step == 1:
+                i -= 1
+            else:
+                j -= 1
+        k += 1
+        path[k, 0] = i
+        path[k, 1] = j
+    return path[k::-1].copy()
+
+
+@njit(cache=True, parallel=True)
+def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
+    """Distances of every x sequence to every y sequence, pairs spread over threads."""
+    nx = xoff.shape[0] - 1
+    ny = yoff.shape[0] - 1
+    out = np.zeros((nx, ny))
+    empty = np.zeros((0, 0), np.uint8)
+    for p in prange(nx * ny):
+        a = p // ny
+        b = p % ny
+        if symmetric and b <= a:
+            continue
+        d = _dtw(
+            xcat[xoff[a]:xoff[a + 1]], ycat[yoff[b]:yoff[b + 1]],
+            xmcat[xoff[a]:xoff[a + 1]], ymcat[yoff[b]:yoff[b + 1]],
+            w, window, empty,
+        )
+        out[a, b] = np.sqrt(max(d, 0.0))
+    if symmetric:
+        for a in range(nx):
+            for b in range(a):
+                out[a, b] = out[b, a]
+    return out
+
+
+@njit(cache=True)
+def _derivative(x, xm):
+    """Keogh-Pazzani derivative estimate and its mask (needs both neighbours valid)."""
+    n, c = x.shape
+    dx = np.zeros((n, c))
+    dm = np.zeros((n, c), np.bool_)
+    for i in range(n):
+        a = max(i - 1, 0)
+        b = min(i + 1, n - 1)
+        for k in range(c):
+            if n == 1:
+                dm[i, k] = xm[i, k]
+                continue
+            if i == 0:
+                a, b = 0, 1
+                dx[i, k] = x[1, k] - x[0, k]
+                dm[i, k] = xm[0, k] and xm[1, k]
+            elif i == n - 1:
+                dx[i, k] = x[n - 1, k] - x[n - 2, k]
+                dm[i, k] = xm[n - 1, k] and xm[n - 2, k]
+            else:
+                dx[i, k] = ((x[i, k] - x[a, k]) + (x[b, k] - x[a, k]) / 2.0) / 2.0
+                dm[i, k] = xm[a, k] and xm[i, k] and xm[b, k]
+    return dx, dm
+
+
+def derivative_estimate(
+    x: np.ndarray, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Derivative estimate of a sequence (n, C) for derivative DTW, with its mask.
+
+    ``d[i] = ((x[i] - x[i-1]) + (x[i+1] - x[i-1]) / 2) / 2``; the ends use the one-sided
+    difference. A value is valid only where every frame it uses is valid.
+    """
+    x, mask = _as_seq(x, mask, "x")
+    return _derivative(x, mask)
+
+
+def _as_seq(x, mask, name):
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise VrtrainerError(f"{name}: expected a non-empty (frames, channels) array, got "
+                             f"shape {x.shape}")
+    if mask is None:
+        mask = np.isfinite(x)
+    else:
+        mask = np.ascontiguousarray(mask, dtype=np.bool_)
+        if mask.shape != x.shape:
+            raise VrtrainerError(f"{name}: mask shape {mask.shape} differs from {x.shape}")
+        mask = mask & np.isfinite(x)
+    return x, mask
+
+
+def _check(x, y, x_mask, y_mask, weights, window):
+    x, x_mask = _as_seq(x, x_mask, "x")
+    y, y_mask = _as_seq(y, y_mask, "y")
+    if x.shape[1] != y.shape[1]:
+        raise VrtrainerError(f"channel counts differ: {x.shape[1]} vs {y.shape[1]}")
+    w = _weights(weights, x.shape[1])
+    return x, y, x_mask, y_mask, w, _window(window)
+
+
+def _weights(weights, c):
+    if weights is None:
+        return np.ones(c)
+    w = np.ascontiguousarray(weights, dtype=np.float64)
+    if w.shape != (c,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise VrtrainerError(f"weights must be {c} finite non-negative numbers")
+    return w
+
+
+def _window(window):
+    if window is None:
+        return 0
+    window = int(window)
+    if window < 1:
+        raise VrtrainerError(f"band window must be >= 1 frame, got {window}")
+    return window
+
+
+def dtw_distance(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    x_mask: np.ndarray | None = None,
+    y_mask: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    window: int | None = None,
+    derivative: bool = False,
+) -> float:
+    """DTW distance of two sequences (n, C) and (m, C) (see the module conventions).
+
+    Masks (same shape, True = valid; NaNs count as invalid) drop channels from the
+    local cost; ``weights`` (C,) weigh channels; ``window`` is a Sakoe-Chiba band in
+    frames; ``derivative`` compares the sequences' derivative estimates (DDTW).
+    """
+    x, y, x_mask, y_mask, w, win = _check(x, y, x_mask, y_mask, weights, window)
+    if derivative:
+        x, x_mask = _derivative(x, x_mask)
+        y, y_mask = _derivative(y, y_mask)
+    with single_thread_blas():
+        d = _dtw(x, y, x_mask, y_mask, w, win, np.zeros((0, 0), np.uint8))
+    return float(np.sqrt(max(d, 0.0)))
+
+
+def dtw_path(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    x_mask: np.ndarray | None = None,
+    y_mask: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    window: int | None = None,
+    derivative: bool = False,
+) -> tuple[float, np.ndarray]:
+    """DTW distance and warping path (L, 2) of (x index, y index) pairs, start to end.
+
+    Same arguments as :func:`dtw_distance`.
+    """
+    x, y, x_mask, y_mask, w, win = _check(x, y, x_mask, y_mask, weights, window)
+    if derivative:
+        x, x_mask = _derivative(x, x_mask)
+        y, y_mask = _derivative(y, y_mask)
+    steps = np.empty((x.shape[0], y.shape[0]), np.uint8)
+    with single_thread_blas():
+        d = _dtw(x, y, x_mask, y_mask, w, win, steps)
+    return float(np.sqrt(max(d, 0.0))), _backtrack(steps)
+
+
+def _derivatives(seqs, masks):
+    masks = [None] * len(seqs) if masks is None else masks
+    pairs = [derivative_estimate(s, mk) for s, mk in zip(seqs, masks)]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def _pack(seqs, masks, name):
+    if len(seqs) == 0:
+        raise VrtrainerError(f"{name}: no sequences given")
+    masks = [None] * len(seqs) if masks is None else list(masks)
+    if len(masks) != len(seqs):
+        raise VrtrainerError(f"{name}: {len(masks)} masks for {len(seqs)} sequences")
+    pairs = [_as_seq(s, mk, f"{name}[{i}]") for i, (s, mk) in enumerate(zip(seqs, masks))]
+    offsets = np.zeros(len(pairs) + 1, np.int64)
+    offsets[1:] = np.cumsum([p[0].shape[0] for p in pairs])
+    return (np.concatenate([p[0] for p in pairs]), offsets,
+            np.concatenate([p[1] for p in pairs]))
+
+
+def dtw_matrix(
+    xs: list[np.ndarray],
+    ys: list[np.ndarray] | None = None,
+    *,
+    x_masks: list[np.ndarray] | None = None,
+    y_masks: list[np.ndarray] | None = None,
+    weights: np.ndarray | None = None,
+    window: int | None = None,
+    derivative: bool = False,
+) -> np.ndarray:
+    """DTW distances (len(xs), len(ys)) of many sequences against many, on all cores.
+
+    With ``ys`` None the matrix of ``xs`` against themselves is computed once per
+    pair (it is symmetric, diagonal 0).
+    """
+    if derivative:
+        xs, x_masks = _derivatives(xs, x_masks)
+        if ys is not None:
+            ys, y_masks = _derivatives(ys, y_masks)
+    xcat, xoff, xmcat = _pack(xs, x_masks, "xs")
+    symmetric = ys is None
+    if symmetric:
+        ycat, yoff, ymcat = xcat, xoff, xmcat
+    else:
+        ycat, yoff, ymcat = _pack(ys, y_masks, "ys")
+    if xcat.shape[1] != ycat.shape[1]:
+        raise VrtrainerError(f"channel counts differ: {xcat.shape[1]} vs {ycat.shape[1]}")
+    w = _weights(weights, xcat.shape[1])
+    with single_thread_blas():
+        return _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, _window(window), symmetric)
