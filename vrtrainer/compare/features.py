@@ -1,0 +1,382 @@
+"""Comparison features of a take: what a hand does, independent of who and where.
+
+Per hand, every frame gives (channel kinds in :data:`KINDS`):
+
+* ``position``: each joint's position in the wrist's frame, divided by the
+  performer's hand length and multiplied by :data:`STANDARD_HAND_LENGTH`, so it
+  reads as metres on a standard hand whatever the performer's size;
+* ``flexion``: the angle between consecutive bones of each finger (radians; 3
+  for the thumb, 4 for the others), larger when more curled;
+* ``abduction``: the spread between neighbouring fingers' proximal bones seen
+  from the back of the hand (radians);
+* ``path``: the wrist's position relative to its mean pose over the take, in
+  that mean pose's frame (metres: the task, not the hand, sets its size), and ``turn``: the wrist's
+  rotation from its mean orientation (rotation vector, radians). Both are
+  invariant to where the performer stands and which way they face;
+* optional ``world``: the wrist's position in the tracking space (metres),
+  for gestures whose place matters, and ``tool``: one tool's position in
+  another's frame (metres), e.g. a torch relative to the workpiece.
+
+A channel is valid only where every joint, tool or orientation it is computed
+from is valid and the hand active; invalid values are masked (their numbers are
+meaningless), never zero-filled or interpolated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from vrtrainer.errors import VrtrainerError
+from vrtrainer.hand import (
+    BONES,
+    FINGER_NAMES,
+    FINGERS,
+    HAND_NAMES,
+    JOINT_COUNT,
+    JOINT_FINGER,
+    JOINT_NAMES,
+    WRIST,
+    orientation_valid,
+    position_valid,
+)
+from vrtrainer.take import Take
+
+#: Hand length (wrist to middle fingertip, m) positions are normalised to.
+STANDARD_HAND_LENGTH = 0.19
+KINDS = ("position", "flexion", "abduction", "path", "turn", "world", "tool")
+POSITION, FLEXION, ABDUCTION, PATH, TURN, WORLD, TOOL = range(len(KINDS))
+#: Kinds measured in metres (the others are angles in radians).
+LENGTH_KINDS = (POSITION, PATH, WORLD, TOOL)
+#: Joints that get a position channel (the wrist is the origin).
+POSITION_JOINTS: tuple[int, ...] = tuple(j for j in range(JOINT_COUNT) if j != WRIST)
+#: Neighbouring finger pairs whose spread is measured.
+ABDUCTION_PAIRS: tuple[tuple[int, int], ...] = ((0, 1), (1, 2), (2, 3), (3, 4))
+
+
+def _finger_chain(finger: int) -> tuple[int, ...]:
+    return (WRIST, *FINGERS[finger])
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Which channels to compute and how much each weighs in alignment and scoring.
+
+    ``kind_weights`` by kind name and ``joint_weights`` by joint name (default 1)
+    multiply; ``tool_pairs`` are (tool, anchor) names for ``tool`` channels.
+    """
+
+    positions: bool = True
+    angles: bool = True
+    path: bool = True
+    world: bool = False
+    tool_pairs: tuple[tuple[str, str], ...] = ()
+    kind_weights: dict[str, float] = field(default_factory=dict)
+    joint_weights: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, w in {**self.kind_weights, **self.joint_weights}.items():
+            if not (isinstance(w, (int, float)) and np.isfinite(w) and w >= 0):
+                raise VrtrainerError(f"feature weight for {name!r} must be >= 0, not {w!r}")
+        unknown = set(self.kind_weights) - set(KINDS)
+        if unknown:
+            raise VrtrainerError(f"unknown channel kinds {sorted(unknown)}; known: {KINDS}")
+        unknown = set(self.joint_weights) - set(JOINT_NAMES)
+        if unknown:
+            raise VrtrainerError(f"unknown joint names {sorted(unknown)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "positions": self.positions, "angles": self.angles, "path": self.path,
+            "world": self.world, "tool_pairs": [list(p) for p in self.tool_pairs],
+            "kind_weights": dict(self.kind_weights), "joint_weights": dict(self.joint_weights),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeatureConfig:
+        try:
+            return cls(
+                positions=bool(data["positions"]), angles=bool(data["angles"]),
+                path=bool(data["path"]), world=bool(data["world"]),
+                tool_pairs=tuple((str(a), str(b)) for a, b in data["tool_pairs"]),
+                kind_weights={str(k): float(v) for k, v in data["kind_weights"].items()},
+                joint_weights={str(k): float(v) for k, v in data["joint_weights"].items()},
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise VrtrainerError(f"feature configuration is malformed: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What each channel is: parallel arrays (C,) plus a readable name."""
+
+    names: tuple[str, ...]
+    kind: np.ndarray  # index into KINDS
+    hand: np.ndarray  # 0 left, 1 right, -1 none
+    joint: np.ndarray  # joint index for position channels, else -1
+    finger: np.ndarray  # finger index (0 thumb..4 little) or -1
+    axis: np.ndarray  # 0, 1, 2 for x, y, z components, -1 for angles
+    weight: np.ndarray  # kind weight x joint weight
+
+    @property
+    def size(self) -> int:
+        return len(self.names)
+
+    def groups(self) -> np.ndarray:
+        """Group id (C,) of each channel: a joint's or vector's x, y, z share one."""
+        gid = np.zeros(self.size, np.int64)
+        g = -1
+        for c in range(self.size):
+            vector = self.axis[c] >= 0
+            if not (vector and self.axis[c] > 0 and self.kind[c] == self.kind[c - 1]
+                    and self.hand[c] == self.hand[c - 1] and self.joint[c] == self.joint[c - 1]):
+                g += 1
+            gid[c] = g
+        return gid
+
+
+def build_layout(config: FeatureConfig, hands: tuple[int, ...]) -> Layout:
+    """Channel layout for ``hands`` (indices, ascending) under ``config``."""
+    rows: list[tuple[str, int, int, int, int, int]] = []
+    for h in hands:
+        hn = HAND_NAMES[h]
+        if config.positions:
+            for j in POSITION_JOINTS:
+                for a, ax in enumerate("xyz"):
+                    rows.append((f"{hn}.{JOINT_NAMES[j]}.{ax}", POSITION, h, j,
+                                 int(JOINT_FINGER[j]), a))
+        if config.angles:
+            for f in range(5):
+                chain = _finger_chain(f)
+                for k in range(1, len(chain) - 1):
+                    rows.append((f"{hn}.{FINGER_NAMES[f]}.flex{k}", FLEXION, h, chain[k], f, -1))
+            for f1, f2 in ABDUCTION_PAIRS:
+                rows.append((f"{hn}.spread.{FINGER_NAMES[f1]}-{FINGER_NAMES[f2]}", ABDUCTION,
+                             h, -1, f2, -1))
+        if config.path:
+            for a, ax in enumerate("xyz"):
+                rows.append((f"{hn}.path.{ax}", PATH, h, WRIST, -1, a))
+            for a, ax in enumerate("xyz"):
+                rows.append((f"{hn}.turn.{ax}", TURN, h, WRIST, -1, a))
+        if config.world:
+            for a, ax in enumerate("xyz"):
+                rows.append((f"{hn}.world.{ax}", WORLD, h, WRIST, -1, a))
+    for tool, anchor in config.tool_pairs:
+        for a, ax in enumerate("xyz"):
+            rows.append((f"tool.{tool}@{anchor}.{ax}", TOOL, -1, -1, -1, a))
+    if not rows:
+        raise VrtrainerError("the feature configuration selects no channels")
+    names, kind, hand, joint, finger, axis = zip(*rows)
+    kind_w = np.array([config.kind_weights.get(KINDS[k], 1.0) for k in kind])
+    joint_w = np.array([config.joint_weights.get(JOINT_NAMES[j], 1.0) if j >= 0 else 1.0
+                        for j in joint])
+    return Layout(
+        names=tuple(names), kind=np.array(kind), hand=np.array(hand), joint=np.array(joint),
+        finger=np.array(finger), axis=np.array(axis), weight=kind_w * joint_w,
+    )
+
+
+@dataclass
+class Features:
+    """Feature sequence of one take: values (T, C), validity mask (T, C), times (T,)."""
+
+    values: np.ndarray
+    mask: np.ndarray
+    times: np.ndarray
+    layout: Layout
+    hand_lengths: dict[str, float]
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.values.shape[0])
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    return v / np.where(n > 0, n, 1.0)
+
+
+def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Unsigned angle between vectors (..., 3), robust near 0 and pi."""
+    return np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.sum(u * v, axis=-1))
+
+
+def robust_hand_length(positions: np.ndarray, valid: np.ndarray) -> float | None:
+    """Hand length (m) from one hand's joint positions (T, 26, 3) over a take.
+
+    Each bone's length is the median over the frames where both its ends are
+    valid, so a few bad frames or a curled finger do not change it; the hand
+    length sums the middle finger's bones. None if a middle-finger bone is
+    never seen.
+    """
+    total = 0.0
+    for parent, child in BONES:
+        if JOINT_FINGER[child] != 2:
+            continue
+        ok = valid[:, parent] & valid[:, child]
+        if not ok.any():
+            return None
+        d = np.linalg.norm(positions[ok, child] - positions[ok, parent], axis=-1)
+        total += float(np.median(d))
+    return total
+
+
+def _mean_pose(pos: np.ndarray, quat: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, Rotation]:
+    """Mean position and orientation over the valid frames (signs aligned first)."""
+    q = quat[ok].astype(np.float64)
+    q = q * np.where(np.sum(q * q[:1], axis=1) < 0, -1.0, 1.0)[:, None]
+    return pos[ok].mean(axis=0), Rotation.from_quat(q).mean()
+
+
+def hands_in(take: Take) -> tuple[int, ...]:
+    """Hands active in at least a tenth of the take's frames (both if neither is)."""
+    share = take.active.mean(axis=0)
+    used = tuple(int(h) for h in np.flatnonzero(share >= 0.1))
+    return used or (0, 1)
+
+
+def take_features(
+    take: Take, config: FeatureConfig | None = None, hands: tuple[int, ...] | None = None
+) -> Features:
+    """Features of ``take`` for ``hands`` (default: the hands it uses)."""
+    config = config or FeatureConfig()
+    hands = hands_in(take) if hands is None else tuple(sorted(hands))
+    layout = build_layout(config, hands)
+    n = take.n_frames
+    values = np.zeros((n, layout.size))
+    mask = np.zeros((n, layout.size), bool)
+    lengths: dict[str, float] = {}
+    col = 0
+    for h in hands:
+        pos = take.poses[:, h, :, :3].astype(np.float64)
+        quat = take.poses[:, h, WRIST, 3:].astype(np.float64)
+        active = take.active[:, h]
+        pvalid = position_valid(take.flags[:, h]) & active[:, None]
+        wvalid = pvalid[:, WRIST] & orientation_valid(take.flags[:, h, WRIST]) & active
+        length = robust_hand_length(pos, pvalid)
+        lengths[HAND_NAMES[h]] = float(length) if length else float("nan")
+        scale = STANDARD_HAND_LENGTH / length if length else 0.0
+        rot = np.zeros((n, 3, 3))
+        if wvalid.any():
+            q = np.where(wvalid[:, None], quat, [0.0, 0.0, 0.0, 1.0])
+            rot = Rotation.from_quat(q).as_matrix()
+        rel = pos - pos[:, WRIST:WRIST + 1]
+        local = np.einsum("tji,tkj->tki", rot, rel)  # R^T (p - p_wrist)
+        if config.positions:
+            for j in POSITION_JOINTS:
+                values[:, col:col + 3] = local[:, j] * scale
+                mask[:, col:col + 3] = (wvalid & pvalid[:, j] & (scale > 0))[:, None]
+                col += 3
+        if config.angles:
+            for f in range(5):
+                chain = _finger_chain(f)
+                for k in range(1, len(chain) - 1):
+                    a, b, c = chain[k - 1], chain[k], chain[k + 1]
+                    values[:, col] = _angle(pos[:, b] - pos[:, a], pos[:, c] - pos[:, b])
+                    mask[:, col] = pvalid[:, a] & pvalid[:, b] & pvalid[:, c]
+                    col += 1
+            for f1, f2 in ABDUCTION_PAIRS:
+                (m1, p1), (m2, p2) = FINGERS[f1][1:3], FINGERS[f2][1:3]
+                u = local[:, p1] - local[:, m1]
+                v = local[:, p2] - local[:, m2]
+                u[:, 1] = 0.0  # seen from the back of the hand (wrist +Y)
+                v[:, 1] = 0.0
+                values[:, col] = _angle(u, v)
+                mask[:, col] = wvalid & pvalid[:, m1] & pvalid[:, p1] & pvalid[:, m2] & pvalid[
+                    :, p2]
+                col += 1
+        if config.path:
+            ok = wvalid
+            if ok.any():
+                centre, mean_rot = _mean_pose(pos[:, WRIST], quat, ok)
+                inv = mean_rot.inv()
+                values[:, col:col + 3] = inv.apply(pos[:, WRIST] - centre)
+                q = np.where(wvalid[:, None], quat, [0.0, 0.0, 0.0, 1.0])
+                values[:, col + 3:col + 6] = (inv * Rotation.from_quat(q)).as_rotvec()
+            mask[:, col:col + 6] = ok[:, None]
+            col += 6
+        if config.world:
+            values[:, col:col + 3] = pos[:, WRIST]
+            mask[:, col:col + 3] = pvalid[:, WRIST][:, None]
+            col += 3
+    for tool, anchor in config.tool_pairs:
+        tp, tf = take.tool_pose(tool)
+        ap, af = take.tool_pose(anchor)
+        ok = position_valid(tf) & position_valid(af) & orientation_valid(af)
+        aq = np.where(ok[:, None], ap[:, 3:].astype(np.float64), [0.0, 0.0, 0.0, 1.0])
+        values[:, col:col + 3] = Rotation.from_quat(aq).inv().apply(
+            tp[:, :3].astype(np.float64) - ap[:, :3])
+        mask[:, col:col + 3] = ok[:, None]
+        col += 3
+    assert col == layout.size
+    mask &= np.isfinite(values)
+    values[~mask] = 0.0  # storage only: masked values are never read
+    return Features(values, mask, take.times.astype(np.float64).copy(), layout, lengths)
+
+
+def smoothed(features: Features, seconds: float = 0.1) -> Features:
+    """A copy with each channel's valid values averaged over a centred window.
+
+    Tracking noise and jitter are judged separately (steadiness); shape is
+    judged on the motion without them. Only valid values are averaged and
+    validity is unchanged.
+    """
+    n = features.n_frames
+    if n < 3 or seconds <= 0:
+        return features
+    rate = (n - 1) / max(features.times[-1] - features.times[0], 1e-9)
+    half = int(round(seconds * rate / 2))
+    if half < 1:
+        return features
+    m = features.mask.astype(np.float64)
+    v = np.where(features.mask, features.values, 0.0)
+    cv = np.concatenate([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0)])
+    cm = np.concatenate([np.zeros((1, m.shape[1])), np.cumsum(m, axis=0)])
+    lo = np.clip(np.arange(n) - half, 0, n)
+    hi = np.clip(np.arange(n) + half + 1, 0, n)
+    total = cv[hi] - cv[lo]
+    count = cm[hi] - cm[lo]
+    out = np.where(features.mask, total / np.maximum(count, 1.0), 0.0)
+    return Features(out, features.mask.copy(), features.times, features.layout,
+                    features.hand_lengths)
+
+
+def mirror_channels(values: np.ndarray, mask: np.ndarray, layout: Layout) -> tuple[
+        np.ndarray, np.ndarray]:
+    """The same motion made by the other hand(s): swap left and right, reflect x.
+
+    A mirror through the YZ plane turns a right hand into a left one (see
+    :func:`vrtrainer.hand.mirror_poses`): wrist-local and path x components
+    change sign, rotation vectors keep x and flip y and z, angles stay. The
+    channels of hand h move to the slot of hand 1-h in the same layout, which
+    must hold both hands or be one-handed (the slot is then relabelled).
+    """
+    sign = np.ones(layout.size)
+    xs = np.isin(layout.kind, LENGTH_KINDS) & (layout.axis == 0)
+    yz = (layout.kind == TURN) & (layout.axis > 0)
+    sign[xs | yz] = -1.0
+    hands = sorted(set(int(h) for h in layout.hand if h >= 0))
+    order = np.arange(layout.size)
+    if len(hands) == 2:
+        left = np.flatnonzero(layout.hand == 0)
+        right = np.flatnonzero(layout.hand == 1)
+        order[left] = right
+        order[right] = left
+    return values[:, order] * sign[order], mask[:, order]
+
+
+def mirrored_layout(layout: Layout) -> Layout:
+    """Layout of :func:`mirror_channels`' output for a one-handed layout (relabelled)."""
+    hands = sorted(set(int(h) for h in layout.hand if h >= 0))
+    if len(hands) != 1:
+        return layout
+    h = hands[0]
+    other = 1 - h
+    names = tuple(n.replace(HAND_NAMES[h] + ".", HAND_NAMES[other] + ".", 1) for n in
+                  layout.names)
+    hand = np.where(layout.hand == h, other, layout.hand)
+    return Layout(names, layout.kind, hand, layout.joint, layout.finger, layout.axis,
+                  layout.weight)

@@ -1,0 +1,455 @@
+"""Scores 0-100 that a trainee and a trainer understand, from a take and a template.
+
+The take is aligned to the reference with DTW; along the path every channel
+group's error is measured in units of the reference's tolerance there
+(``z``), and ``q = 2 ** -(z / 2) ** 2`` turns it into a quality (1 when exact,
+0.84 at the tolerance, 0.5 at twice it). Components:
+
+* shape: qualities averaged per body part (each finger, the wrist's path) and
+  phase; the score mixes the mean with the worst part-phase cell, so one
+  finger held wrong for a phase is not diluted by everything done right;
+* timing: overall tempo from the path (the trainee's time for the reference's
+  span), irregularity of the local tempo across phases, and hesitations
+  (the trainee stalls while the reference moves);
+* steadiness: jitter and tremor beyond the experts' own, from the joints'
+  high-frequency residual;
+* coverage: the share of the reference actually observed (tracked) in the
+  take. Untracked frames are not scored for shape, they only lower coverage.
+
+``total = 0.55 shape + 0.15 timing + 0.15 steadiness + 0.15 coverage``. A take
+whose overall mismatch is beyond the template's rejection threshold is
+reported as another gesture (rejected), whatever its score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vrtrainer.compare.dtw import dtw_path
+from vrtrainer.compare.features import (
+    ABDUCTION,
+    FLEXION,
+    KINDS,
+    PATH,
+    POSITION,
+    TOOL,
+    TURN,
+    WORLD,
+    Features,
+    smoothed,
+    take_features,
+)
+from vrtrainer.errors import VrtrainerError
+from vrtrainer.hand import FINGER_NAMES, HAND_NAMES, JOINT_NAMES
+from vrtrainer.take import Take
+
+WEIGHTS = {"shape": 0.55, "timing": 0.15, "steadiness": 0.15, "coverage": 0.15}
+#: Pass needs this total and this shape score.
+PASS_MARK = 70.0
+MIN_COVERAGE = 0.7
+#: Tempo factor at which the tempo part of timing is halved.
+TEMPO_HALF = 1.6
+#: Local-tempo irregularity (std of log ratio) at which that part is halved.
+IRREGULARITY_HALF = 0.35
+HESITATION_S = 0.3
+HESITATION_PENALTY = 10.0
+#: Jitter (m, RMS high-frequency residual) above the experts' at which steadiness halves.
+STEADINESS_HALF = 0.0015
+SHAPE_WORST_SHARE = 0.6
+#: A phase done in under this share of its (tempo-scaled) time counts as skipped.
+SKIPPED_RATIO = 0.35
+#: Width (s) of the moving average that separates shape from jitter.
+SMOOTH_S = 0.1
+
+
+def quality(z: np.ndarray) -> np.ndarray:
+    """Quality 0..1 of an error measured in tolerances: 2 ** -(z/2)**2."""
+    return np.exp2(-((np.asarray(z) / 2.0) ** 2))
+
+
+@dataclass
+class Score:
+    """A take's score against a template, with everything needed to explain it."""
+
+    total: float
+    shape: float
+    timing: float
+    steadiness: float
+    coverage: float
+    passed: bool
+    rejected: bool
+    mismatch: float
+    tempo: float
+    hesitations: list[dict[str, float]]
+    fingers: dict[str, float]
+    joints: dict[str, float]
+    phases: list[dict[str, Any]]
+    messages: list[str]
+    mirrored: bool
+    template: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _aligned(feat: Features, tpl) -> dict[str, np.ndarray]:
+    """Align and average the take's frames onto each reference frame."""
+    w = tpl.weights()
+    _, path = dtw_path(tpl.values, feat.values, x_mask=tpl.mask, y_mask=feat.mask, weights=w)
+    t, c = tpl.values.shape
+    i, j = path[:, 0], path[:, 1]
+    ok = feat.mask[j] & tpl.mask[i]
+    diff = np.where(ok, feat.values[j] - tpl.values[i], 0.0)
+    total = np.zeros((t, c))
+    count = np.zeros((t, c))
+    np.add.at(total, i, diff)
+    np.add.at(count, i, ok)
+    seen = count > 0
+    mean = np.where(seen, total / np.where(seen, count, 1.0), 0.0)
+    groups = tpl.layout.groups()
+    ng = groups.max() + 1
+    # a group is scored where all its channels are seen
+    gseen = np.ones((t, ng), bool)
+    gsq = np.zeros((t, ng))
+    gtol = np.zeros((t, ng))
+    gref = np.zeros((t, ng), bool)
+    for g in range(ng):
+        cols = groups == g
+        gseen[:, g] = seen[:, cols].all(axis=1)
+        gref[:, g] = tpl.mask[:, cols].all(axis=1)
+        gsq[:, g] = (mean[:, cols] ** 2).sum(axis=1)
+        gtol[:, g] = tpl.tolerance[:, cols][:, 0]
+    z = np.sqrt(gsq) / gtol
+    return {"path": path, "mean": mean, "seen": seen, "z": z, "gseen": gseen & gref,
+            "gref": gref, "groups": groups}
+
+
+def _mismatch(a: dict[str, np.ndarray]) -> tuple[float, float]:
+    """(typical, overall) mismatch in tolerances from an alignment.
+
+    Typical: the median over reference frames of each frame's RMS z; robust to
+    a flaw confined to part of the gesture, so it tells another gesture from a
+    flawed try of this one. Overall: RMS of z over everything scored, which
+    such a flaw does raise (used to flag inconsistent expert takes).
+    """
+    z, ok = a["z"], a["gseen"]
+    if not ok.any():
+        return float("inf"), float("inf")
+    rows = ok.any(axis=1)
+    per_frame = np.sqrt((np.where(ok, z, 0.0) ** 2).sum(axis=1)[rows] / ok.sum(axis=1)[rows])
+    return float(np.median(per_frame)), float(np.sqrt(np.mean(z[ok] ** 2)))
+
+
+def dissimilarity(feat: Features, tpl, overall: bool = False) -> float:
+    """Mismatch of a take's (smoothed) features with a template (see :func:`_mismatch`)."""
+    typical, rms = _mismatch(_aligned(smoothed(feat, SMOOTH_S), tpl))
+    return rms if overall else typical
+
+
+def features_for(take: Take, tpl) -> tuple[Features, Any, bool]:
+    """The take's features for ``tpl``, mirroring the template for the other hand."""
+    mirrored = take.meta.handedness != tpl.handedness
+    use = tpl.mirrored() if mirrored else tpl
+    feat = take_features(take, use.config, use.hands)
+    return feat, use, mirrored
+
+
+def _parts(layout) -> tuple[list[str], np.ndarray]:
+    """Body part of every channel group: '<hand> <finger>', '<hand> wrist path', tools."""
+    groups = layout.groups()
+    names: list[str] = []
+    part_of = np.zeros(groups.max() + 1, np.int64)
+    for g in range(groups.max() + 1):
+        c = int(np.flatnonzero(groups == g)[0])
+        kind, hand, finger = int(layout.kind[c]), int(layout.hand[c]), int(layout.finger[c])
+        if kind == TOOL:
+            label = "tool " + layout.names[c].split(".")[1]
+        elif finger >= 0:
+            label = f"{HAND_NAMES[hand]} {FINGER_NAMES[finger]}"
+        else:
+            label = f"{HAND_NAMES[hand]} wrist"
+        if label not in names:
+            names.append(label)
+        part_of[g] = names.index(label)
+    return names, part_of
+
+
+def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
+    """Score a feature sequence against a template of the same layout."""
+    if feat.layout.names != tpl.layout.names:
+        raise VrtrainerError("the take's features do not match the template's channels")
+    raw = feat
+    feat = smoothed(raw, SMOOTH_S)
+    a = _aligned(feat, tpl)
+    path, z, gseen, gref = a["path"], a["z"], a["gseen"], a["gref"]
+    layout = tpl.layout
+    groups = a["groups"]
+    t = tpl.n_frames
+    q = np.where(gseen, quality(np.where(gseen, z, 0.0)), 0.0)
+    gweight = np.array([layout.weight[groups == g].mean() for g in range(groups.max() + 1)])
+
+    # coverage: weighted share of the reference's groups observed in the take
+    ref_w = (gref * gweight).sum()
+    coverage = float((gseen * gweight).sum() / ref_w) if ref_w > 0 else 0.0
+
+    # shape per part and phase
+    part_names, part_of = _parts(layout)
+    phase = tpl.phase_of(np.arange(t))
+    n_phase = tpl.n_phases
+    cells = np.full((len(part_names), n_phase), np.nan)
+    support = np.zeros((len(part_names), n_phase))
+    for p in range(len(part_names)):
+        gs = part_of == p
+        for ph in range(n_phase):
+            rows = phase == ph
+            wsum = (gseen[rows][:, gs] * gweight[gs]).sum()
+            support[p, ph] = wsum
+            if wsum > 0:
+                cells[p, ph] = (q[rows][:, gs] * gweight[gs]).sum() / wsum
+    # timing
+    ref_t = tpl.times
+    take_t = feat.times - feat.times[0]
+    start_j = path[path[:, 0] == 0, 1].max()
+    end_j = path[path[:, 0] == t - 1, 1].min()
+    span = max(take_t[end_j] - take_t[start_j], 1e-9)
+    tempo = float(span / max(tpl.duration, 1e-9))
+    local = []
+    skipped = []
+    for ph in range(n_phase):
+        rows = np.flatnonzero(phase == ph)
+        r0, r1 = rows[0], rows[-1]
+        ref_span = ref_t[r1] - ref_t[r0]
+        if ref_span <= 0:
+            continue
+        j0 = path[path[:, 0] == r0, 1].min()
+        j1 = path[path[:, 0] == r1, 1].max()
+        ratio = max(take_t[j1] - take_t[j0], 1e-3) / ref_span / tempo
+        local.append((np.log(ratio), ref_span))
+        if ratio < SKIPPED_RATIO and ref_span >= 0.2:
+            skipped.append(ph)
+    irregular = 0.0
+    if local:
+        lr = np.array(local)
+        irregular = float(np.sqrt(np.average(lr[:, 0] ** 2, weights=lr[:, 1])))
+    hesitations = _hesitations(path, take_t, ref_t, start_j, end_j, phase)
+    # a phase the trainee went through in a fraction of its time was not done
+    cells[:, skipped] = np.where(np.isfinite(cells[:, skipped]), 0.0, cells[:, skipped])
+    valid_cells = np.isfinite(cells) & (support > 0)
+    if valid_cells.any():
+        mean_q = float(np.average(cells[valid_cells], weights=support[valid_cells]))
+        worst_q = float(cells[valid_cells].min())
+        shape = 100.0 * ((1 - SHAPE_WORST_SHARE) * mean_q + SHAPE_WORST_SHARE * worst_q)
+    else:
+        shape = 0.0
+
+
+    timing = 100.0 * float(quality(2.0 * np.log(tempo) / np.log(TEMPO_HALF))) * float(
+        quality(2.0 * irregular / IRREGULARITY_HALF))
+    timing = max(0.0, timing - HESITATION_PENALTY * len(hesitations))
+
+    # steadiness
+    from vrtrainer.compare.template import _high_frequency
+
+    jitter = _high_frequency(raw)
+    excess = max(0.0, jitter - 1.5 * tpl.steadiness)
+    steadiness = 100.0 * float(quality(2.0 * excess / STEADINESS_HALF))
+
+    parts = {"shape": shape, "timing": timing, "steadiness": steadiness,
+             "coverage": 100.0 * coverage}
+    total = sum(WEIGHTS[k] * v for k, v in parts.items())
+    mismatch, overall = _mismatch(a)
+    rejected = bool(np.isfinite(tpl.rejection) and mismatch > tpl.rejection)
+    passed = bool(total >= PASS_MARK and shape >= PASS_MARK and coverage >= MIN_COVERAGE
+                  and not rejected)
+
+    fingers = {}
+    for p, label in enumerate(part_names):
+        ok = valid_cells[p]
+        if ok.any():
+            fingers[label] = round(100.0 * float(np.average(cells[p, ok], weights=support[p, ok])),
+                                   1)
+    joints = {}
+    for g in range(groups.max() + 1):
+        c = int(np.flatnonzero(groups == g)[0])
+        if layout.kind[c] != POSITION or not gseen[:, g].any():
+            continue
+        key = f"{HAND_NAMES[layout.hand[c]]}.{JOINT_NAMES[layout.joint[c]]}"
+        joints[key] = round(100.0 * float(q[gseen[:, g], g].mean()), 1)
+    phases = []
+    for ph in range(n_phase):
+        rows = phase == ph
+        ok = valid_cells[:, ph]
+        phases.append({
+            "phase": ph + 1,
+            "start_s": round(float(ref_t[rows][0]), 3),
+            "end_s": round(float(ref_t[rows][-1]), 3),
+            "shape": round(100.0 * float(np.average(cells[ok, ph], weights=support[ok, ph])), 1)
+            if ok.any() else None,
+            "parts": {part_names[p]: round(100.0 * float(cells[p, ph]), 1)
+                      for p in np.flatnonzero(ok)},
+        })
+    messages = _messages(a, tpl, cells, valid_cells, part_names, part_of, phase, tempo,
+                         hesitations, jitter, excess, coverage, rejected, skipped)
+    return Score(
+        total=round(total, 2), shape=round(shape, 2), timing=round(timing, 2),
+        steadiness=round(steadiness, 2), coverage=round(100.0 * coverage, 2), passed=passed,
+        rejected=rejected, mismatch=round(mismatch, 4), tempo=round(tempo, 4),
+        hesitations=hesitations, fingers=fingers, joints=joints, phases=phases,
+        messages=messages, mirrored=mirrored, template=tpl.name,
+        details={"irregularity": round(irregular, 4), "skipped_phases": [p + 1 for p in skipped], "overall_mismatch": round(overall, 4), "jitter_mm": round(1000 * jitter, 3),
+                 "expert_jitter_mm": round(1000 * tpl.steadiness, 3),
+                 "rejection_threshold": None if not np.isfinite(tpl.rejection)
+                 else round(tpl.rejection, 4),
+                 "weights": WEIGHTS, "pass_mark": PASS_MARK},
+    )
+
+
+def _hesitations(path, take_t, ref_t, start_j, end_j, phase) -> list[dict[str, float]]:
+    """Stalls: the trainee stays on one reference moment for over HESITATION_S seconds.
+
+    The very start and end (waiting to begin, lingering after) do not count.
+    """
+    out = []
+    inner = (path[:, 1] > start_j) & (path[:, 1] < end_j)
+    p = path[inner]
+    if p.shape[0] == 0:
+        return out
+    k = 0
+    while k < p.shape[0]:
+        e = k
+        while e + 1 < p.shape[0] and p[e + 1, 0] == p[k, 0]:
+            e += 1
+        stall = take_t[p[e, 1]] - take_t[p[k, 1]]
+        if stall > HESITATION_S:
+            out.append({"at_s": round(float(ref_t[p[k, 0]]), 3),
+                        "seconds": round(float(stall), 3),
+                        "phase": int(phase[p[k, 0]]) + 1})
+        k = e + 1
+    return out
+
+
+def _messages(a, tpl, cells, valid_cells, part_names, part_of, phase, tempo, hesitations,
+              jitter, excess, coverage, rejected, skipped) -> list[str]:
+    """The largest problems in words, worst first."""
+    layout = tpl.layout
+    groups = a["groups"]
+    found: list[tuple[float, str]] = []
+    if rejected:
+        found.append((1e9, f"this does not look like {tpl.name or 'the reference gesture'}"))
+    for ph in skipped:
+        found.append((2.0, f"phase {ph + 1} was skipped or rushed through"))
+    skip = np.zeros(cells.shape[1], bool)
+    skip[skipped] = True
+    for p, ph in zip(*np.nonzero(valid_cells & (cells < 0.75) & ~skip[None, :])):
+        label = part_names[p]
+        rows = phase == ph
+        gs = np.flatnonzero(part_of == p)
+        cols = np.isin(groups, gs)
+        severity = 1.0 - cells[p, ph]
+        flex = cols & (layout.kind == FLEXION)
+        text = None
+        if flex.any():
+            seen = a["seen"][rows][:, flex]
+            if seen.any():
+                d = np.degrees(a["mean"][rows][:, flex][seen].mean())
+                if abs(d) >= 8:
+                    how = "closed" if d > 0 else "open"
+                    what = label if label.endswith("thumb") else f"{label} finger"
+                    text = f"{what} {abs(d):.0f} degrees too {how} during phase {ph + 1}"
+        if text is None:
+            pos = cols & np.isin(layout.kind, (POSITION, PATH, WORLD, TOOL))
+            ang = cols & np.isin(layout.kind, (ABDUCTION, TURN))
+            if pos.any():
+                e = np.sqrt((a["mean"][rows][:, pos] ** 2).sum(axis=1)).max() / 3 ** 0.5
+                what = "hand path" if "wrist" in label else label
+                text = f"{what} off by {100 * e:.1f} cm during phase {ph + 1}"
+            elif ang.any():
+                e = np.degrees(np.abs(a["mean"][rows][:, ang]).max())
+                text = f"{label} turned {e:.0f} degrees off during phase {ph + 1}"
+        if text:
+            found.append((severity, text))
+    if tempo > 1.2 or tempo < 1 / 1.2:
+        pct = abs(tempo - 1.0) * 100
+        found.append((min(0.9, abs(np.log(tempo))),
+                      f"{pct:.0f}% {'slower' if tempo > 1 else 'faster'} than the expert"))
+    for h in hesitations:
+        found.append((0.3, f"hesitated {h['seconds']:.1f} s during phase {h['phase']}"))
+    if excess > 0.0005:
+        found.append((min(0.9, excess / 0.003),
+                      f"hand is unsteady: {1000 * jitter:.1f} mm of jitter"))
+    if coverage < 0.95:
+        found.append((1 - coverage, f"tracking lost for {100 * (1 - coverage):.0f}% of the "
+                                    f"gesture (not scored there)"))
+    found.sort(key=lambda f: -f[0])
+    return [t for _, t in found[:6]]
+
+
+def score_take(take: Take, template, *, mirror: bool | None = None) -> Score:
+    """Score ``take`` against ``template``.
+
+    The template is mirrored when the take's performer is of the other
+    handedness (``mirror`` forces it either way).
+    """
+    if mirror is None:
+        mirror = take.meta.handedness != template.handedness
+    use = template.mirrored() if mirror else template
+    feat = take_features(take, use.config, use.hands)
+    return score_features(feat, use, mirrored=mirror)
+
+
+def calibrate_rejection(template, positives: list[Features], negatives: list[Features],
+                        toward_negatives: float = 0.65) -> float:
+    """Set and return the template's rejection threshold on mismatch.
+
+    ``positives`` are takes of the gesture, ``negatives`` of other gestures
+    (e.g. simulated), all with the template's layout. With a gap between the
+    worst positive and the best negative the threshold sits in it, on a log
+    scale ``toward_negatives`` of the way up (flawed trainees fall between the
+    experts and other gestures); otherwise at the best-balanced cut.
+    """
+    pos = np.array([dissimilarity(f, template) for f in positives])
+    neg = np.array([dissimilarity(f, template) for f in negatives])
+    if pos.size == 0 or neg.size == 0:
+        raise VrtrainerError("rejection needs positive and negative examples")
+    hi, lo = pos.max(), neg.min()
+    if lo > hi:
+        thr = float(np.exp(np.log(hi) + toward_negatives * (np.log(lo) - np.log(hi))))
+    else:
+        cuts = np.unique(np.concatenate([pos, neg]))
+        acc = [0.5 * ((pos <= c).mean() + (neg > c).mean()) for c in cuts]
+        thr = float(cuts[int(np.argmax(acc))])
+    template.rejection = thr
+    template.info["rejection_calibration"] = {
+        "positives": [round(float(v), 4) for v in pos],
+        "negatives": [round(float(v), 4) for v in neg],
+    }
+    return thr
+
+
+def synthetic_negatives(template, exclude: tuple[str, ...] = (), seeds: tuple[int, ...] = (0, 1)
+                        ) -> list[Features]:
+    """Features of simulated takes of the built-in gestures other than ``exclude``.
+
+    Performed with the template's handedness, featurised for its hands.
+    """
+    from vrtrainer import sim
+
+    out = []
+    for name in sim.GESTURES:
+        if name in exclude:
+            continue
+        for seed in seeds:
+            take = sim.simulate(name, hand=template.handedness, seed=1000 + seed)
+            out.append(take_features(take, template.config, template.hands))
+    return out
+
+
+__all__ = [
+    "KINDS", "PASS_MARK", "WEIGHTS", "Score", "calibrate_rejection", "dissimilarity",
+    "features_for", "quality", "score_features", "score_take",
+    "synthetic_negatives",
+]

@@ -1,0 +1,402 @@
+"""Expert templates: a reference motion from several expert takes, with tolerances.
+
+The reference is the DTW barycentre (DBA) of the experts' feature sequences;
+the tolerance of each channel group (a joint's position, an angle, the wrist's
+path) at each reference frame is ``hypot(floor, k * spread)`` where ``spread``
+is how much the experts themselves differ there after alignment and ``floor``
+is the sensor noise a perfectly repeated gesture still shows (default 1 cm,
+10 degrees). An expert take far from the others is flagged and left out.
+
+A template is saved as a :mod:`vrtrainer.archive` (kind "vrtrainer.template",
+versioned, no pickles), extension ``.vrref``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vrtrainer import __version__
+from vrtrainer.archive import ArraySpec, read_archive, write_archive
+from vrtrainer.compare.dtw import dtw_matrix, dtw_path
+from vrtrainer.compare.features import (
+    LENGTH_KINDS,
+    FeatureConfig,
+    Features,
+    Layout,
+    build_layout,
+    mirror_channels,
+    smoothed,
+    take_features,
+)
+from vrtrainer.errors import InvalidFileError, VrtrainerError
+from vrtrainer.hand import HAND_NAMES
+from vrtrainer.take import Take
+
+KIND = "vrtrainer.template"
+FORMAT_VERSION = 1
+SUFFIX = ".vrref"
+MAX_BYTES = 256 * 1024 * 1024
+
+_SPECS = {
+    "values": ArraySpec(("<f8",), ("T", "C")),
+    "mask": ArraySpec(("|b1",), ("T", "C")),
+    "tolerance": ArraySpec(("<f8",), ("T", "C")),
+    "times": ArraySpec(("<f8",), ("T",)),
+    "phases": ArraySpec(("<i8",), ("P",)),
+}
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How tolerances are made: noise floors and the multiple of the experts' spread."""
+
+    floor_m: float = 0.01
+    floor_deg: float = 10.0
+    spread_factor: float = 2.0
+
+    def __post_init__(self) -> None:
+        for name in ("floor_m", "floor_deg", "spread_factor"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and np.isfinite(v) and v > 0):
+                raise VrtrainerError(f"tolerance {name} must be a positive number, not {v!r}")
+
+    def floors(self, layout: Layout) -> np.ndarray:
+        """Noise floor (C,) of each channel in its own unit (metres or radians)."""
+        return np.where(np.isin(layout.kind, LENGTH_KINDS), self.floor_m,
+                        np.radians(self.floor_deg))
+
+
+@dataclass
+class Template:
+    """A reference motion (T, C) with its validity, tolerance envelope and provenance."""
+
+    name: str
+    values: np.ndarray
+    mask: np.ndarray
+    tolerance: np.ndarray
+    times: np.ndarray
+    config: FeatureConfig
+    hands: tuple[int, ...]
+    handedness: str
+    phases: np.ndarray  # first frame of each phase after the first
+    tolerance_rule: Tolerance = field(default_factory=Tolerance)
+    experts: list[dict[str, Any]] = field(default_factory=list)
+    rejection: float = float("nan")
+    steadiness: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def layout(self) -> Layout:
+        return build_layout(self.config, self.hands)
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def duration(self) -> float:
+        return float(self.times[-1] - self.times[0])
+
+    def phase_of(self, frames: np.ndarray) -> np.ndarray:
+        """Phase index (0-based) of reference frames."""
+        return np.searchsorted(self.phases, frames, side="right")
+
+    @property
+    def n_phases(self) -> int:
+        return int(self.phases.shape[0]) + 1
+
+    def weights(self) -> np.ndarray:
+        """Alignment weights (C,): channel weight over its typical tolerance squared."""
+        typical = np.nanmedian(np.where(self.mask, self.tolerance, np.nan), axis=0)
+        typical = np.where(np.isfinite(typical) & (typical > 0), typical,
+                           self.tolerance_rule.floors(self.layout))
+        return self.layout.weight / typical**2
+
+    def mirrored(self) -> Template:
+        """The reference for the other hand (a left-handed trainee against right-handed
+        experts): hands swapped, x reflected (see :func:`mirror_channels`)."""
+        layout = self.layout
+        values, mask = mirror_channels(self.values, self.mask, layout)
+        tol, _ = mirror_channels(self.tolerance, self.mask, layout)
+        return Template(
+            name=self.name, values=values, mask=mask, tolerance=np.abs(tol),
+            times=self.times, config=self.config,
+            hands=tuple(sorted(1 - h for h in self.hands)),
+            handedness="left" if self.handedness == "right" else "right",
+            phases=self.phases, tolerance_rule=self.tolerance_rule, experts=self.experts,
+            rejection=self.rejection, steadiness=self.steadiness,
+            info={**self.info, "mirrored": not self.info.get("mirrored", False)},
+        )
+
+
+def dba(
+    seqs: list[np.ndarray], masks: list[np.ndarray], weights: np.ndarray, iterations: int = 10
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, list[np.ndarray]]:
+    """DTW barycentre averaging of masked sequences.
+
+    Starts from the medoid (least total DTW distance to the others) and
+    repeatedly moves each average frame to the masked mean of the frames
+    aligned to it. Returns the average, its mask (channels seen by some take),
+    the aligned spread (standard deviation), the medoid index and the final
+    paths (average frame, take frame) of each take.
+    """
+    dist = dtw_matrix(seqs, x_masks=masks, weights=weights)
+    medoid = int(np.argmin(dist.sum(axis=1)))
+    avg = seqs[medoid].copy()
+    avg_mask = masks[medoid].copy()
+    paths: list[np.ndarray] = []
+    spread = np.zeros_like(avg)
+    for _ in range(max(1, iterations)):
+        total = np.zeros_like(avg)
+        total2 = np.zeros_like(avg)
+        count = np.zeros_like(avg)
+        paths = []
+        for s, m in zip(seqs, masks):
+            _, path = dtw_path(avg, s, x_mask=avg_mask, y_mask=m, weights=weights)
+            paths.append(path)
+            v = np.where(m[path[:, 1]], s[path[:, 1]], 0.0)
+            ok = m[path[:, 1]].astype(float)
+            np.add.at(total, path[:, 0], v)
+            np.add.at(total2, path[:, 0], v * v)
+            np.add.at(count, path[:, 0], ok)
+        seen = count > 0
+        new = np.where(seen, total / np.where(seen, count, 1.0), avg)
+        var = np.where(seen, total2 / np.where(seen, count, 1.0) - new**2, 0.0)
+        spread = np.sqrt(np.maximum(var, 0.0))
+        change = np.abs(new - avg)[seen].max(initial=0.0)
+        avg, avg_mask = new, seen
+        if change < 1e-6:
+            break
+    return avg, avg_mask, spread, medoid, paths
+
+
+def group_tolerance(spread: np.ndarray, layout: Layout, rule: Tolerance) -> np.ndarray:
+    """Tolerance (T, C): per channel group, hypot(floor, k * RMS-combined spread)."""
+    groups = layout.groups()
+    floors = rule.floors(layout)
+    var = spread**2
+    gvar = np.zeros((spread.shape[0], groups.max() + 1))
+    np.add.at(gvar.T, groups, var.T)
+    combined = np.sqrt(gvar[:, groups])
+    return np.hypot(floors, rule.spread_factor * combined)
+
+
+def _phases(values: np.ndarray, mask: np.ndarray, weights: np.ndarray, times: np.ndarray,
+            max_phases: int = 6) -> np.ndarray:
+    """Phase boundaries: the deepest pauses of the reference motion.
+
+    Speed is the weighted frame-to-frame change; boundaries sit at local minima
+    below half the median speed, at least 0.3 s apart and from the ends.
+    """
+    n = values.shape[0]
+    if n < 5:
+        return np.zeros(0, np.int64)
+    d = np.where(mask[2:] & mask[:-2], values[2:] - values[:-2], 0.0)
+    dt = np.maximum(times[2:] - times[:-2], 1e-9)
+    speed = np.sqrt((d * d * weights).sum(axis=1)) / dt
+    speed = np.concatenate([[speed[0]], speed, [speed[-1]]])
+    rate = (n - 1) / max(times[-1] - times[0], 1e-9)
+    k = max(1, int(round(0.15 * rate)))
+    smooth = np.convolve(speed, np.ones(k) / k, mode="same")
+    low = 0.5 * np.median(smooth)
+    cands = [i for i in range(1, n - 1)
+             if smooth[i] <= smooth[i - 1] and smooth[i] < smooth[i + 1] and smooth[i] < low
+             and times[i] - times[0] > 0.3 and times[-1] - times[i] > 0.3]
+    chosen: list[int] = []
+    for i in sorted(cands, key=lambda i: smooth[i]):
+        if all(abs(times[i] - times[c]) >= 0.3 for c in chosen):
+            chosen.append(i)
+        if len(chosen) >= max_phases - 1:
+            break
+    return np.array(sorted(chosen), np.int64)
+
+
+def _high_frequency(f: Features) -> float:
+    """Jitter (m): RMS 3-D residual of positions minus the mean of their neighbours in time.
+
+    Smooth motion leaves almost nothing; tracking noise, jitter and tremor
+    stand out. Taken separately for the fingers (wrist-local positions) and
+    the wrist's path, and the larger returned, so a shaking wrist is not
+    averaged away by steady fingers.
+    """
+    from vrtrainer.compare.features import PATH, POSITION
+
+    worst = 0.0
+    for kind in (POSITION, PATH):
+        cols = np.flatnonzero(f.layout.kind == kind)
+        if f.n_frames < 3 or cols.size == 0:
+            continue
+        v = f.values[:, cols]
+        m = f.mask[:, cols]
+        r = v[1:-1] - 0.5 * (v[:-2] + v[2:])
+        ok = m[1:-1] & m[:-2] & m[2:]
+        if ok.any():
+            # three channels per point: a 3-D residual's RMS is sqrt(3) x the per-axis RMS
+            worst = max(worst, float(np.sqrt(3.0 * np.mean(r[ok] ** 2))))
+    return worst
+
+
+def build_template(
+    takes: list[Take],
+    *,
+    name: str = "",
+    config: FeatureConfig | None = None,
+    tolerance: Tolerance | None = None,
+    names: list[str] | None = None,
+    outlier_ratio: float = 2.0,
+    iterations: int = 10,
+) -> Template:
+    """Reference and tolerance envelope from expert takes of one gesture.
+
+    Takes performed left-handed are mirrored to the first take's handedness.
+    A take whose mismatch with the reference is over ``outlier_ratio`` times
+    the others' median (and beyond the tolerance) is flagged and left out, as
+    long as two takes remain. Rejection is not calibrated here (see
+    :func:`vrtrainer.compare.score.calibrate_rejection`).
+    """
+    from vrtrainer.compare.features import hands_in
+    from vrtrainer.compare.score import SMOOTH_S, dissimilarity
+
+    if len(takes) < 1:
+        raise VrtrainerError("building a reference needs at least one expert take")
+    config = config or FeatureConfig()
+    rule = tolerance or Tolerance()
+    names = names or [f"take {i + 1}" for i in range(len(takes))]
+    handedness = takes[0].meta.handedness
+    hands = hands_in(takes[0])
+    feats: list[Features] = []
+    raws: list[Features] = []
+    for take, label in zip(takes, names):
+        if take.n_frames < 3:
+            raise VrtrainerError(f"{label}: a take of {take.n_frames} frames is too short")
+        mirror = take.meta.handedness != handedness
+        use = tuple(sorted(1 - h for h in hands)) if mirror else hands
+        f = take_features(take, config, use)
+        if mirror:
+            f.values, f.mask = mirror_channels(f.values, f.mask, f.layout)
+            f.layout = build_layout(config, hands)
+        if not f.mask.any():
+            raise VrtrainerError(f"{label}: no tracked frames for the hands "
+                                 f"{[HAND_NAMES[h] for h in hands]}")
+        raws.append(f)
+        feats.append(smoothed(f, SMOOTH_S))
+    layout = feats[0].layout
+    base_w = layout.weight / rule.floors(layout) ** 2
+    keep = list(range(len(feats)))
+    flagged: set[int] = set()
+    for _ in range(2):
+        tpl = _assemble(feats, keep, base_w, layout, rule, config, hands, handedness, name,
+                        iterations)
+        mism = np.array([dissimilarity(f, tpl, overall=True) for f in raws])
+        if len(keep) < 3:
+            break
+        new = set()
+        for i in keep:
+            others = np.median([mism[k] for k in keep if k != i])
+            if mism[i] > outlier_ratio * others and mism[i] > 1.0:
+                new.add(i)
+        if not new or len(keep) - len(new) < 2:
+            break
+        flagged |= new
+        keep = [k for k in keep if k not in flagged]
+    tpl.experts = [
+        {"name": names[i], "frames": feats[i].n_frames, "mismatch": round(float(mism[i]), 4),
+         "outlier": i in flagged, "used": i in keep,
+         "hand_length": feats[i].hand_lengths}
+        for i in range(len(feats))
+    ]
+    tpl.steadiness = float(np.median([_high_frequency(raws[i]) for i in keep]))
+    return tpl
+
+
+def _assemble(feats, keep, base_w, layout, rule, config, hands, handedness, name, iterations):
+    seqs = [feats[i].values for i in keep]
+    masks = [feats[i].mask for i in keep]
+    if len(keep) == 1:
+        avg, avg_mask, spread, medoid = seqs[0], masks[0], np.zeros_like(seqs[0]), 0
+    else:
+        avg, avg_mask, spread, medoid, _ = dba(seqs, masks, base_w, iterations)
+    times = feats[keep[medoid]].times
+    times = times - times[0]
+    tol = group_tolerance(spread, layout, rule)
+    weights = layout.weight / np.nanmedian(np.where(avg_mask, tol, np.nan), axis=0) ** 2
+    weights = np.where(np.isfinite(weights), weights, base_w)
+    return Template(
+        name=name, values=avg, mask=avg_mask, tolerance=tol, times=times, config=config,
+        hands=hands, handedness=handedness, phases=_phases(avg, avg_mask, weights, times),
+        tolerance_rule=rule,
+        info={"created": datetime.now(UTC).isoformat(timespec="seconds"),
+              "vrtrainer_version": __version__, "n_experts": len(keep)},
+    )
+
+
+def save_template(template: Template, path: str | Path) -> Path:
+    """Write ``template`` atomically to ``path``."""
+    path = Path(path)
+    header = {
+        "name": template.name,
+        "config": template.config.to_dict(),
+        "hands": [HAND_NAMES[h] for h in template.hands],
+        "handedness": template.handedness,
+        "channels": list(template.layout.names),
+        "tolerance_rule": {"floor_m": template.tolerance_rule.floor_m,
+                           "floor_deg": template.tolerance_rule.floor_deg,
+                           "spread_factor": template.tolerance_rule.spread_factor},
+        "experts": template.experts,
+        "rejection": None if not np.isfinite(template.rejection) else template.rejection,
+        "steadiness": template.steadiness,
+        "info": template.info,
+        "conventions": "features per vrtrainer.compare.features; metres, radians, seconds",
+    }
+    arrays = {"values": template.values, "mask": template.mask,
+              "tolerance": template.tolerance, "times": template.times,
+              "phases": template.phases.astype(np.int64)}
+    write_archive(path, KIND, FORMAT_VERSION, header, arrays)
+    return path
+
+
+def load_template(path: str | Path) -> Template:
+    """Read a template, refusing anything malformed with an error naming the file."""
+    header, arrays, sizes = read_archive(path, KIND, (FORMAT_VERSION,), _SPECS, MAX_BYTES)
+    try:
+        config = FeatureConfig.from_dict(header["config"])
+        hands = tuple(sorted(HAND_NAMES.index(h) for h in header["hands"]))
+        rule = Tolerance(**header["tolerance_rule"])
+        handedness = str(header["handedness"])
+        experts = list(header.get("experts", []))
+        rejection = header.get("rejection")
+        rejection = float("nan") if rejection is None else float(rejection)
+        steadiness = float(header.get("steadiness", 0.0))
+        name = str(header.get("name", ""))
+        info = dict(header.get("info", {}))
+    except (KeyError, TypeError, ValueError, VrtrainerError) as exc:
+        raise InvalidFileError(path, f"template header is malformed: {exc}") from None
+    if handedness not in HAND_NAMES:
+        raise InvalidFileError(path, f"handedness {handedness!r} is not left or right")
+    layout = build_layout(config, hands)
+    if list(layout.names) != header.get("channels"):
+        raise InvalidFileError(path, "channel list disagrees with the feature configuration")
+    if sizes["C"] != layout.size:
+        raise InvalidFileError(path, f"{sizes['C']} channels, the configuration makes "
+                                     f"{layout.size}")
+    if sizes["T"] < 2 or np.any(np.diff(arrays["times"]) <= 0):
+        raise InvalidFileError(path, "times are not strictly increasing over 2+ frames")
+    tol = arrays["tolerance"]
+    if not (np.all(np.isfinite(tol)) and np.all(tol > 0)):
+        raise InvalidFileError(path, "tolerances must be finite and positive")
+    if not np.all(np.isfinite(arrays["values"][arrays["mask"]])):
+        raise InvalidFileError(path, "reference values are not finite")
+    phases = arrays["phases"]
+    if np.any(np.diff(phases) <= 0) or np.any(phases <= 0) or np.any(phases >= sizes["T"]):
+        raise InvalidFileError(path, "phase boundaries are not increasing frame indices")
+    return Template(
+        name=name, values=arrays["values"], mask=arrays["mask"], tolerance=tol,
+        times=arrays["times"], config=config, hands=hands, handedness=handedness,
+        phases=phases, tolerance_rule=rule, experts=experts, rejection=rejection,
+        steadiness=steadiness, info=info,
+    )
