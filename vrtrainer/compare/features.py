@@ -7,8 +7,8 @@ Per hand, every frame gives (channel kinds in :data:`KINDS`):
   reads as metres on a standard hand whatever the performer's size;
 * ``flexion``: the angle between consecutive bones of each finger (radians; 3
   for the thumb, 4 for the others), larger when more curled;
-* ``abduction``: the spread between neighbouring fingers' proximal bones seen
-  from the back of the hand (radians);
+* ``abduction``: the spread between neighbouring fingers: the difference of
+  their proximal phalanges' sideways angles in the wrist's frame (radians);
 * ``path``: the wrist's position relative to its mean pose over the take, in
   that mean pose's frame (metres: the task, not the hand, sets its size), and ``turn``: the wrist's
   rotation from its mean orientation (rotation vector, radians). Both are
@@ -39,6 +39,7 @@ from vrtrainer.hand import (
     JOINT_COUNT,
     JOINT_FINGER,
     JOINT_NAMES,
+    PALM,
     WRIST,
     orientation_valid,
     position_valid,
@@ -51,8 +52,11 @@ KINDS = ("position", "flexion", "abduction", "path", "turn", "world", "tool")
 POSITION, FLEXION, ABDUCTION, PATH, TURN, WORLD, TOOL = range(len(KINDS))
 #: Kinds measured in metres (the others are angles in radians).
 LENGTH_KINDS = (POSITION, PATH, WORLD, TOOL)
-#: Joints that get a position channel (the wrist is the origin).
-POSITION_JOINTS: tuple[int, ...] = tuple(j for j in range(JOINT_COUNT) if j != WRIST)
+#: Joints that get a position channel: not the wrist (the origin), nor the palm
+#: and metacarpal joints, which move with the wrist and would only dilute errors.
+POSITION_JOINTS: tuple[int, ...] = tuple(
+    j for j in range(JOINT_COUNT) if j not in (WRIST, PALM, *(f[0] for f in FINGERS))
+)
 #: Neighbouring finger pairs whose spread is measured.
 ABDUCTION_PAIRS: tuple[tuple[int, int], ...] = ((0, 1), (1, 2), (2, 3), (3, 4))
 
@@ -278,13 +282,17 @@ def take_features(
                     values[:, col] = _angle(pos[:, b] - pos[:, a], pos[:, c] - pos[:, b])
                     mask[:, col] = pvalid[:, a] & pvalid[:, b] & pvalid[:, c]
                     col += 1
+            # Spread: difference of the two proximal phalanges' sideways angles
+            # (out of the wrist's YZ plane); unlike an angle between projected
+            # bones it stays defined however far the fingers curl. The sign
+            # makes a left hand read like the mirrored right one.
+            side = 1.0 if h == 1 else -1.0
             for f1, f2 in ABDUCTION_PAIRS:
                 (m1, p1), (m2, p2) = FINGERS[f1][1:3], FINGERS[f2][1:3]
-                u = local[:, p1] - local[:, m1]
-                v = local[:, p2] - local[:, m2]
-                u[:, 1] = 0.0  # seen from the back of the hand (wrist +Y)
-                v[:, 1] = 0.0
-                values[:, col] = _angle(u, v)
+                u = _unit(local[:, p1] - local[:, m1])[:, 0]
+                v = _unit(local[:, p2] - local[:, m2])[:, 0]
+                values[:, col] = side * (np.arcsin(np.clip(v, -1, 1))
+                                         - np.arcsin(np.clip(u, -1, 1)))
                 mask[:, col] = wvalid & pvalid[:, m1] & pvalid[:, p1] & pvalid[:, m2] & pvalid[
                     :, p2]
                 col += 1

@@ -6,8 +6,8 @@ group's error is measured in units of the reference's tolerance there
 0.84 at the tolerance, 0.5 at twice it). Components:
 
 * shape: qualities averaged per body part (each finger, the wrist's path) and
-  phase; the score mixes the mean with the worst part-phase cell, so one
-  finger held wrong for a phase is not diluted by everything done right;
+  phase; the score mixes the mean with the worst part over any half second,
+  so one finger held wrong for a moment is not diluted by everything done right;
 * timing: overall tempo from the path (the trainee's time for the reference's
   span), irregularity of the local tempo across phases, and hesitations
   (the trainee stalls while the reference moves);
@@ -59,6 +59,8 @@ HESITATION_PENALTY = 10.0
 #: Jitter (m, RMS high-frequency residual) above the experts' at which steadiness halves.
 STEADINESS_HALF = 0.0015
 SHAPE_WORST_SHARE = 0.6
+#: Length (s) of the stretch over which the worst part's quality is taken.
+WORST_WINDOW_S = 0.5
 #: A phase done in under this share of its (tempo-scaled) time counts as skipped.
 SKIPPED_RATIO = 0.35
 #: Width (s) of the moving average that separates shape from jitter.
@@ -96,52 +98,82 @@ class Score:
         return asdict(self)
 
 
-def _aligned(feat: Features, tpl) -> dict[str, np.ndarray]:
-    """Align and average the take's frames onto each reference frame."""
-    w = tpl.weights()
-    _, path = dtw_path(tpl.values, feat.values, x_mask=tpl.mask, y_mask=feat.mask, weights=w)
-    t, c = tpl.values.shape
-    i, j = path[:, 0], path[:, 1]
-    ok = feat.mask[j] & tpl.mask[i]
-    diff = np.where(ok, feat.values[j] - tpl.values[i], 0.0)
-    total = np.zeros((t, c))
-    count = np.zeros((t, c))
-    np.add.at(total, i, diff)
-    np.add.at(count, i, ok)
-    seen = count > 0
-    mean = np.where(seen, total / np.where(seen, count, 1.0), 0.0)
-    groups = tpl.layout.groups()
+def _group_z(diff, seen, tol, groups, tmask):
+    """Per frame and channel group: error norm over tolerance, and where it is scored."""
     ng = groups.max() + 1
-    # a group is scored where all its channels are seen
-    gseen = np.ones((t, ng), bool)
-    gsq = np.zeros((t, ng))
-    gtol = np.zeros((t, ng))
-    gref = np.zeros((t, ng), bool)
+    n = diff.shape[0]
+    gseen = np.ones((n, ng), bool)
+    gsq = np.zeros((n, ng))
+    gtol = np.ones((n, ng))
+    gref = np.ones((n, ng), bool)
     for g in range(ng):
         cols = groups == g
         gseen[:, g] = seen[:, cols].all(axis=1)
-        gref[:, g] = tpl.mask[:, cols].all(axis=1)
-        gsq[:, g] = (mean[:, cols] ** 2).sum(axis=1)
-        gtol[:, g] = tpl.tolerance[:, cols][:, 0]
-    z = np.sqrt(gsq) / gtol
-    return {"path": path, "mean": mean, "seen": seen, "z": z, "gseen": gseen & gref,
-            "gref": gref, "groups": groups}
+        gref[:, g] = tmask[:, cols].all(axis=1)
+        gsq[:, g] = (diff[:, cols] ** 2).sum(axis=1)
+        gtol[:, g] = tol[:, cols][:, 0]
+    return np.sqrt(gsq) / gtol, gseen & gref, gref
+
+
+def _aligned(feat: Features, tpl) -> dict[str, np.ndarray]:
+    """Align the take to the reference and average the errors onto each side's frames.
+
+    ``mean``/``z`` are per reference frame (the take's frames aligned to it
+    averaged); ``z_take`` per take frame, so that a take that sits still
+    through a whole movement of the reference (or moves through a still part
+    of it) shows up from either side.
+    """
+    w = tpl.weights()
+    _, path = dtw_path(tpl.values, feat.values, x_mask=tpl.mask, y_mask=feat.mask, weights=w)
+    t, c = tpl.values.shape
+    n = feat.n_frames
+    i, j = path[:, 0], path[:, 1]
+    ok = feat.mask[j] & tpl.mask[i]
+    diff = np.where(ok, feat.values[j] - tpl.values[i], 0.0)
+    groups = tpl.layout.groups()
+
+    def onto(index, size, tol_rows):
+        total = np.zeros((size, c))
+        count = np.zeros((size, c))
+        tol = np.zeros((size, c))
+        np.add.at(total, index, diff)
+        np.add.at(count, index, ok)
+        np.add.at(tol, index, tpl.tolerance[tol_rows])
+        seen = count > 0
+        mean = np.where(seen, total / np.where(seen, count, 1.0), 0.0)
+        hits = np.bincount(index, minlength=size)[:, None]
+        return mean, seen, tol / np.maximum(hits, 1)
+
+    mean, seen, _ = onto(i, t, i)
+    z, gseen, gref = _group_z(mean, seen, tpl.tolerance, groups, tpl.mask)
+    tmean, tseen, ttol = onto(j, n, i)
+    z_take, tgseen, _ = _group_z(tmean, tseen, ttol, groups, np.ones((n, c), bool))
+    return {"path": path, "mean": mean, "seen": seen, "z": z, "gseen": gseen, "gref": gref,
+            "groups": groups, "z_take": z_take, "gseen_take": tgseen}
+
+
+def _median_frame_rms(z, ok) -> float:
+    rows = ok.any(axis=1)
+    if not rows.any():
+        return float("inf")
+    per_frame = np.sqrt((np.where(ok, z, 0.0) ** 2).sum(axis=1)[rows] / ok.sum(axis=1)[rows])
+    return float(np.median(per_frame))
 
 
 def _mismatch(a: dict[str, np.ndarray]) -> tuple[float, float]:
     """(typical, overall) mismatch in tolerances from an alignment.
 
-    Typical: the median over reference frames of each frame's RMS z; robust to
-    a flaw confined to part of the gesture, so it tells another gesture from a
-    flawed try of this one. Overall: RMS of z over everything scored, which
-    such a flaw does raise (used to flag inconsistent expert takes).
+    Typical: the median over frames of each frame's RMS z, from the side of the
+    reference and of the take, whichever is worse; robust to a flaw confined
+    to part of the gesture, so it tells another gesture from a flawed try of
+    this one. Overall: RMS of z over everything scored, which such a flaw does
+    raise (used to flag inconsistent expert takes).
     """
     z, ok = a["z"], a["gseen"]
     if not ok.any():
         return float("inf"), float("inf")
-    rows = ok.any(axis=1)
-    per_frame = np.sqrt((np.where(ok, z, 0.0) ** 2).sum(axis=1)[rows] / ok.sum(axis=1)[rows])
-    return float(np.median(per_frame)), float(np.sqrt(np.mean(z[ok] ** 2)))
+    typical = max(_median_frame_rms(z, ok), _median_frame_rms(a["z_take"], a["gseen_take"]))
+    return typical, float(np.sqrt(np.mean(z[ok] ** 2)))
 
 
 def dissimilarity(feat: Features, tpl, overall: bool = False) -> float:
@@ -200,16 +232,13 @@ def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
     part_names, part_of = _parts(layout)
     phase = tpl.phase_of(np.arange(t))
     n_phase = tpl.n_phases
-    cells = np.full((len(part_names), n_phase), np.nan)
-    support = np.zeros((len(part_names), n_phase))
-    for p in range(len(part_names)):
+    n_part = len(part_names)
+    part_w = np.zeros((n_part, t))
+    part_q = np.zeros((n_part, t))
+    for p in range(n_part):
         gs = part_of == p
-        for ph in range(n_phase):
-            rows = phase == ph
-            wsum = (gseen[rows][:, gs] * gweight[gs]).sum()
-            support[p, ph] = wsum
-            if wsum > 0:
-                cells[p, ph] = (q[rows][:, gs] * gweight[gs]).sum() / wsum
+        part_w[p] = (gseen[:, gs] * gweight[gs]).sum(axis=1)
+        part_q[p] = (q[:, gs] * gweight[gs]).sum(axis=1) / np.maximum(part_w[p], 1e-300)
     # timing
     ref_t = tpl.times
     take_t = feat.times - feat.times[0]
@@ -217,17 +246,22 @@ def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
     end_j = path[path[:, 0] == t - 1, 1].min()
     span = max(take_t[end_j] - take_t[start_j], 1e-9)
     tempo = float(span / max(tpl.duration, 1e-9))
+    from vrtrainer.compare.template import motion_speed, moving_frames
+
+    moving = moving_frames(motion_speed(tpl.values, tpl.mask, tpl.weights(), tpl.times))
     local = []
     skipped = []
+    take_rate = (feat.n_frames - 1) / max(take_t[-1], 1e-9)
+    ref_rate = (t - 1) / max(tpl.duration, 1e-9)
     for ph in range(n_phase):
-        rows = np.flatnonzero(phase == ph)
-        r0, r1 = rows[0], rows[-1]
-        ref_span = ref_t[r1] - ref_t[r0]
-        if ref_span <= 0:
+        # tempo over the phase's moving frames: a pause may be held longer or shorter
+        rows = (phase == ph) & moving
+        ref_span = rows.sum() / ref_rate
+        if ref_span < 0.1:
             continue
-        j0 = path[path[:, 0] == r0, 1].min()
-        j1 = path[path[:, 0] == r1, 1].max()
-        ratio = max(take_t[j1] - take_t[j0], 1e-3) / ref_span / tempo
+        on = rows[path[:, 0]]
+        take_span = np.unique(path[on, 1]).size / take_rate
+        ratio = max(take_span, 1e-3) / ref_span / tempo
         local.append((np.log(ratio), ref_span))
         if ratio < SKIPPED_RATIO and ref_span >= 0.2:
             skipped.append(ph)
@@ -235,21 +269,30 @@ def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
     if local:
         lr = np.array(local)
         irregular = float(np.sqrt(np.average(lr[:, 0] ** 2, weights=lr[:, 1])))
-    hesitations = _hesitations(path, take_t, ref_t, start_j, end_j, phase)
-    # a phase the trainee went through in a fraction of its time was not done
-    cells[:, skipped] = np.where(np.isfinite(cells[:, skipped]), 0.0, cells[:, skipped])
-    valid_cells = np.isfinite(cells) & (support > 0)
-    if valid_cells.any():
-        mean_q = float(np.average(cells[valid_cells], weights=support[valid_cells]))
-        worst_q = float(cells[valid_cells].min())
-        shape = 100.0 * ((1 - SHAPE_WORST_SHARE) * mean_q + SHAPE_WORST_SHARE * worst_q)
-    else:
-        shape = 0.0
-
-
+    take_speed = motion_speed(feat.values, feat.mask, tpl.weights(), take_t)
+    still = take_speed < 0.5 * np.median(motion_speed(tpl.values, tpl.mask, tpl.weights(),
+                                                      tpl.times))
+    hesitations = _hesitations(path, take_t, ref_t, start_j, end_j, phase, moving, still)
     timing = 100.0 * float(quality(2.0 * np.log(tempo) / np.log(TEMPO_HALF))) * float(
         quality(2.0 * irregular / IRREGULARITY_HALF))
     timing = max(0.0, timing - HESITATION_PENALTY * len(hesitations))
+    # a phase the trainee went through in a fraction of its time was not done
+    part_q[:, np.isin(phase, skipped)] = 0.0
+    cells = np.full((n_part, n_phase), np.nan)
+    support = np.zeros((n_part, n_phase))
+    for ph in range(n_phase):
+        rows = phase == ph
+        support[:, ph] = part_w[:, rows].sum(axis=1)
+        has = support[:, ph] > 0
+        cells[has, ph] = (part_q[has][:, rows] * part_w[has][:, rows]).sum(axis=1) / support[
+            has, ph]
+    valid_cells = np.isfinite(cells) & (support > 0)
+    if valid_cells.any():
+        mean_q = float(np.average(cells[valid_cells], weights=support[valid_cells]))
+        worst_q = _worst_window(part_q, part_w, tpl)
+        shape = 100.0 * ((1 - SHAPE_WORST_SHARE) * mean_q + SHAPE_WORST_SHARE * worst_q)
+    else:
+        shape = 0.0
 
     # steadiness
     from vrtrainer.compare.template import _high_frequency
@@ -300,7 +343,10 @@ def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
         rejected=rejected, mismatch=round(mismatch, 4), tempo=round(tempo, 4),
         hesitations=hesitations, fingers=fingers, joints=joints, phases=phases,
         messages=messages, mirrored=mirrored, template=tpl.name,
-        details={"irregularity": round(irregular, 4), "skipped_phases": [p + 1 for p in skipped], "overall_mismatch": round(overall, 4), "jitter_mm": round(1000 * jitter, 3),
+        details={"irregularity": round(irregular, 4),
+                 "skipped_phases": [p + 1 for p in skipped],
+                 "overall_mismatch": round(overall, 4),
+                 "jitter_mm": round(1000 * jitter, 3),
                  "expert_jitter_mm": round(1000 * tpl.steadiness, 3),
                  "rejection_threshold": None if not np.isfinite(tpl.rejection)
                  else round(tpl.rejection, 4),
@@ -308,10 +354,35 @@ def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
     )
 
 
-def _hesitations(path, take_t, ref_t, start_j, end_j, phase) -> list[dict[str, float]]:
-    """Stalls: the trainee stays on one reference moment for over HESITATION_S seconds.
+def _worst_window(part_q: np.ndarray, part_w: np.ndarray, tpl) -> float:
+    """Lowest quality of any body part over any WORST_WINDOW_S of the reference.
 
-    The very start and end (waiting to begin, lingering after) do not count.
+    Windows where a part is mostly unobserved do not count (that is coverage).
+    """
+    t = part_q.shape[1]
+    rate = (t - 1) / max(tpl.duration, 1e-9)
+    k = int(min(t, max(1, round(WORST_WINDOW_S * rate))))
+    kernel = np.ones(k)
+    worst = 1.0
+    for p in range(part_q.shape[0]):
+        w = part_w[p]
+        if not (w > 0).any():
+            continue
+        num = np.convolve(part_q[p] * w, kernel, mode="valid")
+        den = np.convolve(w, kernel, mode="valid")
+        enough = den >= 0.5 * k * np.median(w[w > 0])
+        if enough.any():
+            worst = min(worst, float((num[enough] / den[enough]).min()))
+    return worst
+
+
+def _hesitations(path, take_t, ref_t, start_j, end_j, phase, moving, still
+                 ) -> list[dict[str, float]]:
+    """Stalls: the trainee stops, on one moment of the reference's motion, for over
+    HESITATION_S seconds.
+
+    The very start and end (waiting to begin, lingering after) and the
+    reference's own pauses (holding longer is not hesitating) do not count.
     """
     out = []
     inner = (path[:, 1] > start_j) & (path[:, 1] < end_j)
@@ -324,7 +395,8 @@ def _hesitations(path, take_t, ref_t, start_j, end_j, phase) -> list[dict[str, f
         while e + 1 < p.shape[0] and p[e + 1, 0] == p[k, 0]:
             e += 1
         stall = take_t[p[e, 1]] - take_t[p[k, 1]]
-        if stall > HESITATION_S:
+        if (stall > HESITATION_S and moving[p[k, 0]]
+                and still[p[k, 1]:p[e, 1] + 1].mean() > 0.5):
             out.append({"at_s": round(float(ref_t[p[k, 0]]), 3),
                         "seconds": round(float(stall), 3),
                         "phase": int(phase[p[k, 0]]) + 1})

@@ -186,34 +186,51 @@ def group_tolerance(spread: np.ndarray, layout: Layout, rule: Tolerance) -> np.n
     return np.hypot(floors, rule.spread_factor * combined)
 
 
-def _phases(values: np.ndarray, mask: np.ndarray, weights: np.ndarray, times: np.ndarray,
-            max_phases: int = 6) -> np.ndarray:
-    """Phase boundaries: the deepest pauses of the reference motion.
-
-    Speed is the weighted frame-to-frame change; boundaries sit at local minima
-    below half the median speed, at least 0.3 s apart and from the ends.
-    """
+def motion_speed(values: np.ndarray, mask: np.ndarray, weights: np.ndarray,
+                 times: np.ndarray) -> np.ndarray:
+    """Smoothed speed (T,) of a feature sequence: weighted change per second over 0.15 s."""
     n = values.shape[0]
-    if n < 5:
-        return np.zeros(0, np.int64)
+    if n < 3:
+        return np.zeros(n)
     d = np.where(mask[2:] & mask[:-2], values[2:] - values[:-2], 0.0)
     dt = np.maximum(times[2:] - times[:-2], 1e-9)
     speed = np.sqrt((d * d * weights).sum(axis=1)) / dt
     speed = np.concatenate([[speed[0]], speed, [speed[-1]]])
     rate = (n - 1) / max(times[-1] - times[0], 1e-9)
     k = max(1, int(round(0.15 * rate)))
-    smooth = np.convolve(speed, np.ones(k) / k, mode="same")
-    low = 0.5 * np.median(smooth)
-    cands = [i for i in range(1, n - 1)
-             if smooth[i] <= smooth[i - 1] and smooth[i] < smooth[i + 1] and smooth[i] < low
-             and times[i] - times[0] > 0.3 and times[-1] - times[i] > 0.3]
-    chosen: list[int] = []
-    for i in sorted(cands, key=lambda i: smooth[i]):
-        if all(abs(times[i] - times[c]) >= 0.3 for c in chosen):
-            chosen.append(i)
-        if len(chosen) >= max_phases - 1:
-            break
-    return np.array(sorted(chosen), np.int64)
+    return np.convolve(speed, np.ones(k) / k, mode="same")
+
+
+def moving_frames(speed: np.ndarray) -> np.ndarray:
+    """Frames (bool) where the reference moves: speed over half its median."""
+    return speed > 0.5 * np.median(speed)
+
+
+def _phases(values: np.ndarray, mask: np.ndarray, weights: np.ndarray, times: np.ndarray,
+            max_phases: int = 6) -> np.ndarray:
+    """Phase boundaries: the middle of each pause of the reference motion.
+
+    A pause is a run of frames slower than half the median speed that touches
+    neither end; with too many pauses the longest are used.
+    """
+    n = values.shape[0]
+    if n < 5:
+        return np.zeros(0, np.int64)
+    still = ~moving_frames(motion_speed(values, mask, weights, times))
+    runs = []
+    i = 0
+    while i < n:
+        if still[i]:
+            e = i
+            while e + 1 < n and still[e + 1]:
+                e += 1
+            if i > 0 and e < n - 1:
+                runs.append((e - i + 1, (i + e) // 2))
+            i = e + 1
+        else:
+            i += 1
+    runs.sort(reverse=True)
+    return np.array(sorted(c for _, c in runs[:max_phases - 1]), np.int64)
 
 
 def _high_frequency(f: Features) -> float:
