@@ -229,10 +229,22 @@ def robust_hand_length(positions: np.ndarray, valid: np.ndarray) -> float | None
 
 
 def _mean_pose(pos: np.ndarray, quat: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, Rotation]:
-    """Mean position and orientation over the valid frames (signs aligned first)."""
-    q = quat[ok].astype(np.float64)
+    """Mean wrist position and orientation over the whole take.
+
+    Lost frames are bridged for this purpose only (positions linearly,
+    orientations by the nearest tracked frame), so that where tracking was
+    lost does not shift the anchor of every other frame's path.
+    """
+    n = pos.shape[0]
+    idx = np.flatnonzero(ok)
+    t = np.arange(n)
+    filled = np.stack([np.interp(t, idx, pos[idx, a]) for a in range(3)], axis=1)
+    nearest = idx[np.clip(np.searchsorted(idx, t), 0, idx.size - 1)]
+    before = idx[np.clip(np.searchsorted(idx, t) - 1, 0, idx.size - 1)]
+    nearest = np.where(np.abs(before - t) < np.abs(nearest - t), before, nearest)
+    q = quat[nearest].astype(np.float64)
     q = q * np.where(np.sum(q * q[:1], axis=1) < 0, -1.0, 1.0)[:, None]
-    return pos[ok].mean(axis=0), Rotation.from_quat(q).mean()
+    return filled.mean(axis=0), Rotation.from_quat(q).mean()
 
 
 def hands_in(take: Take) -> tuple[int, ...]:

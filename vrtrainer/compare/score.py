@@ -61,8 +61,10 @@ STEADINESS_HALF = 0.0015
 SHAPE_WORST_SHARE = 0.6
 #: Length (s) of the stretch over which the worst part's quality is taken.
 WORST_WINDOW_S = 0.5
-#: A phase done in under this share of its (tempo-scaled) time counts as skipped.
-SKIPPED_RATIO = 0.35
+#: A movement done in under this share of the expert's time counts as skipped.
+SKIPPED_RATIO = 0.2
+SKIP_MIN_S = 0.15
+SKIP_MIN_TRAVEL = 2.0
 #: Width (s) of the moving average that separates shape from jitter.
 SMOOTH_S = 0.1
 
@@ -248,7 +250,8 @@ def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
     tempo = float(span / max(tpl.duration, 1e-9))
     from vrtrainer.compare.template import motion_speed, moving_frames
 
-    moving = moving_frames(motion_speed(tpl.values, tpl.mask, tpl.weights(), tpl.times))
+    speed = motion_speed(tpl.values, tpl.mask, tpl.weights(), tpl.times)
+    moving = moving_frames(speed)
     local = []
     skipped = []
     take_rate = (feat.n_frames - 1) / max(take_t[-1], 1e-9)
@@ -263,8 +266,6 @@ def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
         take_span = np.unique(path[on, 1]).size / take_rate
         ratio = max(take_span, 1e-3) / ref_span / tempo
         local.append((np.log(ratio), ref_span))
-        if ratio < SKIPPED_RATIO and ref_span >= 0.2:
-            skipped.append(ph)
     irregular = 0.0
     if local:
         lr = np.array(local)
@@ -277,7 +278,10 @@ def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
         quality(2.0 * irregular / IRREGULARITY_HALF))
     timing = max(0.0, timing - HESITATION_PENALTY * len(hesitations))
     # a phase the trainee went through in a fraction of its time was not done
-    part_q[:, np.isin(phase, skipped)] = 0.0
+    travel = speed / ref_rate  # tolerances travelled per reference frame
+    skipped_frames = _skipped(path, travel, take_rate / ref_rate, ref_rate)
+    skipped = sorted(set(int(p) for p in phase[skipped_frames]))
+    part_q[:, skipped_frames] = 0.0
     cells = np.full((n_part, n_phase), np.nan)
     support = np.zeros((n_part, n_phase))
     for ph in range(n_phase):
@@ -307,7 +311,7 @@ def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
     mismatch, overall = _mismatch(a)
     rejected = bool(np.isfinite(tpl.rejection) and mismatch > tpl.rejection)
     passed = bool(total >= PASS_MARK and shape >= PASS_MARK and coverage >= MIN_COVERAGE
-                  and not rejected)
+                  and not rejected and not skipped)
 
     fingers = {}
     for p, label in enumerate(part_names):
@@ -352,6 +356,35 @@ def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
                  else round(tpl.rejection, 4),
                  "weights": WEIGHTS, "pass_mark": PASS_MARK},
     )
+
+
+def _skipped(path: np.ndarray, travel: np.ndarray, expected: float, ref_rate: float
+             ) -> np.ndarray:
+    """Reference frames (bool) of movements the trainee did not make.
+
+    Each take frame's time is shared among the reference frames aligned to
+    it. A run of reference frames getting under SKIPPED_RATIO of their own
+    duration (three times faster than the expert is still above it), lasting
+    SKIP_MIN_S or more, over which the reference travels SKIP_MIN_TRAVEL
+    tolerances or more, was skipped; a pause held shorter travels little.
+    """
+    t = travel.shape[0]
+    per_take = np.bincount(path[:, 1])
+    got = np.bincount(path[:, 0], weights=1.0 / per_take[path[:, 1]], minlength=t)
+    low = got < SKIPPED_RATIO * expected
+    out = np.zeros(t, bool)
+    i = 0
+    while i < t:
+        if not low[i]:
+            i += 1
+            continue
+        e = i
+        while e + 1 < t and low[e + 1]:
+            e += 1
+        if (e - i + 1) / ref_rate >= SKIP_MIN_S and travel[i:e + 1].sum() >= SKIP_MIN_TRAVEL:
+            out[i:e + 1] = True
+        i = e + 1
+    return out
 
 
 def _worst_window(part_q: np.ndarray, part_w: np.ndarray, tpl) -> float:
@@ -413,7 +446,7 @@ def _messages(a, tpl, cells, valid_cells, part_names, part_of, phase, tempo, hes
     if rejected:
         found.append((1e9, f"this does not look like {tpl.name or 'the reference gesture'}"))
     for ph in skipped:
-        found.append((2.0, f"phase {ph + 1} was skipped or rushed through"))
+        found.append((2.0, f"part of phase {ph + 1} was skipped or rushed through"))
     skip = np.zeros(cells.shape[1], bool)
     skip[skipped] = True
     for p, ph in zip(*np.nonzero(valid_cells & (cells < 0.75) & ~skip[None, :])):

@@ -13,7 +13,7 @@ versioned, no pickles), extension ``.vrref``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -140,10 +140,11 @@ def dba(
     """DTW barycentre averaging of masked sequences.
 
     Starts from the medoid (least total DTW distance to the others) and
-    repeatedly moves each average frame to the masked mean of the frames
-    aligned to it. Returns the average, its mask (channels seen by some take),
-    the aligned spread (standard deviation), the medoid index and the final
-    paths (average frame, take frame) of each take.
+    repeatedly moves each average frame to the mean over the takes of each
+    take's (masked) mean of its frames aligned to it. Returns the average,
+    its mask (channels seen by some take), the spread across takes (standard
+    deviation), the medoid index and the final paths (average frame, take
+    frame) of each take.
     """
     dist = dtw_matrix(seqs, x_masks=masks, weights=weights)
     medoid = int(np.argmin(dist.sum(axis=1)))
@@ -159,11 +160,19 @@ def dba(
         for s, m in zip(seqs, masks):
             _, path = dtw_path(avg, s, x_mask=avg_mask, y_mask=m, weights=weights)
             paths.append(path)
+            # each take's frames aligned to an average frame are averaged first, so
+            # a take that lingers (many frames on one) weighs no more than the others
             v = np.where(m[path[:, 1]], s[path[:, 1]], 0.0)
             ok = m[path[:, 1]].astype(float)
-            np.add.at(total, path[:, 0], v)
-            np.add.at(total2, path[:, 0], v * v)
-            np.add.at(count, path[:, 0], ok)
+            own = np.zeros_like(avg)
+            own_n = np.zeros_like(avg)
+            np.add.at(own, path[:, 0], v)
+            np.add.at(own_n, path[:, 0], ok)
+            has = own_n > 0
+            mean_k = np.where(has, own / np.where(has, own_n, 1.0), 0.0)
+            total += mean_k
+            total2 += mean_k * mean_k
+            count += has
         seen = count > 0
         new = np.where(seen, total / np.where(seen, count, 1.0), avg)
         var = np.where(seen, total2 / np.where(seen, count, 1.0) - new**2, 0.0)
@@ -309,7 +318,10 @@ def build_template(
     for _ in range(2):
         tpl = _assemble(feats, keep, base_w, layout, rule, config, hands, handedness, name,
                         iterations)
-        mism = np.array([dissimilarity(f, tpl, overall=True) for f in raws])
+        # judged against the noise floors: the spread that an outlier itself
+        # adds to the tolerances would otherwise hide it
+        probe = replace(tpl, tolerance=np.broadcast_to(rule.floors(layout), tpl.values.shape))
+        mism = np.array([dissimilarity(f, probe, overall=True) for f in raws])
         if len(keep) < 3:
             break
         new = set()

@@ -1,0 +1,149 @@
+"""Templates and scores on simulated takes: ranking, rejection, fairness, properties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vrtrainer import sim
+from vrtrainer.compare import (
+    build_template,
+    calibrate_rejection,
+    load_template,
+    save_template,
+    score_take,
+    synthetic_negatives,
+    take_features,
+)
+from vrtrainer.errors import InvalidFileError
+from vrtrainer.take import save_take
+
+
+@pytest.fixture(scope="module")
+def pinch():
+    experts = [sim.simulate("pinch", seed=s) for s in range(1, 5)]
+    tpl = build_template(experts, name="pinch")
+    positives = [take_features(t, tpl.config, tpl.hands) for t in experts]
+    calibrate_rejection(tpl, positives, synthetic_negatives(tpl, exclude=("pinch",)))
+    return tpl
+
+
+def trainee(*flaws, seed=20, **kw):
+    return sim.simulate("pinch", role="trainee", flaws=list(flaws), seed=seed, **kw)
+
+
+@pytest.fixture(scope="module")
+def clean(pinch):
+    return score_take(trainee(), pinch)
+
+
+def test_ranking_is_a_trainers(pinch, clean):
+    slow = score_take(trainee("slow"), pinch)
+    jitter = score_take(trainee("jitter"), pinch)
+    wrong = score_take(trainee("wrong-finger"), pinch)
+    other = score_take(sim.simulate("grab", role="trainee", seed=20), pinch)
+    assert clean.total > slow.total > jitter.total > wrong.total
+    assert clean.passed and not clean.rejected
+    assert not (slow.rejected or jitter.rejected or wrong.rejected)
+    assert other.rejected and not other.passed
+    assert "does not look like pinch" in other.messages[0]
+    assert not wrong.passed
+
+
+def test_messages_explain_the_largest_errors(pinch):
+    take = trainee("wrong-finger")
+    wrong = take.meta.extra["flaws"][0]
+    score = score_take(take, pinch)
+    assert any(wrong["finger"] in m and "degrees too" in m and "phase" in m
+               for m in score.messages), score.messages
+    assert score.fingers[f"right {wrong['finger']}"] == min(score.fingers.values())
+    slow = score_take(trainee("slow=1.5"), pinch)
+    assert any("slower than the expert" in m for m in slow.messages)
+    shaky = score_take(trainee("jitter=5"), pinch)
+    assert any("unsteady" in m for m in shaky.messages)
+
+
+def test_larger_hand_scores_within_one_point(pinch, clean):
+    big = score_take(trainee("hand-size=1.2"), pinch)
+    assert abs(big.total - clean.total) <= 1.0
+
+
+def test_left_handed_trainee_is_compared_with_the_mirrored_reference(pinch, clean):
+    left = score_take(trainee(hand="left"), pinch)
+    assert left.mirrored and not clean.mirrored
+    assert abs(left.total - clean.total) <= 1.0
+    unmirrored = score_take(trainee(hand="left"), pinch, mirror=False)
+    assert unmirrored.coverage < 50  # the right hand is simply not there
+
+
+@pytest.mark.parametrize("flaw", ["slow=1.3", "fast=1.3", "warp=0.3"])
+def test_time_warp_keeps_shape_and_shows_in_timing(pinch, clean, flaw):
+    warped = score_take(trainee(flaw), pinch)
+    assert abs(warped.shape - clean.shape) <= 5.0
+    assert warped.timing < clean.timing
+
+
+def test_lost_tracking_lowers_coverage_not_shape(pinch, clean):
+    lost = score_take(trainee("dropout=0.25"), pinch)
+    assert lost.coverage < clean.coverage - 10
+    assert lost.shape >= clean.shape - 5
+    assert any("tracking lost" in m for m in lost.messages)
+
+
+def test_skipped_phase_fails(pinch):
+    skipped = score_take(trainee("skip-phase"), pinch)
+    assert not skipped.passed
+    assert skipped.details["skipped_phases"]
+
+
+def test_identity_scores_100():
+    take = sim.simulate("grab", seed=3)
+    tpl = build_template([take], name="grab")
+    s = score_take(take, tpl)
+    assert s.total == 100.0 and s.shape == 100.0 and s.timing == 100.0
+    assert s.mismatch == 0.0 and s.messages == []
+
+
+def test_outlier_expert_take_is_flagged_and_left_out():
+    takes = [sim.simulate("pinch", seed=s) for s in range(1, 5)]
+    takes.append(sim.simulate("pinch", role="trainee", flaws=["wrong-finger=60"], seed=9))
+    tpl = build_template(takes, name="pinch")
+    flags = [e["outlier"] for e in tpl.experts]
+    assert flags == [False, False, False, False, True]
+    assert tpl.info["n_experts"] == 4
+
+
+def test_template_round_trips_and_bad_files_are_refused(pinch, tmp_path):
+    path = save_template(pinch, tmp_path / "pinch.vrref")
+    back = load_template(path)
+    np.testing.assert_array_equal(back.values, pinch.values)
+    np.testing.assert_array_equal(back.mask, pinch.mask)
+    np.testing.assert_array_equal(back.phases, pinch.phases)
+    assert back.rejection == pinch.rejection and back.experts == pinch.experts
+    take = trainee()
+    assert score_take(take, back).total == score_take(take, pinch).total
+    not_a_template = save_take(take, tmp_path / "t.vrtake")
+    with pytest.raises(InvalidFileError, match="t.vrtake"):
+        load_template(not_a_template)
+    broken = tmp_path / "broken.vrref"
+    broken.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(InvalidFileError, match="broken.vrref"):
+        load_template(broken)
+
+
+# (flaw, lowest, highest amount) over which a flaw still changes the motion
+_FLAWS = {"jitter": (0.5, 20.0), "slow": (1.05, 3.0), "tremor": (1.0, 20.0),
+          "dropout": (0.05, 0.4), "wrong-finger": (5.0, 45.0)}
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from(sorted(_FLAWS)), st.floats(0, 1), st.floats(0, 1),
+       st.integers(0, 3))
+def test_a_larger_flaw_never_scores_higher(pinch, flaw, u, v, seed):
+    lo, hi = _FLAWS[flaw]
+    a, b = sorted((lo + u * (hi - lo), lo + v * (hi - lo)))
+    small = score_take(trainee(f"{flaw}={a}", seed=seed), pinch)
+    large = score_take(trainee(f"{flaw}={b}", seed=seed), pinch)
+    assert large.total <= small.total
