@@ -283,6 +283,31 @@ def _two_rows_blas(x, y, xm, ym, w, wtot, i, a1, b1, a2, b2, j0, g1, g2, n1, n2,
 
 
 @njit(cache=True)
+def _center(x, xm, y, ym):
+    """Per-channel mean of the valid values of both sequences, on a coarse dyadic grid.
+
+    Centring keeps BLAS's expanded cost accurate; the coarse grid keeps small
+    dyadic data (and so exact ties) exact.
+    """
+    c = x.shape[1]
+    center = np.zeros(c)
+    for k in range(c):
+        s = 0.0
+        cnt = 0
+        for i in range(x.shape[0]):
+            if xm[i, k]:
+                s += x[i, k]
+                cnt += 1
+        for j in range(y.shape[0]):
+            if ym[j, k]:
+                s += y[j, k]
+                cnt += 1
+        if cnt > 0:
+            center[k] = np.round(s / cnt * 1024.0) / 1024.0
+    return center
+
+
+@njit(cache=True)
 def _dtw(x, y, xm, ym, w, window, steps):
     """Accumulated cost of ``x`` (n, C) against ``y`` (m, C).
 
@@ -290,6 +315,16 @@ def _dtw(x, y, xm, ym, w, window, steps):
     there for the path (0 diagonal, 1 from above, 2 from the left); with shape
     (0, 0) nothing is kept. Returns D[n-1, m-1].
     """
+    center = _center(x, xm, y, ym)
+    xs, nx, sx = _prepare(x, xm, w, center)
+    ys, ny, sy = _prepare(y, ym, w, center)
+    return _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx,
+                         np.ascontiguousarray(ys.T), ny, sy)
+
+
+@njit(cache=True)
+def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, yt, ny, sy):
+    """:func:`_dtw` on sequences already centred, scaled and classified."""
     n = x.shape[0]
     m = y.shape[0]
     c = x.shape[1]
@@ -297,24 +332,6 @@ def _dtw(x, y, xm, ym, w, window, steps):
     for k in range(c):
         if w[k] > 0.0:
             wtot += w[k]
-    center = np.zeros(c)
-    for k in range(c):
-        s = 0.0
-        cnt = 0
-        for i in range(n):
-            if xm[i, k]:
-                s += x[i, k]
-                cnt += 1
-        for j in range(m):
-            if ym[j, k]:
-                s += y[j, k]
-                cnt += 1
-        # a coarse dyadic centre keeps small dyadic data (and so exact ties) exact
-        if cnt > 0:
-            center[k] = np.round(s / cnt * 1024.0) / 1024.0
-    xs, nx, sx = _prepare(x, xm, w, center)
-    ys, ny, sy = _prepare(y, ym, w, center)
-    yt = np.ascontiguousarray(ys.T)
     odd = np.nonzero(sy != _FULL)[0]
     lo, hi = _band(n, m, window)
     keep = steps.shape[0] == n
@@ -420,9 +437,18 @@ def _backtrack(steps):
 
 @njit(cache=True, parallel=True)
 def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
-    """Distances of every x sequence to every y sequence, pairs spread over threads."""
+    """Distances of every x sequence to every y sequence, pairs spread over threads.
+
+    Every sequence is centred on the mean of all of them and prepared once.
+    """
     nx = xoff.shape[0] - 1
     ny = yoff.shape[0] - 1
+    center = _center(xcat, xmcat, ycat, ymcat)
+    xs, xn, xst = _prepare(xcat, xmcat, w, center)
+    ys, yn, yst = _prepare(ycat, ymcat, w, center)
+    yts = []
+    for b in range(ny):
+        yts.append(np.ascontiguousarray(ys[yoff[b]:yoff[b + 1]].T))
     out = np.zeros((nx, ny))
     empty = np.zeros((0, 0), np.uint8)
     for p in prange(nx * ny):
@@ -430,11 +456,10 @@ def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
         b = p % ny
         if symmetric and b <= a:
             continue
-        d = _dtw(
-            xcat[xoff[a]:xoff[a + 1]], ycat[yoff[b]:yoff[b + 1]],
-            xmcat[xoff[a]:xoff[a + 1]], ymcat[yoff[b]:yoff[b + 1]],
-            w, window, empty,
-        )
+        a0, a1, b0, b1 = xoff[a], xoff[a + 1], yoff[b], yoff[b + 1]
+        d = _dtw_prepared(xcat[a0:a1], ycat[b0:b1], xmcat[a0:a1], ymcat[b0:b1], w, window,
+                          empty, xs[a0:a1], xn[a0:a1], xst[a0:a1], yts[b], yn[b0:b1],
+                          yst[b0:b1])
         out[a, b] = np.sqrt(max(d, 0.0))
     if symmetric:
         for a in range(nx):
