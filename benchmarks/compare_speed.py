@@ -70,11 +70,15 @@ def dtw_cases(repeat: int) -> list[dict]:
                                  f"{ours_d} vs {ref_d}, paths equal: "
                                  f"{np.array_equal(ours_p[1], np.array(ref_path))}")
             t_ours, t_ref, tp_ours, tp_ref = [], [], [], []
+            calls = (
+                (t_ours, lambda x=x, y=y, w=window: dtw_distance(x, y, window=w)),
+                (t_ref, lambda x=x, y=y, kw=kw: dtw_ndim.distance(x, y, use_c=True, **kw)),
+                (tp_ours, lambda x=x, y=y, w=window: dtw_path(x, y, window=w)),
+                (tp_ref, lambda x=x, y=y, kw=kw: dtw_ndim.warping_path(x, y, use_c=True, **kw)),
+            )
             for _ in range(repeat):  # interleaved so load on the machine hits both alike
-                t_ours.append(best_of(lambda: dtw_distance(x, y, window=window), 1))
-                t_ref.append(best_of(lambda: dtw_ndim.distance(x, y, use_c=True, **kw), 1))
-                tp_ours.append(best_of(lambda: dtw_path(x, y, window=window), 1))
-                tp_ref.append(best_of(lambda: dtw_ndim.warping_path(x, y, use_c=True, **kw), 1))
+                for times, call in calls:
+                    times.append(best_of(call, 1))
             cells = n * n if window is None else sum(
                 min(n, i + window) - max(0, i - window + 1) for i in range(n))
             for kind, a, b in (("distance", t_ours, t_ref), ("path", tp_ours, tp_ref)):
@@ -175,7 +179,8 @@ def main() -> None:
         import dtaidistance.dtw_cc  # noqa: F401
     except ImportError:
         raise SystemExit("dtaidistance's C library (dtaidistance.dtw_cc) is not importable: "
-                         "the comparison would be against Python; install dtaidistance wheels")
+                         "the comparison would be against Python; install dtaidistance wheels"
+                         ) from None
     cold, warm = compile_times()
     rows = dtw_cases(args.repeat)
     rows.append(matrix_case(args.repeat))

@@ -106,3 +106,34 @@ def derivative(x, xm=None):
         d[i] = ((x[i] - x[i - 1]) + (x[i + 1] - x[i - 1]) / 2) / 2
         dm[i] = xm[i - 1] & xm[i] & xm[i + 1]
     return d, dm
+
+
+def oltw(ref, rmask, w, ys, yms, window):
+    """Windowed open-end time warping, column by column: [(best row, column values)].
+
+    Window for column j: ``window`` rows starting a quarter window before the
+    previous best row (clamped); symmetric steps (diagonal counts twice);
+    best row = argmin of D / (i + j + 2) (first on ties).
+    """
+    n = ref.shape[0]
+    prev = {}
+    best = 0
+    out = []
+    for j, (y, ym) in enumerate(zip(ys, yms)):
+        lo = max(0, min(best - window // 4, n - window))
+        hi = min(n, lo + window)
+        cost = cost_matrix(ref[lo:hi], y[None, :], rmask[lo:hi], ym[None, :], w)[:, 0]
+        cur = {}
+        for k, i in enumerate(range(lo, hi)):
+            c = cost[k]
+            if i == 0 and j == 0:
+                v = 2 * c
+            else:
+                v = min(prev.get(i, np.inf) + c, cur.get(i - 1, np.inf) + c,
+                        prev.get(i - 1, np.inf) + 2 * c)
+            cur[i] = v
+        norms = [cur[i] / (i + j + 2) for i in range(lo, hi)]
+        best = lo + int(np.argmin(norms))
+        out.append((best, np.array([cur[i] for i in range(lo, hi)])))
+        prev = cur
+    return out

@@ -1,0 +1,146 @@
+"""Commands of the comparator: build an expert reference, score a take against it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vrtrainer.errors import VrtrainerError
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``reference build`` and ``score`` to ``app``."""
+    reference_app = typer.Typer(help="Expert references (templates).", no_args_is_help=True)
+    reference_app.command("build")(build)
+    app.add_typer(reference_app, name="reference")
+    app.command("score")(score)
+
+
+def _gesture_of(takes) -> str:
+    names = {t.meta.extra.get("gesture", "") for t in takes}
+    return names.pop() if len(names) == 1 else ""
+
+
+def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reject: bool):
+    from vrtrainer import sim
+    from vrtrainer.compare import (
+        Tolerance,
+        build_template,
+        calibrate_rejection,
+        synthetic_negatives,
+        take_features,
+    )
+    from vrtrainer.take import load_take
+
+    if not paths:
+        raise VrtrainerError("give at least one expert take")
+    takes = [load_take(p) for p in paths]
+    name = name or _gesture_of(takes) or Path(paths[0]).stem
+    tpl = build_template(takes, name=name, names=[str(p) for p in paths],
+                         tolerance=Tolerance(floor_m=floor_cm / 100.0, floor_deg=floor_deg))
+    if reject:
+        used = [t for t, e in zip(takes, tpl.experts) if e["used"]]
+        positives = []
+        for t in used:
+            mirror = t.meta.handedness != tpl.handedness
+            hands = tuple(sorted(1 - h for h in tpl.hands)) if mirror else tpl.hands
+            f = take_features(t, tpl.config, hands)
+            if mirror:
+                from vrtrainer.compare import build_layout, mirror_channels
+
+                f.values, f.mask = mirror_channels(f.values, f.mask, f.layout)
+                f.layout = build_layout(tpl.config, tpl.hands)
+            positives.append(f)
+        exclude = tuple(n for n in (name, _gesture_of(takes)) if n in sim.GESTURES)
+        calibrate_rejection(tpl, positives, synthetic_negatives(tpl, exclude=exclude))
+    return tpl
+
+
+def build(
+    takes: Annotated[list[Path], typer.Argument(help="Expert takes (.vrtake) of one gesture.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Reference file (.vrref).")],
+    name: Annotated[str, typer.Option(help="Gesture name shown to trainees.")] = "",
+    floor_cm: Annotated[float, typer.Option(help="Position noise floor (cm).")] = 1.0,
+    floor_deg: Annotated[float, typer.Option(help="Angle noise floor (degrees).")] = 10.0,
+    reject: Annotated[bool, typer.Option(
+        help="Calibrate rejection of other gestures on simulated ones.")] = True,
+) -> None:
+    """Build a reference with tolerances from expert takes; flag inconsistent takes."""
+    from vrtrainer.compare import save_template
+
+    tpl = _build(list(takes), name, floor_cm, floor_deg, reject)
+    save_template(tpl, output)
+    table = Table("take", "frames", "mismatch", "used")
+    for e in tpl.experts:
+        table.add_row(e["name"], str(e["frames"]), f"{e['mismatch']:.2f}",
+                      "outlier - left out" if e["outlier"] else "yes")
+    console.print(table)
+    bounds = ", ".join(f"{tpl.times[b]:.2f} s" for b in tpl.phases) or "none"
+    console.print(f"reference {tpl.name!r}: {tpl.n_frames} frames, {tpl.duration:.2f} s, "
+                  f"{tpl.n_phases} phases (boundaries {bounds}), {tpl.handedness}-handed")
+    if tpl.rejection == tpl.rejection:
+        console.print(f"other gestures rejected beyond a mismatch of {tpl.rejection:.2f}")
+    console.print(f"wrote {output}")
+
+
+def _load_reference(paths: list[Path]):
+    from vrtrainer.compare import load_template
+
+    if len(paths) == 1 and paths[0].suffix == ".vrref":
+        return load_template(paths[0])
+    return _build(paths, "", 1.0, 10.0, True)
+
+
+def score(
+    take: Annotated[Path, typer.Argument(help="The trainee's take (.vrtake).")],
+    against: Annotated[list[Path], typer.Option(
+        "--against", help="A reference (.vrref) or one or more expert takes.")],
+    more: Annotated[list[Path] | None, typer.Argument(
+        help="More expert takes after --against's first one.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Also write the result as JSON to this file.")] = None,
+) -> None:
+    """Score a take 0-100 against a reference, with the breakdown and messages."""
+    from vrtrainer.compare import score_take
+    from vrtrainer.take import load_take
+
+    tpl = _load_reference(list(against) + list(more or []))
+    result = score_take(load_take(take), tpl)
+    data = {"take": str(take), **result.to_dict()}
+    text = json.dumps(data, indent=2)
+    if output is not None:
+        output.write_text(text + "\n")
+    if as_json:
+        print(text)
+        return
+    verdict = ("REJECTED (another gesture)" if result.rejected
+               else "PASS" if result.passed else "FAIL")
+    console.print(f"[bold]{take}[/bold] against {tpl.name!r}"
+                  + (" (mirrored for a left-handed trainee)" if result.mirrored else ""))
+    console.print(f"score [bold]{result.total:.1f}[/bold] / 100  {verdict}")
+    table = Table("component", "score")
+    for key in ("shape", "timing", "steadiness", "coverage"):
+        table.add_row(key, f"{getattr(result, key):.1f}")
+    console.print(table)
+    parts = Table("part", "shape")
+    for part, value in result.fingers.items():
+        parts.add_row(part, f"{value:.1f}")
+    console.print(parts)
+    phases = Table("phase", "from", "to", "shape")
+    for p in result.phases:
+        phases.add_row(str(p["phase"]), f"{p['start_s']:.2f} s", f"{p['end_s']:.2f} s",
+                       "-" if p["shape"] is None else f"{p['shape']:.1f}")
+    console.print(phases)
+    console.print(f"tempo x{result.tempo:.2f} of the expert's; mismatch {result.mismatch:.2f}")
+    for m in result.messages:
+        console.print(f"  - {m}")
+    if output is not None:
+        console.print(f"wrote {output}")
