@@ -98,9 +98,12 @@ def test_skipped_phase_fails(pinch):
     assert skipped.details["skipped_phases"]
 
 
-def test_identity_scores_100():
-    take = sim.simulate("grab", seed=3)
-    tpl = build_template([take], name="grab")
+@settings(max_examples=8, deadline=None)
+@given(st.sampled_from(sorted(sim.GESTURES)), st.integers(0, 10_000),
+       st.sampled_from(["right", "left"]))
+def test_identity_scores_100(gesture, seed, hand):
+    take = sim.simulate(gesture, seed=seed, hand=hand)
+    tpl = build_template([take], name=gesture)
     s = score_take(take, tpl)
     assert s.total == 100.0 and s.shape == 100.0 and s.timing == 100.0
     assert s.mismatch == 0.0 and s.messages == []
