@@ -17,7 +17,7 @@ from vrtrainer.compare import (
     synthetic_negatives,
     take_features,
 )
-from vrtrainer.errors import InvalidFileError
+from vrtrainer.errors import InvalidFileError, VrtrainerError
 from vrtrainer.take import save_take
 
 
@@ -150,3 +150,17 @@ def test_a_larger_flaw_never_scores_higher(pinch, flaw, u, v, seed):
     small = score_take(trainee(f"{flaw}={a}", seed=seed), pinch)
     large = score_take(trainee(f"{flaw}={b}", seed=seed), pinch)
     assert large.total <= small.total
+
+
+def test_untracked_short_and_other_rate_takes(pinch, clean):
+    take = trainee()
+    dead = take.slice(0, take.n_frames)
+    dead.active[:] = False
+    dead.flags[:] = 0
+    s = score_take(dead, pinch)
+    assert s.total == 0.0 and not s.passed and "never tracked" in s.messages[0]
+    assert s.to_dict()["mismatch"] is None  # JSON has no infinity
+    with pytest.raises(VrtrainerError, match="too short"):
+        score_take(take.slice(0, 2), pinch)
+    slow_camera = score_take(trainee(rate=30.0), pinch)
+    assert abs(slow_camera.shape - clean.shape) <= 3.0 and slow_camera.passed

@@ -97,7 +97,17 @@ class Score:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain JSON-ready data (non-finite numbers become None)."""
+        def clean(v):
+            if isinstance(v, float) and not np.isfinite(v):
+                return None
+            if isinstance(v, dict):
+                return {k: clean(x) for k, x in v.items()}
+            if isinstance(v, (list, tuple)):
+                return [clean(x) for x in v]
+            return v
+
+        return clean(asdict(self))
 
 
 def _group_z(diff, seen, tol, groups, tmask):
@@ -216,6 +226,10 @@ def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
     """Score a feature sequence against a template of the same layout."""
     if feat.layout.names != tpl.layout.names:
         raise VrtrainerError("the take's features do not match the template's channels")
+    if feat.n_frames < 3:
+        raise VrtrainerError(f"a take of {feat.n_frames} frames is too short to score")
+    if not feat.mask.any():
+        return _untracked(tpl, mirrored)
     raw = feat
     feat = smoothed(raw, SMOOTH_S)
     a = _aligned(feat, tpl)
@@ -385,6 +399,18 @@ def _skipped(path: np.ndarray, travel: np.ndarray, expected: float, ref_rate: fl
             out[i:e + 1] = True
         i = e + 1
     return out
+
+
+def _untracked(tpl, mirrored: bool) -> Score:
+    """The score of a take in which the reference's hands were never tracked."""
+    hands = " and ".join(HAND_NAMES[h] for h in tpl.hands)
+    return Score(
+        total=0.0, shape=0.0, timing=0.0, steadiness=0.0, coverage=0.0, passed=False,
+        rejected=False, mismatch=float("inf"), tempo=float("nan"), hesitations=[], fingers={},
+        joints={}, phases=[], mirrored=mirrored, template=tpl.name,
+        messages=[f"the {hands} hand was never tracked: nothing to score"],
+        details={"weights": WEIGHTS, "pass_mark": PASS_MARK},
+    )
 
 
 def _worst_window(part_q: np.ndarray, part_w: np.ndarray, tpl) -> float:
