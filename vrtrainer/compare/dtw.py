@@ -16,9 +16,10 @@ Conventions (shared with the oracle in tests/ and with ``dtaidistance.dtw_ndim``
 * The path is traced back from the end taking, on ties, the diagonal first, then
   ``(i-1, j)``, then ``(i, j-1)``.
 
-The kernels get the cross term of the cost matrix from BLAS in row blocks and
-recompute a cell exactly when cancellation could cost precision (close frames)
-or when masks are involved, so results match the plain definition to ~1e-12.
+The kernels get the cost matrix from BLAS in row blocks (rows extended so that
+one product gives ``|x|^2 + |y|^2 - 2 x.y``) and recompute a cell exactly when
+cancellation could cost precision (close frames) or when masks are involved, so
+results match the plain definition to ~1e-12.
 """
 
 from __future__ import annotations
@@ -62,12 +63,19 @@ def single_thread_blas():
 
 
 @njit(cache=True)
-def _prepare(x, xm, w, center):
-    """Scaled, centred, masked copy for BLAS, squared norms and frame status."""
+def _prepare(x, xm, w, center, left):
+    """Rows for BLAS, squared norms and frame status.
+
+    Each row is the frame centred, scaled by sqrt(weight), masked, and extended
+    so that one product gives the cost ``|x|^2 + |y|^2 - 2 x.y``:
+    ``[-2x, |x|^2, 1]`` on the ``left`` side, ``[y, 1, |y|^2]`` on the other.
+    """
     n, c = x.shape
-    xs = np.zeros((n, c))
+    out = np.zeros((n, c + 2))
     norms = np.zeros(n)
     status = np.zeros(n, np.int8)
+    sw = np.sqrt(w)
+    f = -2.0 if left else 1.0
     for i in range(n):
         valid = 0
         missing = 0
@@ -75,18 +83,20 @@ def _prepare(x, xm, w, center):
         for k in range(c):
             if w[k] > 0.0:
                 if xm[i, k]:
-                    v = (x[i, k] - center[k]) * np.sqrt(w[k])
-                    xs[i, k] = v
+                    v = (x[i, k] - center[k]) * sw[k]
+                    out[i, k] = f * v
                     s += v * v
                     valid += 1
                 else:
                     missing += 1
         norms[i] = s
+        out[i, c] = s if left else 1.0
+        out[i, c + 1] = 1.0 if left else s
         if valid == 0:
             status[i] = _EMPTY
         elif missing > 0:
             status[i] = _PARTIAL
-    return xs, norms, status
+    return out, norms, status
 
 
 @njit(cache=True)
@@ -137,10 +147,9 @@ def _costs(x, y, xm, ym, w, wtot, i, a, b, j0, gi, ni, ny, sx, sy, odd, row):
         return
     close = 0
     for j in range(a, b):
-        s = ni + ny[j]
-        cost = s - 2.0 * gi[j - j0]
+        cost = gi[j - j0]
         row[j] = cost
-        close += cost <= _CANCEL * s
+        close += cost <= _CANCEL * (ni + ny[j])
     if close:
         for j in range(a, b):
             if row[j] <= _CANCEL * (ni + ny[j]):
@@ -220,20 +229,20 @@ def _two_rows(a1, b1, a2, b2, prev, diag1, r1, r2, s1, s2, keep):
 
 
 @njit(cache=True)
-def _two_rows_blas(x, y, xm, ym, w, wtot, i, a1, b1, a2, b2, j0, g1, g2, n1, n2, ny,
+def _two_rows_blas(x, y, xm, ym, w, wtot, i, a1, b1, a2, b2, j0, g1, g2, t1, t2,
                    prev, diag1, r1, r2, s1, s2, keep):
-    """:func:`_two_rows` for two whole frames against whole frames, costs computed inline.
+    """:func:`_two_rows` for two whole frames against whole frames, costs read from BLAS.
 
-    Saves a pass over memory per row; the cancellation check is the same as in
-    :func:`_costs`.
+    Saves a pass over memory per row. ``t1``, ``t2``: each row's cancellation
+    threshold, taken with the largest column norm (so it is never laxer than
+    :func:`_costs`' per-cell check).
     """
     left1 = np.inf
     left2 = np.inf
     end_a = min(b1, a2 + 1)
     for j in range(a1, end_a):
-        s = n1 + ny[j]
-        c1 = s - 2.0 * g1[j - j0]
-        if c1 <= _CANCEL * s:
+        c1 = g1[j - j0]
+        if c1 <= t1:
             c1 = _direct_cost(x, y, xm, ym, w, wtot, i, j)
         up = prev[j]
         best = min(left1, min(up, diag1))
@@ -244,14 +253,12 @@ def _two_rows_blas(x, y, xm, ym, w, wtot, i, a1, b1, a2, b2, j0, g1, g2, n1, n2,
         diag1 = up
     diag2 = r1[a2 - 1] if a1 <= a2 - 1 < b1 else np.inf
     for j in range(end_a, b1):
-        s = n1 + ny[j]
-        c1 = s - 2.0 * g1[j - j0]
-        if c1 <= _CANCEL * s:
+        c1 = g1[j - j0]
+        if c1 <= t1:
             c1 = _direct_cost(x, y, xm, ym, w, wtot, i, j)
         k = j - 1
-        s = n2 + ny[k]
-        c2 = s - 2.0 * g2[k - j0]
-        if c2 <= _CANCEL * s:
+        c2 = g2[k - j0]
+        if c2 <= t2:
             c2 = _direct_cost(x, y, xm, ym, w, wtot, i + 1, k)
         up = prev[j]
         best = min(left1, min(up, diag1))
@@ -269,9 +276,8 @@ def _two_rows_blas(x, y, xm, ym, w, wtot, i, a1, b1, a2, b2, j0, g1, g2, n1, n2,
         r1[j] = left1
     start = a2 + max(0, b1 - end_a)
     for k in range(start, b2):
-        s = n2 + ny[k]
-        c2 = s - 2.0 * g2[k - j0]
-        if c2 <= _CANCEL * s:
+        c2 = g2[k - j0]
+        if c2 <= t2:
             c2 = _direct_cost(x, y, xm, ym, w, wtot, i + 1, k)
         up2 = r1[k] if k < b1 else np.inf
         best2 = min(left2, min(up2, diag2))
@@ -290,20 +296,18 @@ def _center(x, xm, y, ym):
     dyadic data (and so exact ties) exact.
     """
     c = x.shape[1]
+    total = np.zeros(c)
+    count = np.zeros(c)
+    for seq, mask in ((x, xm), (y, ym)):
+        for i in range(seq.shape[0]):
+            for k in range(c):
+                if mask[i, k]:
+                    total[k] += seq[i, k]
+                    count[k] += 1.0
     center = np.zeros(c)
     for k in range(c):
-        s = 0.0
-        cnt = 0
-        for i in range(x.shape[0]):
-            if xm[i, k]:
-                s += x[i, k]
-                cnt += 1
-        for j in range(y.shape[0]):
-            if ym[j, k]:
-                s += y[j, k]
-                cnt += 1
-        if cnt > 0:
-            center[k] = np.round(s / cnt * 1024.0) / 1024.0
+        if count[k] > 0:
+            center[k] = np.round(total[k] / count[k] * 1024.0) / 1024.0
     return center
 
 
@@ -316,15 +320,16 @@ def _dtw(x, y, xm, ym, w, window, steps):
     (0, 0) nothing is kept. Returns D[n-1, m-1].
     """
     center = _center(x, xm, y, ym)
-    xs, nx, sx = _prepare(x, xm, w, center)
-    ys, ny, sy = _prepare(y, ym, w, center)
+    xs, nx, sx = _prepare(x, xm, w, center, True)
+    ys, ny, sy = _prepare(y, ym, w, center, False)
     return _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx,
-                         np.ascontiguousarray(ys.T), ny, sy)
+                         ys, ny, sy)
 
 
 @njit(cache=True)
-def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, yt, ny, sy):
-    """:func:`_dtw` on sequences already centred, scaled and classified."""
+def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ys, ny, sy):
+    """:func:`_dtw` on sequences already centred, scaled, classified and augmented
+    (``xs`` and ``ys`` rows as :func:`_prepare` makes them)."""
     n = x.shape[0]
     m = y.shape[0]
     c = x.shape[1]
@@ -333,6 +338,7 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, yt, ny, sy):
         if w[k] > 0.0:
             wtot += w[k]
     odd = np.nonzero(sy != _FULL)[0]
+    ny_max = ny.max()
     lo, hi = _band(n, m, window)
     keep = steps.shape[0] == n
     nosteps = np.zeros(0, np.uint8)
@@ -346,7 +352,7 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, yt, ny, sy):
         for i in range(i0, i1):
             j0 = min(j0, lo[i])
             j1 = max(j1, hi[i])
-        g = np.dot(xs[i0:i1], np.ascontiguousarray(yt[:, j0:j1]))
+        g = np.dot(xs[i0:i1], ys[j0:j1].T)  # a transposed view: BLAS needs no copy
         for i in range(i0, i1, 2):
             a1 = lo[i]
             b1 = hi[i]
@@ -360,7 +366,8 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, yt, ny, sy):
                 s2 = steps[i + 1] if keep else nosteps
                 if sx[i] == _FULL and sx[i + 1] == _FULL and odd.shape[0] == 0:
                     _two_rows_blas(x, y, xm, ym, w, wtot, i, a1, b1, a2, b2, j0, g[i - i0],
-                                   g[i + 1 - i0], nx[i], nx[i + 1], ny, prev, diag1, r1, r2,
+                                   g[i + 1 - i0], _CANCEL * (nx[i] + ny_max),
+                                   _CANCEL * (nx[i + 1] + ny_max), prev, diag1, r1, r2,
                                    s1, s2, keep)
                 else:
                     _costs(x, y, xm, ym, w, wtot, i, a1, b1, j0, g[i - i0], nx[i], ny, sx, sy,
@@ -383,26 +390,6 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, yt, ny, sy):
             nxt = hi[min(i + 3, n - 1)]
             prev[b2:nxt] = np.inf
     return prev[m - 1]
-
-
-@njit(cache=True)
-def _cost_row(x, y, xm, ym, w, wtot, i, a, b, j0, gi, ni, ny, sx, sy, odd, row):
-    """Costs of row ``i`` over columns [a, b) when masks are involved."""
-    if sx[i] == _EMPTY:
-        row[a:b] = 0.0
-    elif sx[i] == _PARTIAL:
-        for j in range(a, b):
-            row[j] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
-    else:
-        for j in range(a, b):
-            s = ni + ny[j]
-            cost = s - 2.0 * gi[j - j0]
-            if cost <= _CANCEL * s:
-                cost = _direct_cost(x, y, xm, ym, w, wtot, i, j)
-            row[j] = cost
-        for j in odd:
-            if a <= j < b:
-                row[j] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
 
 
 @njit(cache=True)
@@ -444,11 +431,8 @@ def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
     nx = xoff.shape[0] - 1
     ny = yoff.shape[0] - 1
     center = _center(xcat, xmcat, ycat, ymcat)
-    xs, xn, xst = _prepare(xcat, xmcat, w, center)
-    ys, yn, yst = _prepare(ycat, ymcat, w, center)
-    yts = []
-    for b in range(ny):
-        yts.append(np.ascontiguousarray(ys[yoff[b]:yoff[b + 1]].T))
+    xs, xn, xst = _prepare(xcat, xmcat, w, center, True)
+    ya, yn, yst = _prepare(ycat, ymcat, w, center, False)
     out = np.zeros((nx, ny))
     empty = np.zeros((0, 0), np.uint8)
     for p in prange(nx * ny):
@@ -458,7 +442,7 @@ def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
             continue
         a0, a1, b0, b1 = xoff[a], xoff[a + 1], yoff[b], yoff[b + 1]
         d = _dtw_prepared(xcat[a0:a1], ycat[b0:b1], xmcat[a0:a1], ymcat[b0:b1], w, window,
-                          empty, xs[a0:a1], xn[a0:a1], xst[a0:a1], yts[b], yn[b0:b1],
+                          empty, xs[a0:a1], xn[a0:a1], xst[a0:a1], ya[b0:b1], yn[b0:b1],
                           yst[b0:b1])
         out[a, b] = np.sqrt(max(d, 0.0))
     if symmetric:
