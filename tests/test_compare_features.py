@@ -116,3 +116,16 @@ def test_bad_configuration_is_refused():
     with pytest.raises(VrtrainerError, match="no channels"):
         take_features(sim.simulate("pinch", seed=1),
                       FeatureConfig(positions=False, angles=False, path=False))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(-1, 1), min_size=4, max_size=4).filter(
+    lambda q: np.linalg.norm(q) > 0.1))
+def test_rotation_helpers_agree_with_scipy(q):
+    from vrtrainer.compare.features import quat_log, rotvec_matrix
+
+    q = np.array(q) / np.linalg.norm(q)
+    r = Rotation.from_quat(q)
+    np.testing.assert_allclose(rotvec_matrix(quat_log(q)), r.as_matrix(), atol=1e-9)
+    if r.magnitude() < np.pi - 1e-6:  # at pi the axis sign is a matter of convention
+        np.testing.assert_allclose(quat_log(q), r.as_rotvec(), atol=1e-9)

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hand import (
@@ -43,6 +42,7 @@ from vrtrainer.hand import (
     WRIST,
     orientation_valid,
     position_valid,
+    quat_to_matrix,
 )
 from vrtrainer.take import Take
 
@@ -228,8 +228,48 @@ def robust_hand_length(positions: np.ndarray, valid: np.ndarray) -> float | None
     return total
 
 
-def _mean_pose(pos: np.ndarray, quat: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, Rotation]:
-    """Mean wrist position and orientation over the whole take.
+def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamilton products (..., 4) of quaternions stored (x, y, z, w)."""
+    ax, ay, az, aw = np.moveaxis(a, -1, 0)
+    bx, by, bz, bw = np.moveaxis(b, -1, 0)
+    return np.stack([
+        aw * bx + ax * bw + ay * bz - az * by,
+        aw * by - ax * bz + ay * bw + az * bx,
+        aw * bz + ax * by - ay * bx + az * bw,
+        aw * bw - ax * bx - ay * by - az * bz,
+    ], axis=-1)
+
+
+def quat_log(q: np.ndarray) -> np.ndarray:
+    """Rotation vectors (..., 3) of quaternions (..., 4) (x, y, z, w); angle in [0, pi]."""
+    q = np.asarray(q, dtype=np.float64)
+    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
+    q = np.where(q[..., 3:4] < 0, -q, q)
+    v = q[..., :3]
+    s = np.linalg.norm(v, axis=-1, keepdims=True)
+    angle = 2.0 * np.arctan2(s, q[..., 3:4])
+    # angle / s -> 2 as s -> 0
+    return v * np.where(s > 1e-12, angle / np.where(s > 1e-12, s, 1.0), 2.0)
+
+
+def rotvec_matrix(r: np.ndarray) -> np.ndarray:
+    """Rotation matrices (..., 3, 3) of rotation vectors (..., 3) (Rodrigues)."""
+    r = np.asarray(r, dtype=np.float64)
+    angle = np.linalg.norm(r, axis=-1, keepdims=True)
+    half = angle / 2.0
+    scale = np.where(angle > 1e-12, np.sin(half) / np.where(angle > 1e-12, angle, 1.0), 0.5)
+    return quat_to_matrix(np.concatenate([r * scale, np.cos(half)], axis=-1))
+
+
+def _mean_quat(q: np.ndarray) -> np.ndarray:
+    """Average orientation (Markley et al.): the top eigenvector of sum q q^T."""
+    _, vecs = np.linalg.eigh(q.T @ q)
+    return vecs[:, -1]
+
+
+def _mean_pose(pos: np.ndarray, quat: np.ndarray, ok: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Mean wrist position and orientation (quaternion) over the whole take.
 
     Lost frames are bridged for this purpose only (positions linearly,
     orientations by the nearest tracked frame), so that where tracking was
@@ -243,8 +283,8 @@ def _mean_pose(pos: np.ndarray, quat: np.ndarray, ok: np.ndarray) -> tuple[np.nd
     before = idx[np.clip(np.searchsorted(idx, t) - 1, 0, idx.size - 1)]
     nearest = np.where(np.abs(before - t) < np.abs(nearest - t), before, nearest)
     q = quat[nearest].astype(np.float64)
-    q = q * np.where(np.sum(q * q[:1], axis=1) < 0, -1.0, 1.0)[:, None]
-    return filled.mean(axis=0), Rotation.from_quat(q).mean()
+    q = q / np.linalg.norm(q, axis=1, keepdims=True)
+    return filled.mean(axis=0), _mean_quat(q)
 
 
 def hands_in(take: Take) -> tuple[int, ...]:
@@ -278,7 +318,7 @@ def take_features(
         rot = np.zeros((n, 3, 3))
         if wvalid.any():
             q = np.where(wvalid[:, None], quat, [0.0, 0.0, 0.0, 1.0])
-            rot = Rotation.from_quat(q).as_matrix()
+            rot = quat_to_matrix(q)
         rel = pos - pos[:, WRIST:WRIST + 1]
         local = np.einsum("tji,tkj->tki", rot, rel)  # R^T (p - p_wrist)
         if config.positions:
@@ -311,11 +351,11 @@ def take_features(
         if config.path:
             ok = wvalid
             if ok.any():
-                centre, mean_rot = _mean_pose(pos[:, WRIST], quat, ok)
-                inv = mean_rot.inv()
-                values[:, col:col + 3] = inv.apply(pos[:, WRIST] - centre)
+                centre, mean_q = _mean_pose(pos[:, WRIST], quat, ok)
+                values[:, col:col + 3] = (pos[:, WRIST] - centre) @ quat_to_matrix(mean_q)
                 q = np.where(wvalid[:, None], quat, [0.0, 0.0, 0.0, 1.0])
-                values[:, col + 3:col + 6] = (inv * Rotation.from_quat(q)).as_rotvec()
+                inv = mean_q * np.array([-1.0, -1.0, -1.0, 1.0])
+                values[:, col + 3:col + 6] = quat_log(_quat_mul(inv, q))
             mask[:, col:col + 6] = ok[:, None]
             col += 6
         if config.world:
@@ -327,8 +367,8 @@ def take_features(
         ap, af = take.tool_pose(anchor)
         ok = position_valid(tf) & position_valid(af) & orientation_valid(af)
         aq = np.where(ok[:, None], ap[:, 3:].astype(np.float64), [0.0, 0.0, 0.0, 1.0])
-        values[:, col:col + 3] = Rotation.from_quat(aq).inv().apply(
-            tp[:, :3].astype(np.float64) - ap[:, :3])
+        rel = tp[:, :3].astype(np.float64) - ap[:, :3]
+        values[:, col:col + 3] = np.einsum("tji,tj->ti", quat_to_matrix(aq), rel)
         mask[:, col:col + 3] = ok[:, None]
         col += 3
     assert col == layout.size

@@ -245,7 +245,7 @@ def live_reference(template) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Frame-local channels are taken as they are; the path relative to the
     start is rebuilt from the template's mean-relative path and turn.
     """
-    from scipy.spatial.transform import Rotation
+    from vrtrainer.compare.features import rotvec_matrix
 
     layout = template.layout
     if not (template.config.positions and template.config.angles and template.config.path):
@@ -261,8 +261,8 @@ def live_reference(template) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         tols.append(template.tolerance[:, local])
         ok = template.mask[:, path].all(axis=1) & template.mask[:, turn].all(axis=1)
         first = int(np.argmax(ok)) if ok.any() else 0
-        r0 = Rotation.from_rotvec(template.values[first, turn])
-        rel = r0.inv().apply(template.values[:, path] - template.values[first, path])
+        r0 = rotvec_matrix(template.values[first, turn])
+        rel = (template.values[:, path] - template.values[first, path]) @ r0
         vals.append(rel)
         masks.append(np.repeat(ok[:, None], 3, axis=1))
         tols.append(template.tolerance[:, path])
