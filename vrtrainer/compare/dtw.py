@@ -134,7 +134,7 @@ def _band(n, m, window):
 def _costs(x, y, xm, ym, w, wtot, i, a, b, j0, gi, ni, ny, sx, sy, odd, row):
     """Local costs of row ``i`` over columns [a, b) into ``row``.
 
-    Whole frames take BLAS's cross term (``gi``, columns from ``j0``) and are
+    Whole frames take BLAS's cost (``gi``, columns from ``j0``) and are
     recomputed exactly when close enough for cancellation to matter; frames with
     masked channels are computed directly.
     """
