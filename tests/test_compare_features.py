@@ -26,14 +26,21 @@ def grab():
     return sim.simulate("grab", role="trainee", flaws=["dropout=0.1"], seed=3)
 
 
-def _moved(take, rot: Rotation, shift: np.ndarray):
-    out = take.slice(0, take.n_frames)
-    p = take.poses.astype(np.float64)
-    out.poses = np.concatenate([
+def _move(poses: np.ndarray, rot: Rotation, shift: np.ndarray) -> np.ndarray:
+    p = poses.astype(np.float64)
+    return np.concatenate([
         rot.apply(p[..., :3].reshape(-1, 3)).reshape(p[..., :3].shape) + shift,
         (rot * Rotation.from_quat(p[..., 3:].reshape(-1, 4))).as_quat().reshape(
             p[..., 3:].shape),
     ], axis=-1).astype(np.float32)
+
+
+def _moved(take, rot: Rotation, shift: np.ndarray):
+    """The whole scene (hands and tools) moved rigidly."""
+    out = take.slice(0, take.n_frames)
+    out.poses = _move(take.poses, rot, shift)
+    if take.tools is not None:
+        out.tools = _move(take.tools, rot, shift)
     return out
 
 
@@ -129,3 +136,26 @@ def test_rotation_helpers_agree_with_scipy(q):
     np.testing.assert_allclose(rotvec_matrix(quat_log(q)), r.as_matrix(), atol=1e-9)
     if r.magnitude() < np.pi - 1e-6:  # at pi the axis sign is a matter of convention
         np.testing.assert_allclose(quat_log(q), r.as_rotvec(), atol=1e-9)
+
+
+def test_tool_channels_follow_the_tool_in_its_anchor_frame():
+    take = sim.simulate("screw", seed=1)
+    # a second, fixed tool (the workpiece) a little way off, turned about Y
+    k = take.n_frames
+    work = np.zeros((k, 7), np.float32)
+    work[:, :3] = (0.1, 1.0, -0.5)
+    work[:, 3:] = Rotation.from_euler("y", 30, degrees=True).as_quat()
+    take.tool_names = ("screwdriver", "workpiece")
+    take.tools = np.concatenate([take.tools, work[:, None]], axis=1)
+    take.tool_flags = np.concatenate([take.tool_flags, np.full((k, 1), 3, np.uint8)], axis=1)
+    take.tool_flags[10:20, 1] = 0  # the workpiece lost for a moment
+    config = FeatureConfig(tool_pairs=(("screwdriver", "workpiece"),))
+    f = take_features(take, config)
+    cols = [f.layout.names.index(f"tool.screwdriver@workpiece.{a}") for a in "xyz"]
+    expect = Rotation.from_quat(work[:, 3:]).inv().apply(take.tools[:, 0, :3] - work[:, :3])
+    ok = f.mask[:, cols[0]]
+    assert not ok[10:20].any() and ok[:10].all() and ok[20:].all()
+    np.testing.assert_allclose(f.values[ok][:, cols], expect[ok], atol=1e-6)
+    moved = take_features(_moved(take, Rotation.from_euler("z", 50, degrees=True),
+                                 np.array([1.0, 0, 2])), config)
+    np.testing.assert_allclose(moved.values[:, cols], f.values[:, cols], atol=1e-5)
