@@ -20,6 +20,7 @@ path of :mod:`features` needs the whole take).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
@@ -43,6 +44,9 @@ from vrtrainer.hand import (
     WRIST,
     HandFrame,
 )
+
+if TYPE_CHECKING:
+    from vrtrainer.compare.template import Template
 
 _POS_J = np.array(POSITION_JOINTS, np.int64)
 # flexion triples (a, b, c): angle at b between bones a->b and b->c, in layout order
@@ -239,7 +243,7 @@ class LiveState:
     # step (no allocation per frame): copy them to keep them.
 
 
-def live_reference(template) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def live_reference(template: Template) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The template's live channels: (values, mask, tolerance), each (T, C_live).
 
     Frame-local channels are taken as they are; the path relative to the
@@ -280,7 +284,7 @@ class LiveAligner:
     (default: estimated from the first tracked frames' bones and refined).
     """
 
-    def __init__(self, template, *, window_s: float = 2.0, mirror: bool = False,
+    def __init__(self, template: Template, *, window_s: float = 2.0, mirror: bool = False,
                  hand_length: float | None = None) -> None:
         tpl = template.mirrored() if mirror else template
         self.template = tpl

@@ -24,7 +24,7 @@ reported as another gesture (rejected), whatever its score.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,6 +45,9 @@ from vrtrainer.compare.features import (
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hand import FINGER_NAMES, HAND_NAMES, JOINT_NAMES
 from vrtrainer.take import Take
+
+if TYPE_CHECKING:
+    from vrtrainer.compare.template import Template
 
 WEIGHTS = {"shape": 0.55, "timing": 0.15, "steadiness": 0.15, "coverage": 0.15}
 #: Pass needs this total and this shape score.
@@ -188,13 +191,13 @@ def _mismatch(a: dict[str, np.ndarray]) -> tuple[float, float]:
     return typical, float(np.sqrt(np.mean(z[ok] ** 2)))
 
 
-def dissimilarity(feat: Features, tpl, overall: bool = False) -> float:
+def dissimilarity(feat: Features, tpl: Template, overall: bool = False) -> float:
     """Mismatch of a take's (smoothed) features with a template (see :func:`_mismatch`)."""
     typical, rms = _mismatch(_aligned(smoothed(feat, SMOOTH_S), tpl))
     return rms if overall else typical
 
 
-def features_for(take: Take, tpl) -> tuple[Features, Any, bool]:
+def features_for(take: Take, tpl: Template) -> tuple[Features, Template, bool]:
     """The take's features for ``tpl``, mirroring the template for the other hand."""
     mirrored = take.meta.handedness != tpl.handedness
     use = tpl.mirrored() if mirrored else tpl
@@ -222,7 +225,7 @@ def _parts(layout) -> tuple[list[str], np.ndarray]:
     return names, part_of
 
 
-def score_features(feat: Features, tpl, *, mirrored: bool = False) -> Score:
+def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> Score:
     """Score a feature sequence against a template of the same layout."""
     if feat.layout.names != tpl.layout.names:
         raise VrtrainerError("the take's features do not match the template's channels")
@@ -519,7 +522,7 @@ def _messages(a, tpl, cells, valid_cells, part_names, part_of, phase, tempo, hes
     return [t for _, t in found[:6]]
 
 
-def score_take(take: Take, template, *, mirror: bool | None = None) -> Score:
+def score_take(take: Take, template: Template, *, mirror: bool | None = None) -> Score:
     """Score ``take`` against ``template``.
 
     The template is mirrored when the take's performer is of the other
@@ -532,7 +535,8 @@ def score_take(take: Take, template, *, mirror: bool | None = None) -> Score:
     return score_features(feat, use, mirrored=mirror)
 
 
-def calibrate_rejection(template, positives: list[Features], negatives: list[Features],
+def calibrate_rejection(template: Template, positives: list[Features],
+                        negatives: list[Features],
                         toward_negatives: float = 0.65) -> float:
     """Set and return the template's rejection threshold on mismatch.
 
@@ -561,8 +565,8 @@ def calibrate_rejection(template, positives: list[Features], negatives: list[Fea
     return thr
 
 
-def synthetic_negatives(template, exclude: tuple[str, ...] = (), seeds: tuple[int, ...] = (0, 1)
-                        ) -> list[Features]:
+def synthetic_negatives(template: Template, exclude: tuple[str, ...] = (),
+                        seeds: tuple[int, ...] = (0, 1)) -> list[Features]:
     """Features of simulated takes of the built-in gestures other than ``exclude``.
 
     Performed with the template's handedness, featurised for its hands.
