@@ -5,8 +5,9 @@ Per hand, every frame gives (channel kinds in :data:`KINDS`):
 * ``position``: each joint's position in the wrist's frame, divided by the
   performer's hand length and multiplied by :data:`STANDARD_HAND_LENGTH`, so it
   reads as metres on a standard hand whatever the performer's size;
-* ``flexion``: the angle between consecutive bones of each finger (radians; 3
-  for the thumb, 4 for the others), larger when more curled;
+* ``flexion``: the signed angle between consecutive bones of each finger about
+  the joint's +X axis (radians; 3 for the thumb, 4 for the others), larger
+  when more curled, negative when bent backwards;
 * ``abduction``: the spread between neighbouring fingers: the difference of
   their proximal phalanges' sideways angles in the wrist's frame (radians);
 * ``path``: the wrist's position relative to its mean pose over the take, in
@@ -203,9 +204,14 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.where(n > 0, n, 1.0)
 
 
-def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Unsigned angle between vectors (..., 3), robust near 0 and pi."""
-    return np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.sum(u * v, axis=-1))
+def _flexion(u: np.ndarray, v: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """Signed angle (..., ) from bone ``u`` to the next bone ``v`` about the joint's
+    +X axis, positive when curling towards the palm.
+
+    Signed, a straight finger's tracking noise averages out instead of adding
+    up (an unsigned angle is never below zero); the same for a mirrored hand.
+    """
+    return np.arctan2(-np.sum(np.cross(u, v) * axis, axis=-1), np.sum(u * v, axis=-1))
 
 
 def robust_hand_length(positions: np.ndarray, valid: np.ndarray) -> float | None:
@@ -311,6 +317,7 @@ def take_features(
         quat = take.poses[:, h, WRIST, 3:].astype(np.float64)
         active = take.active[:, h]
         pvalid = position_valid(take.flags[:, h]) & active[:, None]
+        ovalid = orientation_valid(take.flags[:, h]) & active[:, None]
         wvalid = pvalid[:, WRIST] & orientation_valid(take.flags[:, h, WRIST]) & active
         length = robust_hand_length(pos, pvalid)
         lengths[HAND_NAMES[h]] = float(length) if length else float("nan")
@@ -331,8 +338,10 @@ def take_features(
                 chain = _finger_chain(f)
                 for k in range(1, len(chain) - 1):
                     a, b, c = chain[k - 1], chain[k], chain[k + 1]
-                    values[:, col] = _angle(pos[:, b] - pos[:, a], pos[:, c] - pos[:, b])
-                    mask[:, col] = pvalid[:, a] & pvalid[:, b] & pvalid[:, c]
+                    axis = quat_to_matrix(take.poses[:, h, b, 3:].astype(np.float64))[..., 0]
+                    values[:, col] = _flexion(pos[:, b] - pos[:, a], pos[:, c] - pos[:, b], axis)
+                    mask[:, col] = (pvalid[:, a] & pvalid[:, b] & pvalid[:, c]
+                                    & ovalid[:, b])
                     col += 1
             # Spread: difference of the two proximal phalanges' sideways angles
             # (out of the wrist's YZ plane); unlike an angle between projected

@@ -111,9 +111,17 @@ def _frame_features(poses, flags, active, hands, scale, anchor, anchored, out, m
                 col += 1
         for t in range(_FLEX.shape[0]):
             a, b, c = _FLEX[t, 0], _FLEX[t, 1], _FLEX[t, 2]
-            ok = pv[a] and pv[b] and pv[c]
+            ok = pv[a] and pv[b] and pv[c] and act and (flags[h, b] & ORIENTATION_VALID) != 0
             val = 0.0
             if ok:
+                # +X axis of joint b (first column of its rotation matrix)
+                qx, qy, qz, qw = (float(poses[h, b, 3]), float(poses[h, b, 4]),
+                                  float(poses[h, b, 5]), float(poses[h, b, 6]))
+                qn = qx * qx + qy * qy + qz * qz + qw * qw
+                qs = 2.0 / qn if qn > 0 else 0.0
+                ax0 = 1 - qs * (qy * qy + qz * qz)
+                ax1 = qs * (qx * qy + qz * qw)
+                ax2 = qs * (qx * qz - qy * qw)
                 u0 = poses[h, b, 0] - poses[h, a, 0]
                 u1 = poses[h, b, 1] - poses[h, a, 1]
                 u2 = poses[h, b, 2] - poses[h, a, 2]
@@ -123,8 +131,7 @@ def _frame_features(poses, flags, active, hands, scale, anchor, anchored, out, m
                 cx = u1 * v2 - u2 * v1
                 cy = u2 * v0 - u0 * v2
                 cz = u0 * v1 - u1 * v0
-                val = np.arctan2(np.sqrt(cx * cx + cy * cy + cz * cz),
-                                 u0 * v0 + u1 * v1 + u2 * v2)
+                val = np.arctan2(-(cx * ax0 + cy * ax1 + cz * ax2), u0 * v0 + u1 * v1 + u2 * v2)
             out[col] = val
             mask[col] = ok
             col += 1
