@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from vrtrainer.errors import VrtrainerError
+from vrtrainer.hand import HAND_NAMES, JOINT_NAMES
 from vrtrainer.report import plots
 from vrtrainer.report.page import (
     bar,
@@ -31,7 +32,13 @@ from vrtrainer.report.page import (
     write_page,
 )
 from vrtrainer.report.reference import AttemptSources, ReferenceUnavailable
-from vrtrainer.report.texts import check_lang, comparator_message, part_label, text
+from vrtrainer.report.texts import (
+    check_lang,
+    comparator_message,
+    joint_label,
+    part_label,
+    text,
+)
 
 COMPONENTS = ("shape", "timing", "steadiness", "coverage")
 DEFAULT_WEIGHTS = {"shape": 0.55, "timing": 0.15, "steadiness": 0.15, "coverage": 0.15}
@@ -258,9 +265,16 @@ def _parts(attempt, lang: str) -> str:
     joints = _mapping(b, "joints")
     if joints:
         names = {"left": text("left", lang), "right": text("right", lang)}
-        svg = plots.hand_map(dict(joints), names, text("error_tol", lang))
+        z = plots.joint_errors(dict(joints))
+        svg = plots.hand_map(z, names, text("error_tol", lang))
+        caption = esc(text("hand_map_caption", lang))
+        worst = plots.worst_joints(z)
+        if worst:
+            caption += "<br>" + "; ".join(
+                f"{n + 1} : {esc(joint_label(f'{HAND_NAMES[h]}.{JOINT_NAMES[j]}', lang))} "
+                f"{num(z[h, j], 1)}" for n, (h, j) in enumerate(worst))
         body += f"<h3>{esc(text('hand_map', lang))}</h3>" + image(
-            svg, "image/svg+xml", text("hand_map", lang), esc(text("hand_map_caption", lang)))
+            svg, "image/svg+xml", text("hand_map", lang), caption)
     return section(text("shape", lang), body, "parts") if body else ""
 
 
@@ -308,7 +322,7 @@ def _moment_section(lang: str, extras: Extras) -> str:
                        "moments")
     figs = []
     for m in extras.moments:
-        worst = ", ".join(f"{esc(j)} {num(z, 1)}" for j, z in m.worst_joints)
+        worst = ", ".join(f"{esc(joint_label(j, lang))} {num(z, 1)}" for j, z in m.worst_joints)
         caption = esc(text("moment_at", lang, t=m.take_time, e=m.expert_time, q=m.quality))
         if worst:
             colon = " :" if lang == "fr" else ":"

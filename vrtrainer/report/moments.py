@@ -124,11 +124,28 @@ def _wrist_offset(live, expert) -> np.ndarray:
     return d.mean(axis=0).astype(np.float32)
 
 
+#: Camera offset from the hands (m): above and behind, close enough that fingers show.
+CLOSE_UP = np.array([0.0, 0.16, 0.26])
+
+
+def close_up(live, fallback):
+    """A view from above and behind the frame's tracked joints, looking at their centre."""
+    from vrtrainer.render.camera import View, look_at_pose
+    from vrtrainer.render.snapshots import SNAPSHOT_FOV
+
+    seen = ((live.flags & POSITION_VALID) != 0) & live.active[:, None]
+    if not seen.any():
+        return fallback
+    centre = live.poses[seen][:, :3].astype(float).mean(axis=0)
+    return View(look_at_pose(centre + CLOSE_UP, centre), SNAPSHOT_FOV)
+
+
 def draw_moments(take, ghost, moments: list[Moment], reference_duration: float,
                  size: tuple[int, int] = (480, 360), scene=None) -> None:
     """Draw each moment (trainee coloured by error, expert ghost) into ``moment.png``.
 
-    One GL context for all; the camera frames the whole take as ``vrtrainer render`` does.
+    One GL context for all; the camera looks at the hands from close by (the whole take's
+    framing, as ``vrtrainer render``, when no joint is tracked).
     """
     from PIL import Image
 
@@ -159,7 +176,7 @@ def draw_moments(take, ghost, moments: list[Moment], reference_duration: float,
                     for k, name in enumerate(take.tool_names)}
                 state.cues = Cues(progress=m.take_time / max(take.duration, 1e-9))
                 renderer.update(state)
-                renderer.render_view(view, fb.target)
+                renderer.render_view(close_up(live, view), fb.target)
                 out = io.BytesIO()
                 Image.fromarray(fb.read_pixels()[..., :3]).save(out, format="PNG")
                 m.png = out.getvalue()

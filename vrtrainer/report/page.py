@@ -154,9 +154,17 @@ def write_page(out: str | os.PathLike[str], page: str) -> Path:
     try:
         parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(page)
-        os.replace(tmp, out)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                stream.write(page)
+            # mkstemp makes the file private; a report is shared like any file the user saves
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, out)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     except OSError as exc:
         raise VrtrainerError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
     return out

@@ -67,23 +67,36 @@ def hand_layout(side: str) -> np.ndarray:
     return np.stack([poses[:, 0], -poses[:, 2]], axis=1) / DEFAULT_HAND_LENGTH
 
 
-def hand_map(joint_quality: dict[str, float], lang_names: dict[str, str], unit_label: str
-             ) -> bytes:
-    """Hand skeletons with each joint coloured by its error in tolerances.
-
-    ``joint_quality`` maps '<hand>.<joint>' to the comparator's mean quality 0-100; hands
-    with no scored joint are left out (both are drawn when neither has one).
-    ``lang_names`` titles each hand ('left'/'right' -> text).
-    """
+def joint_errors(joint_quality: dict[str, float]) -> np.ndarray:
+    """(2, 26) errors in tolerances from '<hand>.<joint>' -> mean quality 0-100 (NaN: none)."""
     z = np.full((2, JOINT_COUNT), np.nan)
     for key, q in joint_quality.items():
         hand, _, joint = str(key).partition(".")
-        if hand in HAND_NAMES and joint in JOINT_NAMES and isinstance(q, int | float):
+        if (hand in HAND_NAMES and joint in JOINT_NAMES and isinstance(q, int | float)
+                and not isinstance(q, bool) and math.isfinite(q)):
             z[HAND_NAMES.index(hand), JOINT_NAMES.index(joint)] = z_from_quality(float(q))
+    return z
+
+
+def worst_joints(z: np.ndarray, count: int = 3, above: float = 1.0) -> list[tuple[int, int]]:
+    """(hand, joint) of the ``count`` largest errors beyond ``above`` tolerances, worst first."""
+    flat = np.where(np.isfinite(z), z, -np.inf).ravel()
+    order = np.argsort(-flat, kind="stable")[:count]
+    return [(int(k) // JOINT_COUNT, int(k) % JOINT_COUNT) for k in order if flat[k] > above]
+
+
+def hand_map(z: np.ndarray, titles: dict[str, str], unit_label: str) -> bytes:
+    """Hand skeletons with each joint coloured by its error ``z`` (2, 26) in tolerances.
+
+    Hands with no scored joint are left out (both are drawn when neither has one); the
+    worst joints (see :func:`worst_joints`) are numbered 1, 2, 3 beside their dot.
+    ``titles`` names each hand ('left'/'right' -> text).
+    """
     hands = [h for h in range(2) if np.isfinite(z[h]).any()] or [0, 1]
     norm = Normalize(0.0, Z_MAX)
+    ranks = {hj: n + 1 for n, hj in enumerate(worst_joints(z))}
     with rc_context(_RC):
-        fig = Figure(figsize=(3.3 * len(hands) + 0.9, 4.2))
+        fig = Figure(figsize=(3.6 * len(hands) + 1.0, 4.6))
         axes = fig.subplots(1, len(hands), squeeze=False)[0]
         for ax, h in zip(axes, hands):
             xy = hand_layout(HAND_NAMES[h])
@@ -91,21 +104,19 @@ def hand_map(joint_quality: dict[str, float], lang_names: dict[str, str], unit_l
                 ax.plot(xy[[a, b], 0], xy[[a, b], 1], color="#7c8696", lw=3,
                         solid_capstyle="round", zorder=1)
             colours = [ERROR_MAP(norm(v)) if np.isfinite(v) else UNSCORED for v in z[h]]
-            sizes = [110 if j in FINGERTIPS or j == WRIST else 70 for j in range(JOINT_COUNT)]
+            sizes = [130 if j in FINGERTIPS or j == WRIST else 80 for j in range(JOINT_COUNT)]
             ax.scatter(xy[:, 0], xy[:, 1], c=colours, s=sizes, edgecolors="#1d2430",
                        linewidths=0.6, zorder=2)
-            worst = np.argsort(np.where(np.isfinite(z[h]), -z[h], np.inf))[:3]
-            for j in worst:
-                if np.isfinite(z[h, j]) and z[h, j] > 1.0:
-                    ax.annotate(f"{JOINT_NAMES[j]}\n{z[h, j]:.1f}", xy[j], xytext=(8, -4),
-                                textcoords="offset points", fontsize=7, color="#1d2430")
-            ax.set_title(lang_names[HAND_NAMES[h]])
+            for (hand, j), rank in ranks.items():
+                if hand == h:
+                    ax.annotate(str(rank), xy[j], xytext=(7, 2), textcoords="offset points",
+                                fontsize=10, fontweight="bold", color="#1d2430")
+            ax.set_title(titles[HAND_NAMES[h]])
             ax.set_aspect("equal")
-            ax.set_xlim(xy[:, 0].min() - 0.15, xy[:, 0].max() + 0.25)
-            ax.set_ylim(-0.35, xy[:, 1].max() + 0.08)
+            ax.set_xlim(xy[:, 0].min() - 0.12, xy[:, 0].max() + 0.15)
+            ax.set_ylim(-0.33, xy[:, 1].max() + 0.08)
             ax.axis("off")
-        sm = _mappable(norm)
-        bar = fig.colorbar(sm, ax=list(axes), fraction=0.05, pad=0.02)
+        bar = fig.colorbar(_mappable(norm), ax=list(axes), fraction=0.05, pad=0.02)
         bar.set_label(unit_label)
         return _svg(fig)
 

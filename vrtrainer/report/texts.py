@@ -145,7 +145,7 @@ def text(key: str, lang: str, **values: object) -> str:
 
 _PARTS_FR = {"left": "gauche", "right": "droite", "thumb": "pouce", "index": "index",
              "middle": "majeur", "ring": "annulaire", "little": "auriculaire",
-             "wrist": "poignet"}
+             "wrist": "poignet", "palm": "paume"}
 
 
 def part_label(label: str, lang: str) -> str:
@@ -158,6 +158,26 @@ def part_label(label: str, lang: str) -> str:
     if len(words) == 2 and words[0] in ("left", "right") and words[1] in _PARTS_FR:
         return f"{_PARTS_FR[words[1]]} {_PARTS_FR[words[0]]}"
     return label
+
+
+_SEGMENTS = {"metacarpal": ("métacarpe", "metacarpal"), "proximal": ("proximale", "proximal"),
+             "intermediate": ("intermédiaire", "intermediate"), "distal": ("distale", "distal"),
+             "tip": ("bout", "tip")}
+
+
+def joint_label(key: str, lang: str) -> str:
+    """'right.index_tip' as 'index bout (droite)' / 'index tip (right)'."""
+    hand, _, joint = key.partition(".")
+    finger, _, segment = joint.partition("_")
+    k = 0 if lang == "fr" else 1
+    fr = lang == "fr"
+    name = _PARTS_FR.get(finger, finger) if fr else finger
+    if segment in _SEGMENTS:
+        name = f"{name} {_SEGMENTS[segment][k]}"
+    elif segment:
+        name = f"{name} {segment}"
+    side = _PARTS_FR.get(hand, hand) if fr else hand
+    return f"{name} ({side})" if hand else name
 
 
 def _what_fr(what: str) -> str:
