@@ -85,13 +85,27 @@ def footer(lang: str) -> str:
 
 
 @dataclass
+class TradeRow:
+    """One trade metric of the step, as recomputed from the take (labels in the language)."""
+
+    name: str
+    label: str
+    value: str
+    band: str
+    in_band: float
+    band_score: float
+    verdict: str
+    message: str
+
+
+@dataclass
 class Extras:
     """The parts of an attempt report that need the take and the reference."""
 
     moments: list[Any] = field(default_factory=list)
     moments_missing: str = ""
     series: list[plots.Series] = field(default_factory=list)
-    bands: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    trade: list[TradeRow] = field(default_factory=list)
     step_title: str = ""
 
 
@@ -127,7 +141,7 @@ def _trade_series(sources: AttemptSources, lang: str, extras: Extras) -> None:
     step_id = getattr(sources.step, "step_id", "")
     if scenario is None or not step_id:
         return
-    from vrtrainer.metrics import compute_metrics
+    from vrtrainer.metrics import compute_metrics, format_value
 
     step = next((s for s in scenario.steps if s.id == step_id), None)
     if step is None or not step.metrics:
@@ -136,11 +150,17 @@ def _trade_series(sources: AttemptSources, lang: str, extras: Extras) -> None:
     times = take.times - take.times[0]
     for name, result in compute_metrics(scenario, take, step.metrics).items():
         spec = result.spec
-        extras.bands[name] = (spec.ideal, spec.min, spec.max)
+        unit = result.unit
+        extras.trade.append(TradeRow(
+            name=name, label=spec.label.get(lang), value=format_value(result.value, unit),
+            band=f"{format_value(spec.min, unit)} – {format_value(spec.max, unit)} "
+                 f"({text('ideal', lang)} {format_value(spec.ideal, unit)})",
+            in_band=result.in_band, band_score=result.band_score, verdict=result.verdict,
+            message=result.message.get(lang)))
         if spec.kind == "hold":
-            continue  # a running duration, judged by its longest stretch: no band over time
+            continue  # a running duration judged by its longest stretch: no band over time
         extras.series.append(plots.Series(
-            label=spec.label.get(lang), unit=result.unit, times=times, values=result.values,
+            label=spec.label.get(lang), unit=unit, times=times, values=result.values,
             ideal=spec.ideal, low=spec.min, high=spec.max))
 
 
@@ -154,6 +174,9 @@ def _moments(sources: AttemptSources, lang: str, size: tuple[int, int], count: i
         moments = find_moments(sources.take, sources.template, sources.mirror, count)
         if callable(make_scene):
             scene = make_scene()
+        if not moments:
+            extras.moments_missing = text("all_within", lang)
+            return
         draw_moments(sources.take, sources.ghost, moments,
                      float(sources.template.duration), size=size, scene=scene)
     except VrtrainerError as exc:
@@ -278,30 +301,31 @@ def _parts(attempt, lang: str) -> str:
     return section(text("shape", lang), body, "parts") if body else ""
 
 
+def _verdict_cell(verdict: str, lang: str) -> str:
+    key = f"verdict_{verdict}"
+    words = text(key, lang) if key in _VERDICTS else verdict
+    return f'<span class="{"ok" if verdict == "ok" else "ko"}">{esc(words)}</span>'
+
+
 def _trade(attempt, lang: str, extras: Extras) -> str:
+    """Trade metrics: recomputed from the take when possible, else as stored."""
     b = attempt.breakdown if isinstance(attempt.breakdown, Mapping) else {}
-    metrics = _mapping(_mapping(b, "trade"), "metrics")
-    if not metrics and not extras.series:
+    rows = [(esc(r.label), esc(r.value), esc(r.band), num(100 * r.in_band, 0, " %"),
+             num(100 * r.band_score, 0), _verdict_cell(r.verdict, lang), esc(r.message))
+            for r in extras.trade]
+    if not rows:
+        for name, m in _mapping(_mapping(b, "trade"), "metrics").items():
+            if isinstance(m, Mapping):
+                rows.append((esc(name), f"{num(_number(m, 'value'), 2)} {esc(m.get('unit', ''))}",
+                             "–", num(100 * (_number(m, "in_band") or 0.0), 0, " %"),
+                             num(100 * (_number(m, "band_score") or 0.0), 0),
+                             _verdict_cell(str(m.get("verdict", "")), lang),
+                             esc(m.get("message", ""))))
+    if not rows:
         return ""
-    rows = []
-    for name, m in metrics.items():
-        if not isinstance(m, Mapping):
-            continue
-        unit = str(m.get("unit", ""))
-        band = extras.bands.get(name)
-        band_text = (f"{num(band[1], 2)} – {num(band[2], 2)} ({text('ideal', lang)} "
-                     f"{num(band[0], 2)})" if band else "–")
-        v = str(m.get("verdict", ""))
-        key = f"verdict_{v}"
-        cls = "ok" if v == "ok" else "ko"
-        rows.append((esc(name), f"{num(_number(m, 'value'), 2)} {esc(unit)}", band_text,
-                     num(100 * (_number(m, "in_band") or 0.0), 0, " %"),
-                     num(100 * (_number(m, "band_score") or 0.0), 0),
-                     f'<span class="{cls}">{esc(text(key, lang) if key in _VERDICTS else v)}'
-                     "</span>", esc(m.get("message", ""))))
     body = table((text("metric", lang), text("value", lang), text("band", lang),
                   text("in_band", lang), text("band_score", lang), text("verdict", lang),
-                  text("message", lang)), rows, numeric=(1, 3, 4), cls="trade") if rows else ""
+                  text("message", lang)), rows, numeric=(1, 3, 4), cls="trade")
     for s in extras.series:
         svg = plots.metric_plot(s, text("time_s", lang), text("band_area", lang),
                                 text("ideal", lang))
@@ -317,9 +341,9 @@ def _moment_section(lang: str, extras: Extras) -> str:
         why = extras.moments_missing
         if not why:
             return ""
-        return section(text("moments", lang),
-                       f'<p class="muted">{esc(text("no_moments", lang, why=why))}</p>',
-                       "moments")
+        if why != text("all_within", lang):
+            why = text("no_moments", lang, why=why)
+        return section(text("moments", lang), f'<p class="muted">{esc(why)}</p>', "moments")
     figs = []
     for m in extras.moments:
         worst = ", ".join(f"{esc(joint_label(j, lang))} {num(z, 1)}" for j, z in m.worst_joints)

@@ -74,12 +74,13 @@ def frame_errors(take, template, mirror: bool) -> FrameErrors:
 
 
 def worst_frames(quality: np.ndarray, times: np.ndarray, count: int = 3,
-                 min_gap_s: float = MIN_GAP_S) -> list[int]:
-    """Indices of the ``count`` lowest-quality frames, pairwise ``min_gap_s`` apart, by time."""
+                 min_gap_s: float = MIN_GAP_S, below: float = 1.0) -> list[int]:
+    """Indices of the ``count`` lowest-quality frames under ``below``, pairwise ``min_gap_s``
+    apart, in time order."""
     order = np.argsort(np.where(np.isfinite(quality), quality, np.inf), kind="stable")
     picked: list[int] = []
     for i in order:
-        if not np.isfinite(quality[i]) or len(picked) == count:
+        if not np.isfinite(quality[i]) or quality[i] >= below or len(picked) == count:
             break
         if all(abs(times[i] - times[j]) >= min_gap_s for j in picked):
             picked.append(int(i))
@@ -92,7 +93,10 @@ def find_moments(take, template, mirror: bool, count: int = 3) -> list[Moment]:
     quality = errors.quality()
     times = take.times - take.times[0]
     out = []
-    for i in worst_frames(quality, times, count):
+    # a moment is worth showing when some joint is beyond its tolerance
+    beyond = np.nanmax(np.where(np.isfinite(errors.joint_z), errors.joint_z, -np.inf)
+                       .reshape(len(quality), -1), axis=1) > 1.0
+    for i in worst_frames(np.where(beyond, quality, np.nan), times, count):
         z = errors.joint_z[i]
         flat = np.where(np.isfinite(z), z, -np.inf).ravel()
         top = [k for k in np.argsort(-flat)[:3] if np.isfinite(flat[k]) and flat[k] > 1.0]

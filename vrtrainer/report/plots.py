@@ -145,7 +145,7 @@ class Series:
 def metric_plot(series: Series, time_label: str, band_label: str, ideal_label: str) -> bytes:
     """A trade metric over time against its accepted band and ideal value."""
     with rc_context(_RC):
-        fig = Figure(figsize=(7.6, 2.4))
+        fig = Figure(figsize=(9.6, 2.6))
         ax = fig.subplots()
         t = np.asarray(series.times, float)
         v = np.asarray(series.values, float)
@@ -164,7 +164,8 @@ def metric_plot(series: Series, time_label: str, band_label: str, ideal_label: s
             ax.set_xlim(t[0], t[-1] if t[-1] > t[0] else t[0] + 1)
         ax.set_xlabel(time_label)
         ax.set_ylabel(f"{series.label} ({series.unit})" if series.unit else series.label)
-        ax.legend(loc="upper right", fontsize=7, frameon=False, ncols=3)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
+                  ncols=3)
         return _svg(fig)
 
 
@@ -179,7 +180,7 @@ def learning_curve(curves: dict[str, Sequence[CurvePoint]], pass_mark: float | N
                    score_label: str, pass_label: str) -> bytes:
     """Score per attempt over time, one line per scenario step; filled dots passed."""
     with rc_context(_RC):
-        fig = Figure(figsize=(7.6, 3.4))
+        fig = Figure(figsize=(9.6, 3.8))
         ax = fig.subplots()
         for k, (label, points) in enumerate(curves.items()):
             colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]

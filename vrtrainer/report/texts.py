@@ -87,6 +87,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "moment_at": {"fr": "À {t:.2f} s (expert : {e:.2f} s), qualité {q:.0f} %",
                   "en": "At {t:.2f} s (expert: {e:.2f} s), quality {q:.0f}%"},
+    "all_within": {"fr": "À aucun moment une articulation ne s'écarte de l'expert de plus "
+                          "que la tolérance.",
+                   "en": "At no moment does any joint depart from the expert by more than "
+                         "the tolerance."},
     "worst_joints": {"fr": "Plus grands écarts", "en": "Largest deviations"},
     "no_moments": {"fr": "Images non disponibles : {why}.", "en": "Images not available: {why}."},
     "take_missing": {"fr": "l'enregistrement {path} est introuvable",
