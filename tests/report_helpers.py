@@ -107,3 +107,31 @@ def image_bytes(img: dict[str, str]) -> tuple[str, bytes]:
     match = re.fullmatch(r"data:([a-z/+]+);base64,([A-Za-z0-9+/=]+)", img["src"])
     assert match, img["src"][:60]
     return match[1], base64.b64decode(match[2])
+
+
+def store_scored_attempt(store: ResultsStore, folder: Path, target: str, step: int = 1, *,
+                         trainee: str = "T-001", day: int = 0, flaws: tuple[str, ...] = (),
+                         fault: str | None = None, seed: int = 5) -> int:
+    """Simulate a trainee on step ``step`` of ``target``, score it as the session does
+    (the step's own coach), save the take and store the attempt; returns its id."""
+    from vrtrainer import sim
+    from vrtrainer.results.records import sha256_file
+    from vrtrainer.session.plan import steps_for
+    from vrtrainer.take import save_take
+
+    chosen = steps_for(target)[step - 1]
+    parsed = [sim.parse_flaw(f) for f in flaws]
+    if hasattr(chosen, "simulate_trainee"):
+        take = chosen.simulate_trainee(flaws=parsed, seed=seed, fault=fault)
+    else:
+        take = sim.simulate(target, role="trainee", flaws=parsed, seed=seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{target}-{step}-{trainee}-{day}.vrtake"
+    save_take(take, path)
+    score = chosen.coach.final(take)
+    start = T0 + timedelta(days=day)
+    return store.record_attempt(AttemptRecord.from_breakdown(
+        score.breakdown, trainee=trainee, scenario_id=chosen.scenario_id,
+        scenario_version=chosen.scenario_version or "0", step=str(step), started_at=start,
+        ended_at=start + timedelta(seconds=take.duration), take_path=str(path.resolve()),
+        take_sha256=sha256_file(path), device="simulated", runtime="vrtrainer sim"))
