@@ -126,7 +126,8 @@ def store_scored_attempt(store: ResultsStore, folder: Path, target: str, step: i
     else:
         take = sim.simulate(target, role="trainee", flaws=parsed, seed=seed)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{target}-{step}-{trainee}-{day}.vrtake"
+    slug = uuid.uuid5(uuid.NAMESPACE_URL, trainee).hex[:8]  # a name may hold any character
+    path = folder / f"{target}-{step}-{slug}-{day}.vrtake"
     save_take(take, path)
     score = chosen.coach.final(take)
     start = T0 + timedelta(days=day)

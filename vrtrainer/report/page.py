@@ -48,8 +48,9 @@ dl.facts dd{{margin:0;overflow-wrap:anywhere}}
 table{{border-collapse:collapse;width:100%;margin:4px 0 8px 0}}
 th,td{{text-align:left;padding:5px 8px;border-bottom:1px solid #e1e4ea;vertical-align:top}}
 th{{background:#eef0f4;font-weight:600}}
-table.trade td:nth-child(2),table.trade td:nth-child(3){{white-space:nowrap}}
-td.num,th.num{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}
+td.num,th.num{{text-align:right;font-variant-numeric:tabular-nums}}
+td.num{{white-space:nowrap}}
+table.trade td:last-child{{min-width:240px}}
 .bar{{background:#e6e8ee;border-radius:4px;height:14px;width:220px;overflow:hidden}}
 .bar span{{display:block;height:100%;border-radius:4px}}
 .good{{background:#2e9d4f}} .mid{{background:#e0a526}} .low{{background:#d2483b}}

@@ -176,9 +176,18 @@ class CurvePoint:
     passed: bool
 
 
+#: Tick labels of dates, from years down to seconds (matplotlib's ConciseDateFormatter).
+DATE_FORMATS = {
+    "fr": ["%Y", "%m/%Y", "%d/%m", "%H:%M", "%H:%M", "%S.%f"],
+    "en": ["%Y", "%Y-%m", "%m-%d", "%H:%M", "%H:%M", "%S.%f"],
+}
+
+
 def learning_curve(curves: dict[str, Sequence[CurvePoint]], pass_mark: float | None,
-                   score_label: str, pass_label: str) -> bytes:
+                   score_label: str, pass_label: str, lang: str = "fr") -> bytes:
     """Score per attempt over time, one line per scenario step; filled dots passed."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
     with rc_context(_RC):
         fig = Figure(figsize=(9.6, 3.8))
         ax = fig.subplots()
@@ -194,6 +203,11 @@ def learning_curve(curves: dict[str, Sequence[CurvePoint]], pass_mark: float | N
         ax.set_ylim(0, 100)
         ax.set_ylabel(score_label)
         ax.grid(axis="y", color="#e1e4ea")
-        fig.autofmt_xdate()
+        locator = AutoDateLocator(minticks=3, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(
+            locator, formats=DATE_FORMATS[lang], zero_formats=["", *DATE_FORMATS[lang][:-1]],
+            offset_formats=["", "%Y", "%m/%Y" if lang == "fr" else "%Y-%m", "%d/%m/%Y"
+                            if lang == "fr" else "%Y-%m-%d", "", ""]))
         ax.legend(loc="lower right", fontsize=7, frameon=False)
         return _svg(fig)

@@ -77,7 +77,7 @@ def trainee_page(trainee: str, attempts: Sequence, lang: str = "fr") -> str:
     curves = {step_label(k, lang, many): [plots.CurvePoint(a.started_at, a.score, a.passed)
                                           for a in v] for k, v in groups.items()}
     svg = plots.learning_curve(curves, pass_mark(attempts), text("score", lang),
-                               text("pass_mark", lang))
+                               text("pass_mark", lang), lang)
     curve = image(svg, "image/svg+xml", text("learning_curve", lang),
                   esc(text("learning_caption", lang)))
     summary = [(esc(step_label(k, lang, many)), str(len(v)),
