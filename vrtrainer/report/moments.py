@@ -130,10 +130,18 @@ def _wrist_offset(live, expert) -> np.ndarray:
 
 #: Camera offset from the hands (m): above and behind, close enough that fingers show.
 CLOSE_UP = np.array([0.0, 0.16, 0.26])
+#: Distance (m) of the camera from the hands when it looks at the worst joint.
+CLOSE_DISTANCE = 0.32
 
 
-def close_up(live, fallback):
-    """A view from above and behind the frame's tracked joints, looking at their centre."""
+def close_up(live, fallback, joint_z: np.ndarray | None = None):
+    """A close view of the frame's tracked joints, from the side of the worst one.
+
+    The camera sits beyond the worst joint as seen from the hands' centre (and a little
+    above, never in front of the performer), so that this joint is in front of the hand
+    rather than hidden behind it; from above and behind when no joint stands out.
+    ``fallback`` when nothing is tracked.
+    """
     from vrtrainer.render.camera import View, look_at_pose
     from vrtrainer.render.snapshots import SNAPSHOT_FOV
 
@@ -141,7 +149,27 @@ def close_up(live, fallback):
     if not seen.any():
         return fallback
     centre = live.poses[seen][:, :3].astype(float).mean(axis=0)
-    return View(look_at_pose(centre + CLOSE_UP, centre), SNAPSHOT_FOV)
+    eye = centre + CLOSE_UP
+    if joint_z is not None:
+        z = np.where(seen & np.isfinite(joint_z), joint_z, -np.inf)
+        h, j = np.unravel_index(int(np.argmax(z)), z.shape)
+        if np.isfinite(z[h, j]):
+            out = live.poses[h, j, :3].astype(float) - centre
+            out[1] = 0.0
+            # stay on the performer's side (+Z): the work in front would hide the hands
+            out[2] = abs(out[2])
+            if np.linalg.norm(out) > 1e-3:
+                way = out / np.linalg.norm(out) + np.array([0.0, 0.7, 0.0])
+                eye = centre + CLOSE_DISTANCE * way / np.linalg.norm(way)
+    return View(look_at_pose(eye, centre), SNAPSHOT_FOV)
+
+
+def hands_only_scene():
+    """A floor and nothing else: for gestures done in the air, where a workbench would only
+    hide the hands from the close-up camera."""
+    from vrtrainer.render.scene import Scene, floor_mesh
+
+    return Scene(static=floor_mesh())
 
 
 def draw_moments(take, ghost, moments: list[Moment], reference_duration: float,
@@ -149,7 +177,8 @@ def draw_moments(take, ghost, moments: list[Moment], reference_duration: float,
     """Draw each moment (trainee coloured by error, expert ghost) into ``moment.png``.
 
     One GL context for all; the camera looks at the hands from close by (the whole take's
-    framing, as ``vrtrainer render``, when no joint is tracked).
+    framing, as ``vrtrainer render``, when no joint is tracked). ``scene`` defaults to
+    :func:`hands_only_scene`.
     """
     from PIL import Image
 
@@ -163,7 +192,7 @@ def draw_moments(take, ghost, moments: list[Moment], reference_duration: float,
         return
     view = framing_view(take)
     with EglContext():
-        renderer = Renderer(scene=scene)
+        renderer = Renderer(scene=scene if scene is not None else hands_only_scene())
         fb = Framebuffer(*size, samples=4)
         try:
             live, expert = HandFrame(), HandFrame()
@@ -180,7 +209,7 @@ def draw_moments(take, ghost, moments: list[Moment], reference_duration: float,
                     for k, name in enumerate(take.tool_names)}
                 state.cues = Cues(progress=m.take_time / max(take.duration, 1e-9))
                 renderer.update(state)
-                renderer.render_view(close_up(live, view), fb.target)
+                renderer.render_view(close_up(live, view, m.joint_z), fb.target)
                 out = io.BytesIO()
                 Image.fromarray(fb.read_pixels()[..., :3]).save(out, format="PNG")
                 m.png = out.getvalue()
