@@ -149,14 +149,15 @@ def group_page(attempts: Sequence, trainees: Sequence[tuple[str, str | None]], l
         f'<p class="muted">{esc(text("no_attempts", lang))}</p>')
     passed = sum(1 for p in people if any(
         a.passed for k in keys for a in cells.get((p, k), [])))
-    items = [(text("trainee", lang), str(len(people))),
+    items = [(text("trainees", lang), str(len(people))),
              (text("attempt_count", lang), str(len(attempts)))]
     if scenario_id is not None:
         items.insert(0, (text("scenario", lang), esc(scenario_id)))
     kind = "pass" if people and passed == len(people) else "fail"
     header = (f"<div><h1>{esc(text('group_title', lang))}</h1>{facts(items)}</div>"
               f'<div class="badge {kind}" id="score-badge"><div class="total">{passed}/'
-              f'{len(people)}</div><div class="verdict">{esc(text("passed", lang))}</div></div>')
+              f'{len(people)}</div><div class="verdict">{esc(text("passed_some", lang))}'
+              "</div></div>")
     title = text("group_title", lang) + (f" – {scenario_id}" if scenario_id else "")
     return document(title, header, [section(text("summary", lang), body, "group")],
                     footer(lang), lang)

@@ -18,6 +18,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "trainee_title": {"fr": "Progression de l'apprenant", "en": "Trainee progress"},
     "group_title": {"fr": "Rapport de groupe", "en": "Group report"},
     "trainee": {"fr": "Apprenant", "en": "Trainee"},
+    "trainees": {"fr": "Apprenants", "en": "Trainees"},
+    "passed_some": {"fr": "ont réussi une étape", "en": "passed a step"},
     "scenario": {"fr": "Scénario", "en": "Scenario"},
     "version": {"fr": "version", "en": "version"},
     "step": {"fr": "Étape", "en": "Step"},
