@@ -12,7 +12,7 @@ APT_BASE := python3 python3-venv python3-dev gcc libegl1 libopengl0 libgl1-mesa-
 export PYOPENGL_PLATFORM ?= egl
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: setup demo test test-xr test-services lint bench clean scenarios
+.PHONY: setup demo test test-xr test-services test-report lint bench clean scenarios
 
 setup: $(STAMP)
 
@@ -45,6 +45,14 @@ $(RALPH_STAMP):
 test-services: $(STAMP) $(RALPH_STAMP)
 	tools/apt-ensure $(APT_SERVICES)
 	$(PY) -m pytest -q -m services tests
+
+# HTML reports checked in a real browser: Debian's chromium, headless, driven over the
+# DevTools protocol (tests/chromium.py); screenshots are left in out/test-report/.
+APT_REPORT := chromium fonts-dejavu-core
+
+test-report: $(STAMP)
+	tools/apt-ensure $(APT_REPORT)
+	$(PY) -m pytest -q -m report tests
 
 # The real-runtime stage: Monado 25 and the project's venv in a Debian trixie
 # root (tools/xr-root), the tests in a private network namespace. It fails,

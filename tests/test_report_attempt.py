@@ -1,0 +1,102 @@
+"""Attempt reports rebuilt from the take and the reference: worst moments, trade metrics.
+
+Real parts throughout: simulated takes scored by the step's own coach (comparator and
+trade judge), stored, then reported with pictures drawn by the offscreen renderer.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+from report_helpers import image_bytes, parse, store_scored_attempt
+
+from vrtrainer.report import write_attempt_report
+from vrtrainer.report.moments import worst_frames
+from vrtrainer.results import ResultsStore
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("scored")
+    store = ResultsStore.open(folder / "results.sqlite")
+    ids = {
+        "wrong": store_scored_attempt(store, folder / "takes", "pinch",
+                                      flaws=("wrong-finger",)),
+        "weld": store_scored_attempt(store, folder / "takes", "welding-fillet", 2,
+                                     fault="work-angle-high", day=1),
+    }
+    yield store, ids, folder
+    store.close()
+
+
+def _pngs(page):
+    return [Image.open(io.BytesIO(data)) for mime, data in map(image_bytes, page.images)
+            if mime == "image/png"]
+
+
+def test_worst_moments_of_a_wrong_finger(scored, tmp_path):
+    store, ids, _ = scored
+    out = write_attempt_report(store, ids["wrong"], tmp_path / "r.html", "fr",
+                               size=(320, 240))
+    page = parse(out.read_text())
+    assert "moments" in page.ids
+    pictures = _pngs(page)
+    assert 1 <= len(pictures) <= 3
+    reds = []
+    for im in pictures:
+        assert im.size == (320, 240)
+        rgb = np.asarray(im.convert("RGB")).astype(int)
+        reds.append(int(((rgb[..., 0] > 170) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)).sum()))
+    # the renderer draws joints beyond 1.5 tolerances red: the wrong finger shows some
+    assert max(reds) > 10
+    text = page.visible
+    assert "Moments les plus éloignés de l'expert" in text
+    assert "index" in text.split("Plus grands écarts")[1]  # the flawed finger is named
+
+
+def test_trade_metrics_over_time_for_a_pack_step(scored, tmp_path):
+    store, ids, _ = scored
+    out = write_attempt_report(store, ids["weld"], tmp_path / "w.html", "en",
+                               snapshots=False)
+    html = out.read_text()
+    page = parse(html)
+    text = page.visible
+    # labels and messages in the report's language, recomputed from the take
+    assert "Trade criteria" in text and "Work angle" in text and "too high" in text
+    svgs = [mime for mime, _ in map(image_bytes, page.images) if mime == "image/svg+xml"]
+    # the hand map plus one plot per metric with a band over time
+    assert len(svgs) >= 3
+    assert "Moments furthest" not in text
+
+
+def test_changed_or_missing_take_is_said(scored, tmp_path):
+    store, ids, _ = scored
+    attempt = store.get_attempt(ids["wrong"])
+    moved = tmp_path / "moved.vrtake"
+    shutil.move(attempt.take_path, moved)
+    try:
+        text = parse(write_attempt_report(store, ids["wrong"], tmp_path / "a.html",
+                                          "en").read_text()).visible
+        assert f"the recording {attempt.take_path} cannot be found" in text
+        data = moved.read_bytes()
+        with open(attempt.take_path, "wb") as f:
+            f.write(data[:-1] + bytes([data[-1] ^ 1]))
+        text = parse(write_attempt_report(store, ids["wrong"], tmp_path / "b.html",
+                                          "en").read_text()).visible
+        assert "changed since it was scored" in text
+        assert "Score breakdown" in text  # the rest of the report is still there
+    finally:
+        shutil.move(moved, attempt.take_path)
+
+
+def test_worst_frames_are_apart_and_below_the_bar():
+    q = np.array([0.9, 0.2, 0.25, 0.95, 0.3, np.nan, 0.1, 1.0])
+    t = np.arange(8) * 0.2
+    assert worst_frames(q, t, count=3, min_gap_s=0.5) == [1, 6]
+    assert worst_frames(q, t, count=2, min_gap_s=0.3) == [1, 6]
+    assert worst_frames(q, t, count=5, min_gap_s=0.0, below=0.9) == [1, 2, 4, 6]
+    assert worst_frames(np.full(4, np.nan), t[:4]) == []

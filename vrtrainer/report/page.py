@@ -1,0 +1,172 @@
+"""Building blocks of a self-contained HTML report: the page shell, tables, bars, images.
+
+Every piece of text that did not come from this package (trainee names, scenario titles,
+messages, paths) goes through :func:`esc`; numbers are formatted here. The page has its
+CSS inline and no script or external resource, so it opens the same from a USB stick, an
+e-mail attachment or a learning platform.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from vrtrainer.errors import VrtrainerError
+
+#: Colours of the verdicts, also used by the tests that look at the rendered page's pixels.
+PASS_COLOUR = "#1e7d3a"
+FAIL_COLOUR = "#c0392b"
+REJECT_COLOUR = "#6c3483"
+
+CSS = f"""
+*{{box-sizing:border-box}}
+body{{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;margin:0;background:#f4f5f7;
+color:#1d2430;line-height:1.4}}
+main{{max-width:1000px;margin:0 auto;padding:24px}}
+header.report{{display:flex;align-items:center;justify-content:space-between;gap:24px;
+background:#fff;border-radius:8px;padding:20px 24px;margin-bottom:20px;
+box-shadow:0 1px 3px rgba(0,0,0,.12)}}
+h1{{font-size:26px;margin:0 0 8px 0}}
+h2{{font-size:20px;margin:0 0 12px 0}}
+h3{{font-size:16px;margin:12px 0 6px 0}}
+section{{background:#fff;border-radius:8px;padding:18px 24px;margin-bottom:20px;
+box-shadow:0 1px 3px rgba(0,0,0,.12)}}
+dl.facts{{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0}}
+dl.facts dt{{color:#5a6474}}
+dl.facts dd{{margin:0;overflow-wrap:anywhere}}
+.badge{{min-width:190px;text-align:center;color:#fff;border-radius:10px;padding:14px 18px}}
+.badge .total{{font-size:48px;font-weight:bold;line-height:1.1}}
+.badge .verdict{{font-size:16px}}
+.badge.pass{{background:{PASS_COLOUR}}}
+.badge.fail{{background:{FAIL_COLOUR}}}
+.badge.rejected{{background:{REJECT_COLOUR}}}
+table{{border-collapse:collapse;width:100%;margin:4px 0 8px 0}}
+th,td{{text-align:left;padding:5px 8px;border-bottom:1px solid #e1e4ea;vertical-align:top}}
+th{{background:#eef0f4;font-weight:600}}
+td.num,th.num{{text-align:right;font-variant-numeric:tabular-nums}}
+td.num{{white-space:nowrap}}
+table.trade td:last-child{{min-width:240px}}
+.bar{{background:#e6e8ee;border-radius:4px;height:14px;width:220px;overflow:hidden}}
+.bar span{{display:block;height:100%;border-radius:4px}}
+.good{{background:#2e9d4f}} .mid{{background:#e0a526}} .low{{background:#d2483b}}
+ul.messages{{margin:0;padding-left:20px}}
+ul.messages li{{margin:3px 0}}
+figure{{margin:8px 0 16px 0}}
+figure img{{max-width:100%;height:auto;display:block;border:1px solid #e1e4ea;border-radius:4px}}
+figcaption{{color:#5a6474;font-size:13px;margin-top:4px}}
+.moments{{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}}
+.ok{{color:{PASS_COLOUR};font-weight:bold}} .ko{{color:{FAIL_COLOUR};font-weight:bold}}
+.rej{{color:{REJECT_COLOUR};font-weight:bold}}
+.muted{{color:#5a6474}}
+footer{{color:#5a6474;font-size:12px;text-align:center;padding:8px}}
+"""
+
+
+def esc(value: object) -> str:
+    """``value`` as text safe inside HTML elements and quoted attributes."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def num(value: object, digits: int = 1, unit: str = "") -> str:
+    """A number for a table cell ('–' when missing or not finite)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "–"
+    if not math.isfinite(value):
+        return "–"
+    return f"{value:.{digits}f}{unit}"
+
+
+def level(score: float | None) -> str:
+    """CSS class of a 0-100 score: good from 70 (the pass mark), mid from 50, else low."""
+    if score is None or not math.isfinite(score):
+        return "low"
+    return "good" if score >= 70 else "mid" if score >= 50 else "low"
+
+
+def bar(score: object) -> str:
+    """A horizontal bar for a 0-100 score."""
+    if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score):
+        return '<div class="bar"></div>'
+    width = min(max(float(score), 0.0), 100.0)
+    return (f'<div class="bar"><span class="{level(width)}" '
+            f'style="width:{width:.1f}%"></span></div>')
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = (),
+          cls: str = "") -> str:
+    """A table; ``headers`` are escaped here, cells must already be HTML."""
+    head = "".join(
+        f'<th class="num">{esc(h)}</th>' if i in numeric else f"<th>{esc(h)}</th>"
+        for i, h in enumerate(headers))
+    body = "".join(
+        "<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
+                         for i, c in enumerate(row)) + "</tr>"
+        for row in rows)
+    attr = f' class="{esc(cls)}"' if cls else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def facts(items: Iterable[tuple[str, str]]) -> str:
+    """A definition list of (label, already-escaped value) pairs."""
+    return '<dl class="facts">' + "".join(
+        f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
+
+
+def image(data: bytes, mime: str, alt: str, caption: str = "", width: int | None = None,
+          height: int | None = None) -> str:
+    """A figure with the image embedded as a data URI (PNG or SVG bytes)."""
+    if mime not in ("image/png", "image/svg+xml"):
+        raise VrtrainerError(f"cannot embed images of type {mime}")
+    uri = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    size = ""
+    if width and height:
+        size = f' width="{int(width)}" height="{int(height)}"'
+    cap = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return f'<figure><img src="{uri}" alt="{esc(alt)}"{size}>{cap}</figure>'
+
+
+def section(title: str, body: str, ident: str = "") -> str:
+    """A titled block of the page; ``body`` is HTML."""
+    attr = f' id="{esc(ident)}"' if ident else ""
+    return f"<section{attr}><h2>{esc(title)}</h2>{body}</section>"
+
+
+def document(title: str, header: str, sections: Iterable[str], footer: str, lang: str) -> str:
+    """The whole page: ``title`` is escaped, the other parts are HTML."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="{esc(lang)}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>"
+        f'<header class="report">{header}</header>' + "".join(sections)
+        + f"<footer>{footer}</footer></main></body></html>\n"
+    )
+
+
+def write_page(out: str | os.PathLike[str], page: str) -> Path:
+    """Write ``page`` to ``out`` atomically (a reader never sees half a report)."""
+    out = Path(out)
+    if out.is_dir():
+        raise VrtrainerError(f"{out}: is a folder; give the report's file name")
+    parent = out.parent if str(out.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                stream.write(page)
+            # mkstemp makes the file private; a report is shared like any file the user saves
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, out)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise VrtrainerError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
+    return out
