@@ -1,4 +1,11 @@
-"""`vrtrainer demo`: the main job on an embedded default, headless."""
+"""`vrtrainer demo`: the main job on an embedded default, headless.
+
+A simulated trainee with a typical fault takes a bundled scenario end to end
+through the same frame loop a headset uses: the expert ghost demonstrates,
+the trainee tries, frames are rendered offscreen, the attempt is recorded,
+scored with its breakdown, stored in a SQLite results database and reported
+as an HTML page.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 console = Console()
 
@@ -19,22 +27,77 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for everything written.")] = Path(
         "out/demo"
     ),
-    gesture: Annotated[str, typer.Option(help="Built-in gesture.")] = "pinch",
-    seed: Annotated[int, typer.Option(help="Seed of the simulated people.")] = 7,
+    scenario: Annotated[str, typer.Option(help="Bundled scenario or gesture.")] = "welding-fillet",
+    fault: Annotated[str | None, typer.Option(
+        help="Typical trade fault of the simulated trainee.")] = "work-angle-high",
+    flaw: Annotated[list[str] | None, typer.Option(
+        "--flaw", help="Extra simulator flaw NAME[=AMOUNT].")] = None,
+    lang: Annotated[str, typer.Option(help="fr or en.")] = "en",
+    seed: Annotated[int, typer.Option(help="Seed of the simulated trainee.")] = 3,
 ) -> None:
-    """Simulate an expert and a flawed trainee, and say what can be said of them."""
-    from vrtrainer import sim
-    from vrtrainer.cli.takes import info
-    from vrtrainer.take import save_take
+    """Run a headless training attempt with simulated hands and report on it."""
+    from vrtrainer.backends.scripted import PersonScript
+    from vrtrainer.session.run import TrainingOptions, run_training
 
-    out.mkdir(parents=True, exist_ok=True)
-    expert = sim.simulate(gesture, role="expert", seed=seed)
-    flaws = [sim.parse_flaw(f) for f in ("slow=1.3", "jitter=4", "dropout=0.05")]
-    trainee = sim.simulate(gesture, role="trainee", flaws=flaws, seed=seed + 1,
-                           hand_length=0.2)
-    paths = {"expert": out / "expert.vrtake", "trainee": out / "trainee.vrtake"}
-    save_take(expert, paths["expert"])
-    save_take(trainee, paths["trainee"])
-    for role, path in paths.items():
-        console.rule(f"{role}: {path}")
-        info(path)
+    out = out.resolve()
+    db = out / "results.sqlite"
+    console.rule(f"vrtrainer demo: {scenario}, simulated trainee"
+                 + (f" with fault '{fault}'" if fault else ""))
+    opts = TrainingOptions(
+        target=scenario, backend="simulated", fault=fault,
+        flaws=list(flaw or []), seed=seed,
+        trainee="demo-trainee", language=lang, out_dir=out / "takes",
+        frames_dir=out / "frames", size=(320, 240), script=PersonScript(), db=str(db),
+    )
+    run = run_training(opts, progress=console.print)
+    for outcome in run.outcomes:
+        _show(outcome)
+    report = None
+    if run.attempt_ids:
+        report = _report(db, run.attempt_ids, out / "report.html", lang)
+    loop = run.loop
+    console.rule("where everything went")
+    table = Table(show_header=False, box=None)
+    table.add_row("takes", str(out / "takes"))
+    for o in run.outcomes:
+        table.add_row("", str(o.take_path.name))
+    table.add_row("frames", f"{out / 'frames'} ({len(run.snapshots)} PNG, 2 eyes side by side)")
+    table.add_row("results", f"{db} (attempts {', '.join(map(str, run.attempt_ids))})")
+    table.add_row("speed", f"{loop.frames} frames, {loop.session_seconds:.1f} s of session in "
+                           f"{loop.wall_seconds:.1f} s; CPU per frame p50 "
+                           f"{run.timings['total']['p50']:.1f} ms")
+    if report is not None:
+        table.add_row("report", str(report))
+    console.print(table)
+
+
+def _show(outcome) -> None:
+    s = outcome.score
+    title = f"step {outcome.step + 1}, attempt {outcome.number}"
+    if s is None:
+        console.print(f"{title}: not scored ({outcome.ended_by})")
+        return
+    verdict = "REJECTED" if s.rejected else "PASSED" if s.passed else "NOT PASSED"
+    console.rule(f"{title}: {s.score:.0f}/100 {verdict}")
+    b = s.breakdown
+    parts = Table("criterion", "score", show_edge=False)
+    for key in ("shape", "timing", "steadiness", "coverage"):
+        if isinstance(b.get(key), int | float):
+            parts.add_row(key, f"{b[key]:.0f}")
+    for name, metric in ((b.get("trade") or {}).get("metrics") or {}).items():
+        if isinstance(metric, dict) and isinstance(metric.get("score"), int | float):
+            parts.add_row(f"{name} ({metric.get('verdict', '')})", f"{100 * metric['score']:.0f}")
+    console.print(parts)
+    for message in s.messages[:6]:
+        console.print(f"  - {message}")
+
+
+def _report(db: Path, attempt_ids: list[int], path: Path, lang: str) -> Path | None:
+    try:
+        from vrtrainer.report import write_attempt_report
+    except ImportError:
+        return None
+    from vrtrainer.results import ResultsStore
+
+    with ResultsStore.open(str(db)) as store:
+        return write_attempt_report(store, attempt_ids[-1], path, lang=lang)

@@ -36,6 +36,8 @@ def train(
         "--take", help="Take to replay (replay backend); one per step.")] = None,
     flaw: Annotated[list[str] | None, typer.Option(
         "--flaw", help="Simulated trainee flaw NAME[=AMOUNT]; repeat for several.")] = None,
+    fault: Annotated[str | None, typer.Option(
+        help="A scenario's typical trade fault for the simulated trainee.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the simulated trainee.")] = 1,
     hand: Annotated[str, typer.Option(help="Trainee's dominant hand: right or left.")] = "right",
     trainee: Annotated[str, typer.Option(help="Pseudonymous trainee id.")] = "trainee-1",
@@ -64,7 +66,7 @@ def train(
         raise VrtrainerError(f"--lang must be fr or en, not {lang!r}")
     opts = TrainingOptions(
         target=target, backend=backend, takes=list(take or []), flaws=list(flaw or []),
-        seed=seed, hand=hand, trainee=trainee, language=lang, out_dir=out,
+        fault=fault, seed=seed, hand=hand, trainee=trainee, language=lang, out_dir=out,
         frames_dir=frames, render=not no_render, size=parse_size(size), mirror=mirror,
         script=PersonScript(retries=retries), db=db, store=not no_store,
     )

@@ -26,6 +26,7 @@ class TrainingOptions:
     backend: str = "simulated"
     takes: list[Path] = field(default_factory=list)
     flaws: list[str] = field(default_factory=list)
+    fault: str | None = None
     seed: int = 1
     hand: str = "right"
     trainee: str = "trainee-1"
@@ -60,8 +61,11 @@ def simulated_performances(opts: TrainingOptions, steps) -> list[Take]:
     for k, step in enumerate(steps):
         make = getattr(step, "simulate_trainee", None)
         if make is not None:
-            takes.append(make(flaws=flaws, seed=opts.seed + k, hand=opts.hand))
+            takes.append(make(flaws=flaws, seed=opts.seed + k, hand=opts.hand, fault=opts.fault))
         else:
+            if opts.fault:
+                raise VrtrainerError("--fault names a scenario's typical fault; "
+                                     "for a built-in gesture use --flaw")
             name = step.scenario_id.removeprefix("gesture/")
             takes.append(sim.simulate(name, role="trainee", flaws=flaws, hand=opts.hand,
                                       seed=opts.seed + k))
@@ -168,14 +172,15 @@ def _store(store, outcome: AttemptOutcome, steps, opts: TrainingOptions, session
 
     step = steps[outcome.step]
     s = outcome.score
+    breakdown = dict(s.breakdown, score=round(s.score, 2), passed=s.passed,
+                     rejected=s.rejected,
+                     criteria=criteria_from_breakdown(s.breakdown))
     record = AttemptRecord.from_breakdown(
-        s.breakdown,
+        breakdown,
         trainee=opts.trainee,
         scenario_id=step.scenario_id,
         scenario_version=step.scenario_version or "0",
         step=str(outcome.step + 1),
-        score=s.score,
-        passed=s.passed,
         started_at=datetime.fromisoformat(outcome.started),
         ended_at=datetime.fromisoformat(outcome.ended),
         session_uuid=session_uuid,
@@ -187,3 +192,33 @@ def _store(store, outcome: AttemptOutcome, steps, opts: TrainingOptions, session
         locale="fr-FR" if opts.language == "fr" else "en-US",
     )
     return store.record_attempt(record)
+
+
+#: The comparator's criteria and their share of the gesture score.
+GESTURE_CRITERIA = ("shape", "timing", "steadiness", "coverage")
+
+
+def criteria_from_breakdown(breakdown: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-criterion rows (0-100) for the results store, from a step's breakdown.
+
+    The comparator's parts (shape, timing, steadiness, coverage) with their
+    weights, then each trade metric of a scenario step with its verdict.
+    """
+    from vrtrainer.compare.score import PASS_MARK, WEIGHTS
+
+    rows: list[dict[str, Any]] = []
+    for name in GESTURE_CRITERIA:
+        value = breakdown.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            rows.append({"name": name, "score": max(0.0, min(100.0, float(value))),
+                         "weight": WEIGHTS.get(name, 0.0),
+                         "passed": bool(value >= PASS_MARK), "message": ""})
+    trade = breakdown.get("trade") or {}
+    for name, m in (trade.get("metrics") or {}).items():
+        score = m.get("score")
+        if not isinstance(score, int | float):
+            continue
+        rows.append({"name": f"metric:{name}", "score": max(0.0, min(100.0, 100.0 * score)),
+                     "weight": 1.0, "passed": m.get("verdict") in ("ok", "unsteady"),
+                     "message": str(m.get("message") or "")})
+    return rows
