@@ -39,16 +39,25 @@ def clean(pinch):
     return score_take(trainee(), pinch)
 
 
-def test_ranking_is_a_trainers(pinch, clean):
-    slow = score_take(trainee("slow"), pinch)
-    jitter = score_take(trainee("jitter"), pinch)
-    wrong = score_take(trainee("wrong-finger"), pinch)
-    other = score_take(sim.simulate("grab", role="trainee", seed=20), pinch)
+@pytest.mark.parametrize("gesture", sorted(sim.GESTURES))
+def test_ranking_is_a_trainers(gesture):
+    experts = [sim.simulate(gesture, seed=s) for s in range(1, 5)]
+    tpl = build_template(experts, name=gesture)
+    positives = [take_features(t, tpl.config, tpl.hands) for t in experts]
+    calibrate_rejection(tpl, positives, synthetic_negatives(tpl, exclude=(gesture,)))
+
+    def attempt(*flaws):
+        return score_take(sim.simulate(gesture, role="trainee", flaws=list(flaws), seed=20), tpl)
+
+    clean, slow, jitter, wrong = attempt(), attempt("slow"), attempt("jitter"), attempt(
+        "wrong-finger")
+    other_name = "grab" if gesture != "grab" else "pinch"
+    other = score_take(sim.simulate(other_name, role="trainee", seed=20), tpl)
     assert clean.total > slow.total > jitter.total > wrong.total
     assert clean.passed and not clean.rejected
     assert not (slow.rejected or jitter.rejected or wrong.rejected)
     assert other.rejected and not other.passed
-    assert "does not look like pinch" in other.messages[0]
+    assert f"does not look like {gesture}" in other.messages[0]
     assert not wrong.passed
 
 

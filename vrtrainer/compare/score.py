@@ -68,6 +68,8 @@ WORST_WINDOW_S = 0.5
 SKIPPED_RATIO = 0.2
 SKIP_MIN_S = 0.15
 SKIP_MIN_TRAVEL = 2.0
+#: Sakoe-Chiba band of the scoring alignment, as a share of the reference's length.
+BAND_SHARE = 0.25
 #: Width (s) of the moving average that separates shape from jitter.
 SMOOTH_S = 0.1
 
@@ -139,7 +141,14 @@ def _aligned(feat: Features, tpl) -> dict[str, np.ndarray]:
     of it) shows up from either side.
     """
     w = tpl.weights()
-    _, path = dtw_path(tpl.values, feat.values, x_mask=tpl.mask, y_mask=feat.mask, weights=w)
+    # A band keeps the alignment from explaining a wrong pose by a long detour
+    # through a moment of the reference that happens to resemble it (a held
+    # wrong finger matched to the instant the expert's finger passed there):
+    # beyond the difference in length, no more than BAND_SHARE of the
+    # reference's length ahead of or behind it.
+    window = max(8, int(round(BAND_SHARE * tpl.n_frames)))
+    _, path = dtw_path(tpl.values, feat.values, x_mask=tpl.mask, y_mask=feat.mask, weights=w,
+                       window=window)
     t, c = tpl.values.shape
     n = feat.n_frames
     i, j = path[:, 0], path[:, 1]
