@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
-import typer
+# Before numba or PyOpenGL is imported anywhere: compiled kernels go to a writable
+# user cache, and GL goes through EGL (offscreen contexts and OpenXR's EGL path).
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR",
+    str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vrtrainer" / "numba"),
+)
+if sys.platform.startswith("linux"):
+    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
-from vrtrainer.errors import VrtrainerError
+import typer  # noqa: E402
+
+from vrtrainer.errors import VrtrainerError  # noqa: E402
 
 app = typer.Typer(
     name="vrtrainer",

@@ -89,8 +89,6 @@ def check_runtime(checks: list[Check]):
 
 def check_gl(checks: list[Check]) -> None:
     """Create the EGL context vrtrainer would use and say what renders it."""
-    from vrtrainer.xr.errors import OpenXRError
-
     try:
         from vrtrainer.xr.pyopenxr import load_xr
 
@@ -100,7 +98,7 @@ def check_gl(checks: list[Check]) -> None:
         from vrtrainer.xr.egl_context import create_egl_context
 
         ctx = create_egl_context()
-    except (OpenXRError, ImportError, OSError) as exc:
+    except Exception as exc:  # any failure to make a context is the diagnosis itself
         checks.append(Check("GL context", FAIL, f"no EGL OpenGL 3.3 context: {exc}",
                             "install Mesa's EGL (Debian: libegl1 libegl-mesa0 libgl1-mesa-dri "
                             "libopengl0) or your GPU's driver"))  # fmt: skip
@@ -151,6 +149,25 @@ def check_numba(checks: list[Check]) -> None:
                             "once); `make demo` warms the cache"))  # fmt: skip
     else:
         checks.append(Check("numba cache", OK, f"{path}: {n} compiled kernel index(es)"))
+
+
+def check_results(checks: list[Check]) -> None:
+    """Where attempts are stored (the default SQLite file is made on first use)."""
+    from vrtrainer.results import resolve_url
+    from vrtrainer.results.engine import public_url
+
+    try:
+        url = resolve_url()
+    except VrtrainerError as exc:
+        checks.append(Check("results store", FAIL, str(exc),
+                            "set VRTRAINER_DB to a SQLite path or a postgresql:// URL"))
+        return
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[-1])
+        where = path if path.exists() else f"{path} (created on the first attempt)"
+        checks.append(Check("results store", OK, f"SQLite {where}"))
+    else:
+        checks.append(Check("results store", OK, public_url(url)))
 
 
 def run_session(seconds: float, headless: bool) -> Check:
@@ -208,6 +225,7 @@ def register(app: typer.Typer) -> None:
         report = check_runtime(checks)
         check_gl(checks)
         check_numba(checks)
+        check_results(checks)
         if session > 0 and report is not None:
             try:
                 checks.append(run_session(session, headless))
