@@ -15,11 +15,14 @@ def register(app: typer.Typer) -> None:
     app.command("render")(render)
 
 
-def _size(text: str) -> tuple[int, int]:
+def parse_size(text: str) -> tuple[int, int]:
+    """An image size from ``WxH`` (16 to 8192 pixels each way)."""
     try:
         width, height = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise VrtrainerError(f"--size must look like 640x480, not {text!r}") from None
+    if not (16 <= width <= 8192 and 16 <= height <= 8192):
+        raise VrtrainerError(f"--size {text} is out of range (16 to 8192 pixels)")
     return width, height
 
 
@@ -42,7 +45,7 @@ def render(
     from vrtrainer.render.snapshots import render_take
     from vrtrainer.take import load_take
 
-    width, height = _size(size)
+    width, height = parse_size(size)
     live = load_take(take)
     expert = load_take(ghost) if ghost is not None else None
     paths = render_take(live, out, ghost=expert, every=every, size=(width, height), eyes=eye,

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vrtrainer.cli.render import parse_size
 from vrtrainer.errors import VrtrainerError
 
 console = Console()
@@ -16,16 +17,6 @@ console = Console()
 
 def register(app: typer.Typer) -> None:
     app.command("train")(train)
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise VrtrainerError(f"--size must look like 320x240, not {text!r}") from None
-    if not (16 <= w <= 8192 and 16 <= h <= 8192):
-        raise VrtrainerError(f"--size {text} is out of range")
-    return w, h
 
 
 def train(
