@@ -27,6 +27,9 @@ class PersonScript:
     Waits are seconds of session time. ``retries`` is how many times the person
     asks to retry a step after its feedback before moving on; ``quit_in`` makes
     them quit during a given phase (after ``quit_after`` seconds in it).
+    ``discard_reviews`` are the feedback (review) phases, counted from 1 over
+    the whole session, at which the person asks to retry instead: a trainer
+    recording takes discards those.
     """
 
     intro_wait: float = 0.3
@@ -36,6 +39,7 @@ class PersonScript:
     retries: int = 0
     quit_in: str | None = None
     quit_after: float = 0.1
+    discard_reviews: tuple[int, ...] = ()
 
 
 @dataclass
@@ -48,15 +52,14 @@ class ScriptedPerson:
     _attempt_start: float | None = None
     _retried: int = 0
     _pressed: bool = False
+    _reviews: int = 0
 
     def react(self, display: Display, now: float, take_duration: float) -> list[Input]:
         """Inputs a person would give now, having seen ``display``."""
         if display.phase != self._phase:
             self._phase, self._phase_since, self._pressed = display.phase, now, False
-            if display.phase == "attempt":
-                self._attempt_start = now
-            elif display.phase != "attempt":
-                self._attempt_start = None
+            self._attempt_start = now if display.phase == "attempt" else None
+            self._reviews += display.phase == "feedback"
         waited = now - self._phase_since + 1e-9  # frame times are sums of 1/rate
         s = self.script
         if s.quit_in == self._phase and waited >= s.quit_after:
@@ -72,7 +75,9 @@ class ScriptedPerson:
         elif self._phase == "attempt" and waited >= take_duration + s.done_wait:
             press = Input.NEXT
         elif self._phase == "feedback" and waited >= s.feedback_wait:
-            if self._retried < s.retries:
+            if self._reviews in s.discard_reviews:
+                press = Input.RETRY
+            elif self._retried < s.retries:
                 self._retried += 1
                 press = Input.RETRY
             else:

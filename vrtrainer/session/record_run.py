@@ -1,0 +1,266 @@
+"""Run a trainer's recording session on a chosen backend: what `vrtrainer record` does.
+
+Resolves what is recorded (a built-in gesture or a scenario's step), where the
+takes go (``DIR/<scenario>/step<N>/``), the backend (a simulated expert, the
+replay of takes, or an OpenXR headset), the cues (countdown beeps), the
+optional desktop mirror window with its keys, and runs the frame loop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vrtrainer.backends.base import Input
+from vrtrainer.backends.scripted import PersonScript, ReplayBackend, SimulatedBackend
+from vrtrainer.errors import VrtrainerError
+from vrtrainer.session.loop import LoopResult, run_loop
+from vrtrainer.session.recording import RecordedTake, RecordingPlan, RecordingSession
+from vrtrainer.take import Take, load_take
+
+BACKENDS = ("simulated", "replay", "openxr", "openxr-headless")
+#: Keys of the desktop mirror window.
+KEYS = {"space": Input.NEXT, "n": Input.NEXT, "enter": Input.NEXT, "r": Input.RETRY,
+        "backspace": Input.RETRY, "escape": Input.QUIT, "q": Input.QUIT,
+        "l": Input.TOGGLE_LANGUAGE, "d": Input.TOGGLE_DEBUG}
+
+
+@dataclass
+class RecordOptions:
+    """Everything a recording run can be asked for (the CLI's options)."""
+
+    target: str
+    step: int = 1
+    backend: str = "simulated"
+    takes: int = 3
+    out_dir: Path = Path("takes")
+    performer: str = "expert-1"
+    hand: str = "right"
+    language: str = "fr"
+    replay: list[Path] = field(default_factory=list)
+    seed: int = 1
+    countdown: float = 3.0
+    time_limit: float = 30.0
+    trim: bool = False
+    frames_dir: Path | None = None
+    render: bool = True
+    size: tuple[int, int] = (320, 240)
+    mirror: bool = False
+    sound: bool | None = None  # None: on for headsets and the mirror window
+    bell: bool = True
+    script: PersonScript = field(default_factory=PersonScript)
+
+
+@dataclass
+class Subject:
+    """What is recorded: scenario id and texts, and how a simulated expert performs it."""
+
+    scenario_id: str
+    scenario_version: str
+    step: int
+    title: dict[str, str]
+    instruction: dict[str, str]
+    gesture: str
+    simulate: Callable[[int], Take]
+    scene: Any = None
+
+
+@dataclass
+class RecordRun:
+    takes: list[RecordedTake]
+    loop: LoopResult
+    folder: Path
+    snapshots: list[Path]
+    cues: list[str]
+    session: RecordingSession
+
+
+def step_folder(root: Path, scenario_id: str, step: int) -> Path:
+    """``root/<scenario id as a folder name>/step<N>``."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", scenario_id).strip("-") or "scenario"
+    return Path(root) / name / f"step{step}"
+
+
+def resolve_subject(target: str, step: int, hand: str = "right") -> Subject:
+    """A built-in gesture (one step) or a scenario id/pack and its step ``step`` (from 1)."""
+    from vrtrainer import sim
+
+    if target in sim.GESTURES and not Path(target).exists():
+        if step != 1:
+            raise VrtrainerError(f"the built-in gesture {target!r} has one step, not {step}")
+        g = sim.GESTURES[target]
+        return Subject(
+            scenario_id=f"gesture/{target}", scenario_version="builtin", step=1,
+            title={"fr": target, "en": target},
+            instruction={"fr": getattr(g, "description_fr", "") or g.description,
+                         "en": g.description},
+            gesture=target,
+            simulate=lambda seed: sim.simulate(target, role="expert", seed=seed, hand=hand),
+        )
+    from vrtrainer import trade_motions
+    from vrtrainer.scenario.loader import find_scenario, load_scenario
+
+    path = find_scenario(target)
+    scenario = load_scenario(path)
+    if not 1 <= step <= len(scenario.steps):
+        raise VrtrainerError(f"scenario {scenario.id!r} has steps 1-{len(scenario.steps)}, "
+                             f"not {step}")
+    s = scenario.steps[step - 1]
+
+    def simulate(seed: int) -> Take:
+        gesture = trade_motions.step_gesture(scenario, s.id, None, variation=seed)
+        return sim.simulate(gesture, role="expert", seed=seed, hand=hand, rate=60.0)
+
+    def scene() -> Any:
+        from vrtrainer.scenario.loader import open_pack
+        from vrtrainer.scenario.scene import pack_scene
+
+        with open_pack(path) as pack:
+            return pack_scene(pack)
+
+    return Subject(
+        scenario_id=scenario.id, scenario_version=scenario.version, step=step,
+        title={"fr": s.title.fr, "en": s.title.en},
+        instruction={"fr": s.instruction.fr, "en": s.instruction.en},
+        gesture="", simulate=simulate, scene=scene,
+    )
+
+
+class MirrorTargets:
+    """A desktop mirror window (its EGL context) with one framebuffer per eye and its keys."""
+
+    def __init__(self, width: int, height: int, scene: Any = None) -> None:
+        from vrtrainer.render import Framebuffer, MirrorWindow, Renderer
+
+        self.window = MirrorWindow(2 * width, height, title="vrtrainer record")
+        self.framebuffers = [Framebuffer(width, height) for _ in range(2)]
+        self.renderer = Renderer(scene)
+        self._targets = [fb.target for fb in self.framebuffers]
+
+    def __call__(self) -> list[Any]:
+        return self._targets
+
+    def present(self) -> None:
+        self.window.present(*self.framebuffers)
+
+    def inputs(self) -> list[Input]:
+        """Inputs from the keys pressed since the last call; closing the window quits."""
+        out = [KEYS[k] for k in self.window.poll_keys() if k in KEYS]
+        if self.window.should_close:
+            out.append(Input.QUIT)
+        return out
+
+    def close(self) -> None:
+        if self.window is None:
+            return
+        self.renderer.close()
+        for fb in self.framebuffers:
+            fb.delete()
+        self.window.close()
+        self.window = None
+
+
+def run_recording(opts: RecordOptions,
+                  progress: Callable[[str], None] | None = None) -> RecordRun:
+    """Record ``opts.takes`` kept expert takes of one scenario step."""
+    from vrtrainer.session.beeps import Beeper
+    from vrtrainer.session.record_presenter import RecordingPresenter
+
+    if opts.backend not in BACKENDS:
+        raise VrtrainerError(f"unknown backend {opts.backend!r}; choose from {BACKENDS}")
+    if opts.takes < 1:
+        raise VrtrainerError(f"--takes must be at least 1, not {opts.takes}")
+    if opts.hand not in ("right", "left"):
+        raise VrtrainerError(f"--hand must be right or left, not {opts.hand!r}")
+    if opts.countdown < 0 or opts.time_limit <= 0:
+        raise VrtrainerError("the countdown must be >= 0 s and the time limit > 0 s")
+    say = progress or (lambda _m: None)
+    subject = resolve_subject(opts.target, opts.step, opts.hand)
+    folder = step_folder(opts.out_dir, subject.scenario_id, subject.step)
+    headset = opts.backend.startswith("openxr")
+    if opts.mirror and headset:
+        raise VrtrainerError("--mirror is for the simulated and replay backends; a headset "
+                             "shows the session itself")
+    sound = opts.sound if opts.sound is not None else (headset or opts.mirror)
+    beeper = Beeper(sound=sound, bell=opts.bell)
+    surface: Any = None
+    presenter: RecordingPresenter | None = None
+    backend: Any
+    session: RecordingSession | None = None
+    try:
+        scene = subject.scene() if callable(subject.scene) else None
+        if not headset:
+            if opts.mirror:
+                surface = MirrorTargets(*opts.size, scene=scene)
+            elif opts.render:
+                from vrtrainer.session.presenter import OffscreenTargets
+
+                surface = OffscreenTargets(*opts.size, scene=scene)
+            if surface is not None:
+                presenter = RecordingPresenter(surface.renderer, snapshot_dir=opts.frames_dir)
+                presenter.framebuffers = surface.framebuffers
+                if opts.mirror:
+                    presenter.after_draw = surface.present
+            if opts.backend == "simulated":
+                # one expert performance per take the person may give, kept or not
+                n = opts.takes + len(opts.script.discard_reviews) + 1
+                performances = [subject.simulate(opts.seed + k) for k in range(n)]
+                backend = SimulatedBackend(performances, script=opts.script, targets=surface,
+                                           paced=opts.mirror)
+            else:
+                if not opts.replay:
+                    raise VrtrainerError("the replay backend needs --take FILE (one per take)")
+                backend = ReplayBackend([load_take(p) for p in opts.replay], script=opts.script,
+                                        targets=surface, paced=opts.mirror)
+            rate = backend.rate
+            synthetic = opts.backend == "simulated"
+        else:
+            from vrtrainer.xr.frame_backend import OpenXRFrameBackend
+
+            tools = subject.simulate(opts.seed).tool_names
+            backend = OpenXRFrameBackend(headless=opts.backend == "openxr-headless",
+                                         tool_names=tools, tool_hand=opts.hand)
+            if opts.backend == "openxr":
+                presenter = RecordingPresenter(scene=scene, snapshot_dir=opts.frames_dir)
+            rate, synthetic = 90.0, False
+        plan = RecordingPlan(
+            scenario_id=subject.scenario_id, step=subject.step, out_dir=folder,
+            takes=opts.takes, performer=opts.performer, handedness=opts.hand,
+            title=subject.title, instruction=subject.instruction,
+            scenario_version=subject.scenario_version, gesture=subject.gesture,
+            countdown=opts.countdown, time_limit=opts.time_limit, nominal_rate=rate,
+            trim=opts.trim, synthetic=synthetic,
+            source=lambda: backend.describe().get("runtime", opts.backend),
+        )
+
+        def on_review(rec: RecordedTake) -> None:
+            t = rec.trim
+            where = ("no motion found" if t is None or not t.moving else
+                     f"trim proposal: keep {t.start_time - rec.start_time:.2f}-"
+                     f"{t.stop_time - rec.start_time:.2f} s (frames {t.start}:{t.stop} of "
+                     f"{rec.frames})")
+            say(f"take {rec.index}: {rec.frames} frames, {rec.duration:.2f} s "
+                f"({rec.ended_by}); {where}")
+
+        def on_take(rec: RecordedTake) -> None:
+            verdict = ("kept" + (" (trimmed)" if rec.trimmed else "")) if rec.kept else \
+                "discarded"
+            say(f"take {rec.index} {verdict}: {rec.path}")
+
+        session = RecordingSession(
+            plan, language=opts.language, cue=beeper, on_take=on_take, on_review=on_review,
+            renderer=presenter, inputs=surface.inputs if opts.mirror else None)
+        say(f"recording {opts.takes} take(s) of {subject.scenario_id} step {subject.step} "
+            f"into {folder}")
+        loop = run_loop(backend, session)
+    finally:
+        beeper.close()
+        if surface is not None:
+            surface.close()
+    return RecordRun(takes=session.recorded, loop=loop, folder=folder,
+                     snapshots=list(presenter.snapshots) if presenter is not None else [],
+                     cues=list(beeper.played), session=session)
+
