@@ -71,6 +71,11 @@ def build(
     floor_deg: Annotated[float, typer.Option(help="Angle noise floor (degrees).")] = 10.0,
     reject: Annotated[bool, typer.Option(
         help="Calibrate rejection of other gestures on simulated ones.")] = True,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Write the consistency and variation report as HTML.")] = None,
+    mirror: Annotated[bool, typer.Option(
+        "--mirror", help="Also write the mirrored reference, REF-left.vrref (or -right).")
+    ] = False,
 ) -> None:
     """Build a reference with tolerances from expert takes; flag inconsistent takes."""
     from vrtrainer.compare import save_template
@@ -88,6 +93,9 @@ def build(
     if tpl.rejection == tpl.rejection:
         console.print(f"other gestures rejected beyond a mismatch of {tpl.rejection:.2f}")
     console.print(f"wrote {output}")
+    from vrtrainer.reference_report import report_build
+
+    report_build(tpl, list(takes), output, console, html_path=html, mirror=mirror)
 
 
 def _load_reference(paths: list[Path]):
