@@ -106,3 +106,16 @@ def test_killed_mid_attempt_leaves_a_recoverable_take(tmp_path):
     assert journal_path(path) == journal
     assert take.duration >= killed_after - 1.0
     assert load_take(path).n_frames == take.n_frames
+
+
+def test_feedback_replays_the_attempt_beside_the_aligned_ghost(tmp_path):
+    run = train(tmp_path, flaws=["slow=1.5"])
+    session = run.session
+    ghost = session._replay_ghost
+    take = run.outcomes[0].take
+    expert = session.steps[0].expert
+    assert ghost.shape == (take.n_frames,)
+    assert np.all(np.diff(ghost) >= 0)  # the ghost never goes backwards
+    # Uniformly slower: halfway through the take is halfway through the gesture.
+    assert abs(ghost[take.n_frames // 2] / expert.n_frames - 0.5) < 0.15
+    assert ghost[-1] >= 0.85 * expert.n_frames

@@ -133,7 +133,7 @@ class TrainingSession:
         self._now = 0.0
         self._writer: TakeWriter | None = None
         self._attempt_started = ""
-        self._replay_path: np.ndarray | None = None
+        self._replay_ghost: np.ndarray | None = None
         self._replay_take: Take | None = None
         self.replay_frame = HandFrame()
         self._display = Display()
@@ -277,9 +277,17 @@ class TrainingSession:
         expert.frame(min(max(i, 0), expert.n_frames - 1), self.ghost)
 
     def _prepare_replay(self, take: Take, result: AttemptScore) -> None:
-        path = result.breakdown.get("path")
+        """Match each frame of the attempt to the expert frame it corresponds to."""
         self._replay_take = take
-        self._replay_path = None if path is None else np.asarray(path)
+        self._replay_ghost = None
+        coach = self.step.coach
+        template = getattr(coach, "template", None) or getattr(
+            getattr(coach, "comparator", None), "template", None)
+        if template is None or result.rejected:
+            return  # a rejected take has no meaningful alignment: replay it alone
+        from vrtrainer.replay import align
+
+        self._replay_ghost = align(take, template, self.step.expert).ghost_frame
 
     def _feedback_replay(self, elapsed: float) -> None:
         """Replay the attempt beside the ghost, aligned along the warping path."""
@@ -290,10 +298,8 @@ class TrainingSession:
         i = int(np.searchsorted(take.times, take.times[0] + t, side="right")) - 1
         i = min(max(i, 0), take.n_frames - 1)
         take.frame(i, self.replay_frame)
-        path = self._replay_path
-        if path is not None and len(path):
-            k = int(np.searchsorted(path[:, 0], i, side="left"))
-            j = int(path[min(k, len(path) - 1), 1])
+        if self._replay_ghost is not None:
+            j = int(self._replay_ghost[i])
             self.step.expert.frame(min(j, self.step.expert.n_frames - 1), self.ghost)
 
     # --- drawing and the end ------------------------------------------------------
