@@ -45,6 +45,6 @@ def test_demo_writes_everything_it_announces(tmp_path, capsys):
     assert len(takes) == 2 and not list((out / "takes").glob("*.partial"))
     assert len(list((out / "frames").glob("*.png"))) >= 6
     html = (out / "report.html").read_text()
-    assert "welding-fillet" in html and "data:image/png;base64" in html
+    assert "welding-fillet" in html and "data:image/svg+xml;base64" in html
     with sqlite3.connect(out / "results.sqlite") as con:
         assert con.execute("select count(*) from attempts").fetchone()[0] == 2
