@@ -114,18 +114,27 @@ def load_mesh(path: str | Path) -> MeshData:
 
 
 class GpuMesh:
-    """A mesh uploaded once to GL: a VAO over its vertex and index buffers."""
+    """A mesh uploaded once to GL: a VAO over its vertex and index buffers.
+
+    Floor triangles (all vertices of alpha 0) are stored last, so that the
+    renderer draws them with their own cheap program after the rest, whose
+    depth then spares the floor's hidden pixels: ``count`` indices of the
+    rest, then ``floor_count`` of the floor.
+    """
 
     def __init__(self, mesh: MeshData) -> None:
-        self.count = int(mesh.indices.size)
+        triangles = np.asarray(mesh.indices, np.uint32).reshape(-1, 3)
+        floor = (mesh.vertices["color"][:, 3][triangles] == 0).all(axis=1)
+        indices = np.concatenate([triangles[~floor], triangles[floor]]).reshape(-1)
+        self.count = int(3 * (~floor).sum())
+        self.floor_count = int(3 * floor.sum())
         self.vao = GL.glGenVertexArrays(1)
         self.vbo, self.ibo = GL.glGenBuffers(2)
         GL.glBindVertexArray(self.vao)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.vbo)
         GL.glBufferData(GL.GL_ARRAY_BUFFER, mesh.vertices.nbytes, mesh.vertices, GL.GL_STATIC_DRAW)
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self.ibo)
-        GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, mesh.indices.nbytes,
-                        np.ascontiguousarray(mesh.indices, np.uint32), GL.GL_STATIC_DRAW)
+        GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, indices.nbytes, indices, GL.GL_STATIC_DRAW)
         stride = VERTEX_DTYPE.itemsize
         for loc, field, size, gltype, normalized in (
             (0, "position", 3, GL.GL_FLOAT, GL.GL_FALSE),
@@ -138,9 +147,17 @@ class GpuMesh:
         GL.glBindVertexArray(0)
 
     def draw(self) -> None:
-        """Bind and draw (two GL calls); the caller has bound the program."""
+        """Bind and draw all but the floor (two GL calls); the caller has bound the program."""
         GL.glBindVertexArray(self.vao)
-        GL.glDrawElements(GL.GL_TRIANGLES, self.count, GL.GL_UNSIGNED_INT, None)
+        if self.count:
+            GL.glDrawElements(GL.GL_TRIANGLES, self.count, GL.GL_UNSIGNED_INT, None)
+
+    def draw_floor(self) -> None:
+        """Bind and draw the floor triangles; the caller has bound the program."""
+        if self.floor_count:
+            GL.glBindVertexArray(self.vao)
+            GL.glDrawElements(GL.GL_TRIANGLES, self.floor_count, GL.GL_UNSIGNED_INT,
+                              ctypes.c_void_p(4 * self.count))
 
     def delete(self) -> None:
         """Free the GL objects (the context must be current)."""

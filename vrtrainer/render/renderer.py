@@ -216,6 +216,8 @@ class Renderer:
         self.panel = CuePanel(self.atlas)
 
         self._mesh_prog = shaders.build_program("mesh", shaders.MESH_VS, shaders.MESH_FS)
+        self._floor_prog = shaders.build_program("floor", shaders.MESH_VS, shaders.FLOOR_FS)
+        self._floor_model = GL.glGetUniformLocation(self._floor_prog, "model")
         self._hand_prog = shaders.build_program("hand", shaders.HAND_VS, shaders.HAND_FS)
         self._ui_prog = shaders.build_program("ui", shaders.UI_VS, shaders.UI_FS)
         self._mesh_model = GL.glGetUniformLocation(self._mesh_prog, "model")
@@ -238,6 +240,8 @@ class Renderer:
         self._make_hand_buffers()
         self._make_ui_buffers()
         self._atlas_tex = self._make_atlas_texture()
+        GL.glUseProgram(self._floor_prog)
+        GL.glUniformMatrix4fv(self._floor_model, 1, GL.GL_FALSE, self._identity)
         GL.glUseProgram(self._ui_prog)
         GL.glUniform1i(GL.glGetUniformLocation(self._ui_prog, "atlas"), 0)
         self.set_cue_pose(self.scene.cue_pose)
@@ -368,6 +372,10 @@ class Renderer:
         GL.glUseProgram(self._mesh_prog)
         GL.glUniformMatrix4fv(self._mesh_model, 1, GL.GL_FALSE, self._identity)
         self._static.draw()
+        if self._static.floor_count:
+            GL.glUseProgram(self._floor_prog)
+            self._static.draw_floor()
+            GL.glUseProgram(self._mesh_prog)
         for mesh, model in self._tool_draws:
             GL.glUniformMatrix4fv(self._mesh_model, 1, GL.GL_FALSE, model)
             mesh.draw()
@@ -417,5 +425,5 @@ class Renderer:
                                self._hand_inst_vbo, self._ui_vbo])
         GL.glDeleteVertexArrays(2, [self._hand_vao, self._ui_vao])
         GL.glDeleteTextures([self._atlas_tex])
-        for program in (self._mesh_prog, self._hand_prog, self._ui_prog):
+        for program in (self._mesh_prog, self._floor_prog, self._hand_prog, self._ui_prog):
             GL.glDeleteProgram(program)
