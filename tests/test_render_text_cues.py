@@ -46,6 +46,22 @@ def test_panel_rebuilds_only_when_something_visible_changes(atlas):
     assert panel.build(None) and panel.count == 0
 
 
+def test_panel_follows_progress_in_whole_percent_as_its_label_shows(atlas):
+    panel = CuePanel(atlas)
+    cues = Cues(progress=0.501, instruction_fr="Pincez", instruction_en="Pinch")
+    assert panel.build(cues)
+    first = panel.vertices[:panel.count].copy()
+    cues.progress = 0.504  # still 50 %
+    assert not panel.build(cues)
+    cues.progress = 0.5  # exactly what is shown: the same vertices
+    panel._key = None
+    assert panel.build(cues)
+    np.testing.assert_array_equal(panel.vertices[:panel.count], first)
+    cues.progress = 0.51
+    assert panel.build(cues)
+    assert not np.array_equal(panel.vertices[:panel.count], first)
+
+
 PANEL_VIEW_DISTANCE = 0.6
 
 

@@ -86,6 +86,11 @@ def _wrap(atlas: FontAtlas, text: str, height: float, width: float, max_lines: i
     return lines
 
 
+def _percent(progress: float) -> int:
+    """Progress in [0, 1] as the whole percent the panel shows."""
+    return round(min(max(progress, 0.0), 1.0) * 100)
+
+
 def _score_color(score: float) -> tuple[float, float, float, float]:
     return _OK if score >= 80 else _NEAR if score >= 50 else _BAD
 
@@ -108,8 +113,12 @@ class CuePanel:
 
     @staticmethod
     def key(cues: Cues) -> tuple:
-        """What the panel depends on, rounded to what can be seen."""
-        return (round(cues.progress, 3), cues.instruction_fr, cues.instruction_en,
+        """What the panel depends on, rounded to what can be seen.
+
+        Progress counts in whole percent, as its label shows it: the panel is
+        rebuilt at most a hundred times over a phase, not every frame.
+        """
+        return (_percent(cues.progress), cues.instruction_fr, cues.instruction_en,
                 cues.language, None if cues.score is None else round(cues.score),
                 tuple((g.label, round(g.value, 3), g.ideal, g.low, g.high, g.unit)
                       for g in cues.gauges), cues.message, cues.title, cues.debug)
@@ -175,10 +184,10 @@ class CuePanel:
         # Progress bar, below the text and the score.
         y = top - m - header - 0.022
         bar_right = right - 0.07
-        progress = min(max(cues.progress, 0.0), 1.0)
+        progress = _percent(cues.progress) / 100
         self._rect(left, y, bar_right, y + 0.014, _TRACK)
         self._rect(left, y, left + (bar_right - left) * progress, y + 0.014, _PROGRESS)
-        self._text(f"{round(progress * 100)} %", right, y, small_h, _TEXT, align="right")
+        self._text(f"{_percent(progress)} %", right, y, small_h, _TEXT, align="right")
         y -= 0.012
         for gauge in cues.gauges:
             y -= row
