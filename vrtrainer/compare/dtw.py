@@ -32,8 +32,8 @@ from numba import njit, prange
 
 from vrtrainer.errors import VrtrainerError
 
-#: Rows of the cost matrix computed per BLAS call (fits L2 with 2000 columns).
-_BLOCK = 64
+#: Padding columns on each side of a row: the 4-row wavefront runs 3 columns beyond.
+_PAD = 3
 #: A BLAS cell cost below this share of the frames' squared norms is recomputed.
 _CANCEL = 1e-4
 
@@ -131,161 +131,92 @@ def _band(n, m, window):
 
 
 @njit(cache=True)
-def _costs(x, y, xm, ym, w, wtot, i, a, b, j0, gi, ni, ny, sx, sy, odd, row):
-    """Local costs of row ``i`` over columns [a, b) into ``row``.
+def _fix_costs(x, y, xm, ym, w, wtot, i, a, b, q0, q1, jb, gi, ni, ny, sx, sy, odd):
+    """Make row ``i``'s costs in ``gi`` (column ``j`` at ``gi[j - jb]``) exact over its
+    band [a, b) and infinite over the rest of [q0, q1).
 
-    Whole frames take BLAS's cost (``gi``, columns from ``j0``) and are
-    recomputed exactly when close enough for cancellation to matter; frames with
-    masked channels are computed directly.
+    BLAS's cost stands for whole frames unless close enough for cancellation to
+    matter; frames with masked channels are computed directly. Infinite costs
+    outside the band let the DP run over a rectangle without tests.
     """
+    for j in range(q0, a):
+        gi[j - jb] = np.inf
+    for j in range(b, q1):
+        gi[j - jb] = np.inf
     if sx[i] == _EMPTY:
-        row[a:b] = 0.0
+        for j in range(a, b):
+            gi[j - jb] = 0.0
         return
     if sx[i] == _PARTIAL:
         for j in range(a, b):
-            row[j] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+            gi[j - jb] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
         return
     close = 0
     for j in range(a, b):
-        cost = gi[j - j0]
-        row[j] = cost
-        close += cost <= _CANCEL * (ni + ny[j])
+        close += gi[j - jb] <= _CANCEL * (ni + ny[j])
     if close:
         for j in range(a, b):
-            if row[j] <= _CANCEL * (ni + ny[j]):
-                row[j] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+            if gi[j - jb] <= _CANCEL * (ni + ny[j]):
+                gi[j - jb] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
     for j in odd:
         if a <= j < b:
-            row[j] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+            gi[j - jb] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
 
 
 @njit(cache=True)
-def _one_row(a, b, prev, diag, r, st, keep):
-    """DP over one row: ``r`` holds the costs and receives D; steps into ``st``.
+def _four_rows(g0, g1, g2, g3, jb, s0, s1, prevp):
+    """DP over four consecutive rows as a wavefront, costs replaced by D in place.
 
-    D[j] = cost[j] + min(D[j-1], prev[j], prev[j-1]); the step is 0 (diagonal)
-    when the diagonal is a minimum, else 1 (up) when up <= left, else 2 (left).
+    Row ``r`` handles column ``j - r`` while the first row handles ``j``: each
+    row's up and diagonal neighbours are the row above's last two values, held
+    in registers, and the four serial min/add chains overlap. ``prevp[_PAD + j]``
+    is D of the row before (infinite outside its band). Costs must be infinite
+    outside each row's band over [s0 - _PAD, s1 + _PAD).
     """
+    inf = np.inf
+    l0 = inf
+    l1 = inf
+    l2 = inf
+    l3 = inf
+    d1 = inf
+    d2 = inf
+    d3 = inf
+    for j in range(s0, s1 + 3):
+        q = j - jb
+        l3 = min(l3, min(l2, d3)) + g3[q - 3]
+        g3[q - 3] = l3
+        d3 = l2
+        l2 = min(l2, min(l1, d2)) + g2[q - 2]
+        g2[q - 2] = l2
+        d2 = l1
+        l1 = min(l1, min(l0, d1)) + g1[q - 1]
+        g1[q - 1] = l1
+        d1 = l0
+        l0 = min(l0, min(prevp[_PAD + j], prevp[_PAD + j - 1])) + g0[q]
+        g0[q] = l0
+
+
+@njit(cache=True)
+def _one_row(gi, jb, a, b, prevp):
+    """DP over one row [a, b), costs ``gi`` replaced by D in place (rows left over
+    after the wavefronts)."""
     left = np.inf
     for j in range(a, b):
-        up = prev[j]
-        best = min(left, min(up, diag))
-        if keep:
-            st[j] = (best != diag) * (1 + (up > left))
-        left = best + r[j]
-        r[j] = left
-        diag = up
+        q = j - jb
+        left = min(left, min(prevp[_PAD + j], prevp[_PAD + j - 1])) + gi[q]
+        gi[q] = left
 
 
 @njit(cache=True)
-def _two_rows(a1, b1, a2, b2, prev, diag1, r1, r2, s1, s2, keep):
-    """DP over two consecutive rows at once, the second one column behind.
-
-    Each row's recurrence is a serial chain of min and add; running two
-    independent chains side by side nearly halves the time per cell. The
-    band is monotone (a1 <= a2, b1 <= b2); D of the first row is read as
-    infinite outside [a1, b1).
-    """
-    left1 = np.inf
-    left2 = np.inf
-    end_a = min(b1, a2 + 1)
-    # row 1 alone until row 2 can start
-    for j in range(a1, end_a):
-        up = prev[j]
-        best = min(left1, min(up, diag1))
-        if keep:
-            s1[j] = (best != diag1) * (1 + (up > left1))
-        left1 = best + r1[j]
-        r1[j] = left1
-        diag1 = up
-    diag2 = r1[a2 - 1] if a1 <= a2 - 1 < b1 else np.inf
-    # both rows, row 2 one column behind row 1
-    for j in range(end_a, b1):
-        up = prev[j]
-        best = min(left1, min(up, diag1))
-        if keep:
-            s1[j] = (best != diag1) * (1 + (up > left1))
-        left1 = best + r1[j]
-        diag1 = up
-        k = j - 1
-        up2 = r1[k]
-        best2 = min(left2, min(up2, diag2))
-        if keep:
-            s2[k] = (best2 != diag2) * (1 + (up2 > left2))
-        left2 = best2 + r2[k]
-        r2[k] = left2
-        diag2 = up2
-        r1[j] = left1
-    # the rest of row 2
-    start = a2 + max(0, b1 - end_a)
-    for k in range(start, b2):
-        up2 = r1[k] if k < b1 else np.inf
-        best2 = min(left2, min(up2, diag2))
-        if keep:
-            s2[k] = (best2 != diag2) * (1 + (up2 > left2))
-        left2 = best2 + r2[k]
-        r2[k] = left2
-        diag2 = up2
-
-
-@njit(cache=True)
-def _two_rows_blas(x, y, xm, ym, w, wtot, i, a1, b1, a2, b2, j0, g1, g2, t1, t2,
-                   prev, diag1, r1, r2, s1, s2, keep):
-    """:func:`_two_rows` for two whole frames against whole frames, costs read from BLAS.
-
-    Saves a pass over memory per row. ``t1``, ``t2``: each row's cancellation
-    threshold, taken with the largest column norm (so it is never laxer than
-    :func:`_costs`' per-cell check).
-    """
-    left1 = np.inf
-    left2 = np.inf
-    end_a = min(b1, a2 + 1)
-    for j in range(a1, end_a):
-        c1 = g1[j - j0]
-        if c1 <= t1:
-            c1 = _direct_cost(x, y, xm, ym, w, wtot, i, j)
-        up = prev[j]
-        best = min(left1, min(up, diag1))
-        if keep:
-            s1[j] = (best != diag1) * (1 + (up > left1))
-        left1 = best + c1
-        r1[j] = left1
-        diag1 = up
-    diag2 = r1[a2 - 1] if a1 <= a2 - 1 < b1 else np.inf
-    for j in range(end_a, b1):
-        c1 = g1[j - j0]
-        if c1 <= t1:
-            c1 = _direct_cost(x, y, xm, ym, w, wtot, i, j)
-        k = j - 1
-        c2 = g2[k - j0]
-        if c2 <= t2:
-            c2 = _direct_cost(x, y, xm, ym, w, wtot, i + 1, k)
-        up = prev[j]
-        best = min(left1, min(up, diag1))
-        if keep:
-            s1[j] = (best != diag1) * (1 + (up > left1))
-        left1 = best + c1
-        diag1 = up
-        up2 = r1[k]
-        best2 = min(left2, min(up2, diag2))
-        if keep:
-            s2[k] = (best2 != diag2) * (1 + (up2 > left2))
-        left2 = best2 + c2
-        r2[k] = left2
-        diag2 = up2
-        r1[j] = left1
-    start = a2 + max(0, b1 - end_a)
-    for k in range(start, b2):
-        c2 = g2[k - j0]
-        if c2 <= t2:
-            c2 = _direct_cost(x, y, xm, ym, w, wtot, i + 1, k)
-        up2 = r1[k] if k < b1 else np.inf
-        best2 = min(left2, min(up2, diag2))
-        if keep:
-            s2[k] = (best2 != diag2) * (1 + (up2 > left2))
-        left2 = best2 + c2
-        r2[k] = left2
-        diag2 = up2
+def _steps(dprev, pb, dcur, cb, a, b, st):
+    """Steps into row ``i``'s cells [a, b) from D of rows ``i-1`` (``dprev[j - pb]``)
+    and ``i`` (``dcur[j - cb]``): 0 diagonal when it is a minimum, else 1 (up) when
+    up <= left, else 2 (left). Off the DP's serial chain, so it vectorises."""
+    for j in range(a, b):
+        d = dprev[j - 1 - pb]
+        u = dprev[j - pb]
+        left = dcur[j - 1 - cb]
+        st[j] = (d > min(u, left)) * (1 + (u > left))
 
 
 @njit(cache=True)
@@ -327,6 +258,18 @@ def _dtw(x, y, xm, ym, w, window, steps):
 
 
 @njit(cache=True)
+def _block_rows(n, m, window):
+    """Rows of the cost matrix per BLAS call, a multiple of 4.
+
+    A band's block computes its rows' union of columns, so narrow bands use
+    fewer rows (less waste); wide rows keep the block near half of L2.
+    """
+    if window > 0 and min(m, 2 * window + abs(n - m)) < 1000:
+        return 32
+    return 64
+
+
+@njit(cache=True)
 def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ys, ny, sy):
     """:func:`_dtw` on sequences already centred, scaled, classified and augmented
     (``xs`` and ``ys`` rows as :func:`_prepare` makes them)."""
@@ -338,58 +281,45 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ys, ny, sy):
         if w[k] > 0.0:
             wtot += w[k]
     odd = np.nonzero(sy != _FULL)[0]
-    ny_max = ny.max()
     lo, hi = _band(n, m, window)
     keep = steps.shape[0] == n
-    nosteps = np.zeros(0, np.uint8)
-    prev = np.full(m, np.inf)  # D of the last finished row, infinite outside its band
-    r1 = np.empty(m)
-    r2 = np.empty(m)
-    for i0 in range(0, n, _BLOCK):
-        i1 = min(n, i0 + _BLOCK)
-        j0 = lo[i0]
-        j1 = hi[i0]
-        for i in range(i0, i1):
-            j0 = min(j0, lo[i])
-            j1 = max(j1, hi[i])
-        g = np.dot(xs[i0:i1], ys[j0:j1].T)  # a transposed view: BLAS needs no copy
-        for i in range(i0, i1, 2):
-            a1 = lo[i]
-            b1 = hi[i]
-            diag1 = prev[a1 - 1] if a1 > 0 else np.inf
-            if i == 0:
-                diag1 = 0.0
-            s1 = steps[i] if keep else nosteps
-            if i + 1 < i1:
-                a2 = lo[i + 1]
-                b2 = hi[i + 1]
-                s2 = steps[i + 1] if keep else nosteps
-                if sx[i] == _FULL and sx[i + 1] == _FULL and odd.shape[0] == 0:
-                    _two_rows_blas(x, y, xm, ym, w, wtot, i, a1, b1, a2, b2, j0, g[i - i0],
-                                   g[i + 1 - i0], _CANCEL * (nx[i] + ny_max),
-                                   _CANCEL * (nx[i + 1] + ny_max), prev, diag1, r1, r2,
-                                   s1, s2, keep)
-                else:
-                    _costs(x, y, xm, ym, w, wtot, i, a1, b1, j0, g[i - i0], nx[i], ny, sx, sy,
-                           odd, r1)
-                    _costs(x, y, xm, ym, w, wtot, i + 1, a2, b2, j0, g[i + 1 - i0], nx[i + 1],
-                           ny, sx, sy, odd, r2)
-                    _two_rows(a1, b1, a2, b2, prev, diag1, r1, r2, s1, s2, keep)
-                prev, r2 = r2, prev
+    # columns padded by _PAD on both sides so that the wavefronts need no tests:
+    # column j is ysp[_PAD + j] and prevp[_PAD + j]
+    ysp = np.zeros((m + 2 * _PAD, ys.shape[1]))
+    ysp[_PAD:_PAD + m] = ys
+    prevp = np.full(m + 2 * _PAD, np.inf)  # D of the last finished row
+    prevp[_PAD - 1] = 0.0  # D[-1, -1]: the start
+    rows = _block_rows(n, m, window)
+    for i0 in range(0, n, rows):
+        i1 = min(n, i0 + rows)
+        jb = lo[i0] - _PAD
+        g = np.dot(xs[i0:i1], ysp[lo[i0]:hi[i1 - 1] + 2 * _PAD].T)  # column j at g[:, j - jb]
+        for s in range(i0, i1, 4):
+            e = min(i1, s + 4)
+            s0 = lo[s]
+            s1 = hi[e - 1]
+            for i in range(s, e):
+                _fix_costs(x, y, xm, ym, w, wtot, i, lo[i], hi[i], s0 - _PAD, s1 + _PAD, jb,
+                           g[i - i0], nx[i], ny, sx, sy, odd)
+            if e - s == 4:
+                _four_rows(g[s - i0], g[s + 1 - i0], g[s + 2 - i0], g[s + 3 - i0], jb, s0, s1,
+                           prevp)
+                if keep:
+                    _steps(prevp, -_PAD, g[s - i0], jb, lo[s], hi[s], steps[s])
+                    for i in range(s + 1, e):
+                        _steps(g[i - 1 - i0], jb, g[i - i0], jb, lo[i], hi[i], steps[i])
+                last = g[e - 1 - i0]
             else:
-                a2 = a1
-                b2 = b1
-                _costs(x, y, xm, ym, w, wtot, i, a1, b1, j0, g[i - i0], nx[i], ny, sx, sy, odd,
-                       r1)
-                _one_row(a1, b1, prev, diag1, r1, s1, keep)
-                prev, r1 = r1, prev
-            # the new prev holds stale values outside [a2, b2) that the next rows
-            # (band monotone: they start at a2 or later, end at b2 or later) may read
-            if a2 > 0:
-                prev[a2 - 1] = np.inf
-            nxt = hi[min(i + 3, n - 1)]
-            prev[b2:nxt] = np.inf
-    return prev[m - 1]
+                for i in range(s, e):
+                    _one_row(g[i - i0], jb, lo[i], hi[i], prevp)
+                    if keep:
+                        _steps(prevp, -_PAD, g[i - i0], jb, lo[i], hi[i], steps[i])
+                    for j in range(s0 - _PAD, s1 + _PAD):
+                        prevp[_PAD + j] = g[i - i0, j - jb]
+                last = g[e - 1 - i0]
+            for j in range(s0 - _PAD, s1 + _PAD):
+                prevp[_PAD + j] = last[j - jb]
+    return prevp[_PAD + m - 1]
 
 
 @njit(cache=True)
