@@ -71,27 +71,46 @@ def _prepare(x, xm, w, center, left):
     ``[-2x, |x|^2, 1]`` on the ``left`` side, ``[y, 1, |y|^2]`` on the other.
     """
     n, c = x.shape
-    out = np.zeros((n, c + 2))
-    norms = np.zeros(n)
+    out = np.empty((n, c + 2))
+    norms = np.empty(n)
     status = np.zeros(n, np.int8)
     sw = np.sqrt(w)
+    used = w > 0.0
     f = -2.0 if left else 1.0
+    c4 = c - c % 4
     for i in range(n):
+        xi = x[i]
+        mi = xm[i]
+        oi = out[i]
         valid = 0
         missing = 0
-        s = 0.0
         for k in range(c):
-            if w[k] > 0.0:
-                if xm[i, k]:
-                    v = (x[i, k] - center[k]) * sw[k]
-                    out[i, k] = f * v
-                    s += v * v
+            if used[k]:
+                if mi[k]:
                     valid += 1
                 else:
                     missing += 1
+        for k in range(c):  # a select, not a branch: the loop vectorises
+            oi[k] = (xi[k] - center[k]) * sw[k] if (mi[k] and used[k]) else 0.0
+        # four partial sums run in parallel; the norm's order is free (exactness
+        # comes from the cancellation check)
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        s3 = 0.0
+        for k in range(0, c4, 4):
+            s0 += oi[k] * oi[k]
+            s1 += oi[k + 1] * oi[k + 1]
+            s2 += oi[k + 2] * oi[k + 2]
+            s3 += oi[k + 3] * oi[k + 3]
+        for k in range(c4, c):
+            s0 += oi[k] * oi[k]
+        s = (s0 + s1) + (s2 + s3)
+        for k in range(c):
+            oi[k] *= f
         norms[i] = s
-        out[i, c] = s if left else 1.0
-        out[i, c + 1] = 1.0 if left else s
+        oi[c] = s if left else 1.0
+        oi[c + 1] = 1.0 if left else s
         if valid == 0:
             status[i] = _EMPTY
         elif missing > 0:
@@ -151,13 +170,15 @@ def _fix_costs(x, y, xm, ym, w, wtot, i, a, b, q0, q1, jb, gi, ni, ny, sx, sy, o
         for j in range(a, b):
             gi[j - jb] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
         return
+    band = gi[a - jb:b - jb]
+    nyb = ny[a:b]
     close = 0
-    for j in range(a, b):
-        close += gi[j - jb] <= _CANCEL * (ni + ny[j])
+    for k in range(b - a):
+        close += band[k] <= _CANCEL * (ni + nyb[k])
     if close:
-        for j in range(a, b):
-            if gi[j - jb] <= _CANCEL * (ni + ny[j]):
-                gi[j - jb] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
+        for k in range(b - a):
+            if band[k] <= _CANCEL * (ni + nyb[k]):
+                band[k] = _direct_cost(x, y, xm, ym, w, wtot, i, a + k)
     for j in odd:
         if a <= j < b:
             gi[j - jb] = _direct_cost(x, y, xm, ym, w, wtot, i, j)
@@ -181,19 +202,25 @@ def _four_rows(g0, g1, g2, g3, jb, s0, s1, prevp):
     d1 = inf
     d2 = inf
     d3 = inf
-    for j in range(s0, s1 + 3):
-        q = j - jb
-        l3 = min(l3, min(l2, d3)) + g3[q - 3]
-        g3[q - 3] = l3
+    # views so that step t reads element t (indices the compiler sees are >= 0)
+    base = s0 - jb
+    v0 = g0[base:]
+    v1 = g1[base - 1:]
+    v2 = g2[base - 2:]
+    v3 = g3[base - 3:]
+    pv = prevp[_PAD + s0 - 1:]
+    for t in range(s1 - s0 + 3):
+        l3 = min(l3, min(l2, d3)) + v3[t]
+        v3[t] = l3
         d3 = l2
-        l2 = min(l2, min(l1, d2)) + g2[q - 2]
-        g2[q - 2] = l2
+        l2 = min(l2, min(l1, d2)) + v2[t]
+        v2[t] = l2
         d2 = l1
-        l1 = min(l1, min(l0, d1)) + g1[q - 1]
-        g1[q - 1] = l1
+        l1 = min(l1, min(l0, d1)) + v1[t]
+        v1[t] = l1
         d1 = l0
-        l0 = min(l0, min(prevp[_PAD + j], prevp[_PAD + j - 1])) + g0[q]
-        g0[q] = l0
+        l0 = min(l0, min(pv[t + 1], pv[t])) + v0[t]
+        v0[t] = l0
 
 
 @njit(cache=True)
@@ -201,10 +228,11 @@ def _one_row(gi, jb, a, b, prevp):
     """DP over one row [a, b), costs ``gi`` replaced by D in place (rows left over
     after the wavefronts)."""
     left = np.inf
-    for j in range(a, b):
-        q = j - jb
-        left = min(left, min(prevp[_PAD + j], prevp[_PAD + j - 1])) + gi[q]
-        gi[q] = left
+    v = gi[a - jb:b - jb]
+    pv = prevp[_PAD + a - 1:_PAD + b]
+    for k in range(b - a):
+        left = min(left, min(pv[k + 1], pv[k])) + v[k]
+        v[k] = left
 
 
 @njit(cache=True)
@@ -212,11 +240,14 @@ def _steps(dprev, pb, dcur, cb, a, b, st):
     """Steps into row ``i``'s cells [a, b) from D of rows ``i-1`` (``dprev[j - pb]``)
     and ``i`` (``dcur[j - cb]``): 0 diagonal when it is a minimum, else 1 (up) when
     up <= left, else 2 (left). Off the DP's serial chain, so it vectorises."""
-    for j in range(a, b):
-        d = dprev[j - 1 - pb]
-        u = dprev[j - pb]
-        left = dcur[j - 1 - cb]
-        st[j] = (d > min(u, left)) * (1 + (u > left))
+    dp = dprev[a - 1 - pb:b - pb]
+    dc = dcur[a - 1 - cb:b - cb]
+    out = st[a:b]
+    for k in range(b - a):
+        d = dp[k]
+        u = dp[k + 1]
+        left = dc[k]
+        out[k] = (d > min(u, left)) * (1 + (u > left))
 
 
 @njit(cache=True)
