@@ -34,13 +34,18 @@ from vrtrainer.errors import VrtrainerError
 
 #: Padding columns on each side of a row: the 4-row wavefront runs 3 columns beyond.
 _PAD = 3
+#: Most rows of the cost matrix computed per BLAS call.
+_MAX_ROWS = 64
 #: A BLAS cell cost below this share of the frames' squared norms is recomputed.
 _CANCEL = 1e-4
 
 _FULL, _PARTIAL, _EMPTY = 0, 1, 2
 
 _blas_lock = threading.Lock()
-_blas_controller = None
+_blas_libraries = None
+#: Per-thread scratch buffers, kept between calls up to this many bytes each.
+_WORK_MAX_BYTES = 64 << 20
+_work = threading.local()
 
 
 @contextmanager
@@ -49,29 +54,51 @@ def single_thread_blas():
 
     The kernels make many small BLAS calls; a threaded BLAS spends more time
     waking its threads than computing (and fights numba's own threads), worst of
-    all on a loaded machine.
+    all on a loaded machine. The libraries are found once; a call then costs a
+    few C calls, not a scan of the loaded libraries.
     """
-    global _blas_controller
+    global _blas_libraries
     with _blas_lock:
-        if _blas_controller is None:
+        if _blas_libraries is None:
             import scipy.linalg.cython_blas  # noqa: F401  (the BLAS numba calls)
             from threadpoolctl import ThreadpoolController
 
-            _blas_controller = ThreadpoolController()
-    with _blas_controller.limit(limits=1, user_api="blas"):
+            _blas_libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+    before = [lib.get_num_threads() for lib in _blas_libraries]
+    for lib, n in zip(_blas_libraries, before):
+        if n != 1:
+            lib.set_num_threads(1)
+    try:
         yield
+    finally:
+        for lib, n in zip(_blas_libraries, before):
+            if n != 1:
+                lib.set_num_threads(n)
+
+
+def _scratch(name: str, size: int, dtype) -> np.ndarray:
+    """A flat scratch array of ``size`` elements, reused by the calling thread.
+
+    Large temporaries allocated afresh on every call come straight from the OS,
+    and faulting their pages in cost as much as a third of a banded DTW.
+    """
+    buf = getattr(_work, name, None)
+    if buf is None or buf.size < size:
+        buf = np.empty(size, dtype)
+        if buf.nbytes <= _WORK_MAX_BYTES:
+            setattr(_work, name, buf)
+    return buf[:size]
 
 
 @njit(cache=True)
-def _prepare(x, xm, w, center, left):
-    """Rows for BLAS, squared norms and frame status.
+def _prepare(x, xm, w, center, left, out):
+    """Rows for BLAS into ``out`` (n, C + 2); returns squared norms and frame status.
 
     Each row is the frame centred, scaled by sqrt(weight), masked, and extended
     so that one product gives the cost ``|x|^2 + |y|^2 - 2 x.y``:
     ``[-2x, |x|^2, 1]`` on the ``left`` side, ``[y, 1, |y|^2]`` on the other.
     """
     n, c = x.shape
-    out = np.empty((n, c + 2))
     norms = np.empty(n)
     status = np.zeros(n, np.int8)
     sw = np.sqrt(w)
@@ -115,7 +142,7 @@ def _prepare(x, xm, w, center, left):
             status[i] = _EMPTY
         elif missing > 0:
             status[i] = _PARTIAL
-    return out, norms, status
+    return norms, status
 
 
 @njit(cache=True)
@@ -273,19 +300,34 @@ def _center(x, xm, y, ym):
     return center
 
 
+def _work_size(n, m, c):
+    """Float64 scratch elements :func:`_dtw` needs for (n, C) against (m, C)."""
+    return (n + m + 2 * _PAD) * (c + 2) + (_MAX_ROWS + 1) * (m + 2 * _PAD)
+
+
 @njit(cache=True)
-def _dtw(x, y, xm, ym, w, window, steps):
+def _dtw(x, y, xm, ym, w, window, steps, work):
     """Accumulated cost of ``x`` (n, C) against ``y`` (m, C).
 
     With ``steps`` of shape (n, m) uint8 the step taken into every cell is kept
     there for the path (0 diagonal, 1 from above, 2 from the left); with shape
-    (0, 0) nothing is kept. Returns D[n-1, m-1].
+    (0, 0) nothing is kept. ``work``: :func:`_work_size` scratch elements.
+    Returns D[n-1, m-1].
     """
+    n, c = x.shape
+    m = y.shape[0]
+    c2 = c + 2
+    mp = m + 2 * _PAD
+    xs = work[:n * c2].reshape((n, c2))
+    ysp = work[n * c2:(n + mp) * c2].reshape((mp, c2))
+    prevp = work[(n + mp) * c2:(n + mp) * c2 + mp]
+    gbuf = work[(n + mp) * c2 + mp:]
     center = _center(x, xm, y, ym)
-    xs, nx, sx = _prepare(x, xm, w, center, True)
-    ys, ny, sy = _prepare(y, ym, w, center, False)
-    return _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx,
-                         ys, ny, sy)
+    nx, sx = _prepare(x, xm, w, center, True, xs)
+    ysp[:_PAD] = 0.0
+    ysp[_PAD + m:] = 0.0
+    ny, sy = _prepare(y, ym, w, center, False, ysp[_PAD:_PAD + m])
+    return _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf, prevp)
 
 
 @njit(cache=True)
@@ -297,13 +339,15 @@ def _block_rows(n, m, window):
     """
     if window > 0 and min(m, 2 * window + abs(n - m)) < 1000:
         return 32
-    return 64
+    return _MAX_ROWS
 
 
 @njit(cache=True)
-def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ys, ny, sy):
+def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf, prevp):
     """:func:`_dtw` on sequences already centred, scaled, classified and augmented
-    (``xs`` and ``ys`` rows as :func:`_prepare` makes them)."""
+    (``xs`` and ``ysp[_PAD:-_PAD]`` rows as :func:`_prepare` makes them, ``ysp``
+    padded with _PAD rows each side), with scratch ``gbuf`` (at least
+    ``_MAX_ROWS * (m + 2 _PAD)``) and ``prevp`` (``m + 2 _PAD``)."""
     n = x.shape[0]
     m = y.shape[0]
     c = x.shape[1]
@@ -316,15 +360,15 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ys, ny, sy):
     keep = steps.shape[0] == n
     # columns padded by _PAD on both sides so that the wavefronts need no tests:
     # column j is ysp[_PAD + j] and prevp[_PAD + j]
-    ysp = np.zeros((m + 2 * _PAD, ys.shape[1]))
-    ysp[_PAD:_PAD + m] = ys
-    prevp = np.full(m + 2 * _PAD, np.inf)  # D of the last finished row
+    prevp[:] = np.inf  # D of the last finished row
     prevp[_PAD - 1] = 0.0  # D[-1, -1]: the start
     rows = _block_rows(n, m, window)
     for i0 in range(0, n, rows):
         i1 = min(n, i0 + rows)
         jb = lo[i0] - _PAD
-        g = np.dot(xs[i0:i1], ysp[lo[i0]:hi[i1 - 1] + 2 * _PAD].T)  # column j at g[:, j - jb]
+        q1 = hi[i1 - 1] + 2 * _PAD
+        g = gbuf[:(i1 - i0) * (q1 - lo[i0])].reshape((i1 - i0, q1 - lo[i0]))
+        np.dot(xs[i0:i1], ysp[lo[i0]:q1].T, g)  # column j at g[:, j - jb]
         for s in range(i0, i1, 4):
             e = min(i1, s + 4)
             s0 = lo[s]
@@ -392,8 +436,18 @@ def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
     nx = xoff.shape[0] - 1
     ny = yoff.shape[0] - 1
     center = _center(xcat, xmcat, ycat, ymcat)
-    xs, xn, xst = _prepare(xcat, xmcat, w, center, True)
-    ya, yn, yst = _prepare(ycat, ymcat, w, center, False)
+    c2 = xcat.shape[1] + 2
+    xs = np.empty((xcat.shape[0], c2))
+    xn, xst = _prepare(xcat, xmcat, w, center, True, xs)
+    # y sequence b padded with _PAD zero rows each side: rows [b0 + 2 b _PAD, b1 + 2 (b + 1) _PAD)
+    yp = np.zeros((ycat.shape[0] + 2 * _PAD * ny, c2))
+    yn = np.empty(ycat.shape[0])
+    yst = np.empty(ycat.shape[0], np.int8)
+    for b in range(ny):
+        b0, b1 = yoff[b], yoff[b + 1]
+        s = b0 + (2 * b + 1) * _PAD
+        yn[b0:b1], yst[b0:b1] = _prepare(ycat[b0:b1], ymcat[b0:b1], w, center, False,
+                                         yp[s:s + b1 - b0])
     out = np.zeros((nx, ny))
     empty = np.zeros((0, 0), np.uint8)
     for p in prange(nx * ny):
@@ -402,9 +456,11 @@ def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
         if symmetric and b <= a:
             continue
         a0, a1, b0, b1 = xoff[a], xoff[a + 1], yoff[b], yoff[b + 1]
+        mp = b1 - b0 + 2 * _PAD
         d = _dtw_prepared(xcat[a0:a1], ycat[b0:b1], xmcat[a0:a1], ymcat[b0:b1], w, window,
-                          empty, xs[a0:a1], xn[a0:a1], xst[a0:a1], ya[b0:b1], yn[b0:b1],
-                          yst[b0:b1])
+                          empty, xs[a0:a1], xn[a0:a1], xst[a0:a1],
+                          yp[b0 + 2 * b * _PAD:b1 + 2 * (b + 1) * _PAD], yn[b0:b1],
+                          yst[b0:b1], np.empty(_MAX_ROWS * mp), np.empty(mp))
         out[a, b] = np.sqrt(max(d, 0.0))
     if symmetric:
         for a in range(nx):
@@ -513,8 +569,9 @@ def dtw_distance(
     if derivative:
         x, x_mask = _derivative(x, x_mask)
         y, y_mask = _derivative(y, y_mask)
+    work = _scratch("work", _work_size(x.shape[0], y.shape[0], x.shape[1]), np.float64)
     with single_thread_blas():
-        d = _dtw(x, y, x_mask, y_mask, w, win, np.zeros((0, 0), np.uint8))
+        d = _dtw(x, y, x_mask, y_mask, w, win, np.zeros((0, 0), np.uint8), work)
     return float(np.sqrt(max(d, 0.0)))
 
 
@@ -536,9 +593,11 @@ def dtw_path(
     if derivative:
         x, x_mask = _derivative(x, x_mask)
         y, y_mask = _derivative(y, y_mask)
-    steps = np.empty((x.shape[0], y.shape[0]), np.uint8)
+    n, m = x.shape[0], y.shape[0]
+    steps = _scratch("steps", n * m, np.uint8).reshape((n, m))
+    work = _scratch("work", _work_size(n, m, x.shape[1]), np.float64)
     with single_thread_blas():
-        d = _dtw(x, y, x_mask, y_mask, w, win, steps)
+        d = _dtw(x, y, x_mask, y_mask, w, win, steps, work)
     return float(np.sqrt(max(d, 0.0))), _backtrack(steps)
 
 
