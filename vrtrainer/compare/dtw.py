@@ -332,14 +332,16 @@ def _dtw(x, y, xm, ym, w, window, steps, work):
 
 @njit(cache=True)
 def _block_rows(n, m, window):
-    """Rows of the cost matrix per BLAS call, a multiple of 4.
+    """Rows of the cost matrix per BLAS call, a multiple of 4 in [16, _MAX_ROWS].
 
-    A band's block computes its rows' union of columns, so narrow bands use
-    fewer rows (less waste); wide rows keep the block near half of L2.
+    A block computes the union of its rows' bands, ``rows - 1`` columns more
+    than one band; about a sixth of the band keeps that waste small while the
+    product stays large enough for BLAS's best speed.
     """
-    if window > 0 and min(m, 2 * window + abs(n - m)) < 1000:
-        return 32
-    return _MAX_ROWS
+    if window == 0:
+        return _MAX_ROWS
+    width = min(m, 2 * window - 1 + abs(n - m))
+    return min(_MAX_ROWS, max(16, width // 24 * 4))
 
 
 @njit(cache=True)
