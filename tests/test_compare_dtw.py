@@ -137,3 +137,59 @@ def test_identity_has_distance_zero_and_diagonal_path(a, window):
     d, path = dtw_path(x, x, window=window)
     assert d == 0.0
     np.testing.assert_array_equal(path, np.stack([np.arange(len(x))] * 2, axis=1))
+
+
+@pytest.mark.parametrize("window", [None, 4, 30, 200])
+def test_blocks_stripes_and_masks_inside_the_band_equal_the_oracle(window):
+    # 150 rows: several BLAS blocks of 16 to 64 rows (narrow and wide bands),
+    # four-row wavefronts and two rows left over; masked channels and lost
+    # frames inside the band, columns of zero weight
+    rng = np.random.default_rng(window or 0)
+    x, xm = _seq(rng, 150, 7, masked=0.1)
+    y, ym = _seq(rng, 131, 7, masked=0.1)
+    xm[40:47] = False
+    ym[60:63, :4] = False
+    w = np.array([1.0, 0.0, 2.0, 0.5, 1.0, 3.0, 1.0])
+    d, path = dtw_path(x, y, x_mask=xm, y_mask=ym, weights=w, window=window)
+    want_d, want_path = oracle.dtw(x, y, xm, ym, w, window=window)
+    assert d == pytest.approx(want_d, rel=1e-9)
+    np.testing.assert_array_equal(path, want_path)
+    dist = dtw_distance(x, y, x_mask=xm, y_mask=ym, weights=w, window=window)
+    assert dist == pytest.approx(want_d, rel=1e-9)
+
+
+@pytest.mark.parametrize("window", [None, 12])
+def test_close_frames_are_recomputed_exactly(window):
+    # near-identical sequences: BLAS's expanded cost would cancel badly
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((97, 9)) * 40 + 1000
+    y = x[3:] + rng.standard_normal((94, 9)) * 1e-6
+    d, path = dtw_path(x, y, window=window)
+    want_d, want_path = oracle.dtw(x, y, window=window)
+    assert d == pytest.approx(want_d, rel=1e-9)
+    np.testing.assert_array_equal(path, want_path)
+
+
+def test_reused_scratch_does_not_leak_between_calls():
+    rng = np.random.default_rng(9)
+    big = [_seq(rng, 120, 5)[0], _seq(rng, 110, 5)[0]]
+    small = [_seq(rng, 21, 5)[0], _seq(rng, 30, 5)[0]]
+    for x, y in (big, small, big[::-1], small[::-1]):
+        for window in (None, 6):
+            d, path = dtw_path(x, y, window=window)
+            want_d, want_path = oracle.dtw(x, y, window=window)
+            assert d == pytest.approx(want_d, rel=1e-9)
+            np.testing.assert_array_equal(path, want_path)
+
+
+def test_blas_thread_count_is_restored():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    x = np.random.default_rng(11).standard_normal((80, 4))
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = [lib["num_threads"] for lib in threadpool_info()
+                  if lib["user_api"] == "blas"]
+        dtw_distance(x, x[::-1])
+        after = [lib["num_threads"] for lib in threadpool_info()
+                 if lib["user_api"] == "blas"]
+    assert before == after
