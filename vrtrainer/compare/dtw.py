@@ -19,7 +19,8 @@ Conventions (shared with the oracle in tests/ and with ``dtaidistance.dtw_ndim``
 The kernels get the cost matrix from BLAS in row blocks (rows extended so that
 one product gives ``|x|^2 + |y|^2 - 2 x.y``) and recompute a cell exactly when
 cancellation could cost precision (close frames) or when masks are involved, so
-results match the plain definition to ~1e-12.
+results match the plain definition to ~1e-12. The DP advances four rows at once
+as a wavefront over costs made infinite outside the band.
 """
 
 from __future__ import annotations
