@@ -159,3 +159,83 @@ def test_tool_channels_follow_the_tool_in_its_anchor_frame():
     moved = take_features(_moved(take, Rotation.from_euler("z", 50, degrees=True),
                                  np.array([1.0, 0, 2])), config)
     np.testing.assert_allclose(moved.values[:, cols], f.values[:, cols], atol=1e-5)
+
+
+SPACE = FeatureConfig(centred=True, facing=True, palm_relative=True)
+
+
+def test_tracking_space_channels_turn_with_the_scene_and_ignore_a_shift(grab):
+    from vrtrainer.compare.features import CENTRED, FACING, PALM_RELATIVE
+
+    turn = Rotation.from_euler("xyz", [0.3, -1.1, 2.0])
+    a = take_features(grab, SPACE)
+    b = take_features(_moved(grab, turn, np.array([1.0, -2.0, 0.5])), SPACE)
+    np.testing.assert_array_equal(a.mask, b.mask)
+    for kind in (CENTRED, FACING, PALM_RELATIVE):
+        cols = np.flatnonzero(a.layout.kind == kind)
+        assert len(cols) % 3 == 0 and len(cols) > 0
+        ok = a.mask[:, cols[0]]
+        for c in cols[::3]:
+            np.testing.assert_allclose(b.values[ok, c:c + 3],
+                                       turn.apply(a.values[ok, c:c + 3]), atol=1e-4)
+
+
+def test_tracking_space_channels_are_what_they_say(grab):
+    from vrtrainer.compare.features import STANDARD_HAND_LENGTH
+    from vrtrainer.hand import PALM, WRIST
+
+    f = take_features(grab, SPACE)
+    names = f.layout.names
+    h = 1
+    pos = grab.poses[:, h, :, :3].astype(np.float64)
+    ok = position_valid(grab.flags[:, h, PALM]) & grab.active[:, h]
+    cols = [names.index(f"right.centred.{a}") for a in "xyz"]
+    np.testing.assert_array_equal(f.mask[:, cols[0]], ok)
+    step = np.diff(pos[:, PALM], axis=0)
+    both = ok[1:] & ok[:-1]
+    np.testing.assert_allclose(np.diff(f.values[:, cols], axis=0)[both], step[both], atol=1e-9)
+    back = f.values[:, [names.index(f"right.facing.back.{a}") for a in "xyz"]]
+    point = f.values[:, [names.index(f"right.facing.pointing.{a}") for a in "xyz"]]
+    fok = f.mask[:, names.index("right.facing.back.x")]
+    np.testing.assert_allclose(np.linalg.norm(back[fok], axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(np.sum(back * point, axis=1)[fok], 0.0, atol=1e-6)
+    # the pointing direction runs from the wrist towards the fingers
+    towards = pos[:, PALM] - pos[:, WRIST]
+    assert np.all(np.sum(point * towards, axis=1)[fok & ok] > 0)
+    scale = STANDARD_HAND_LENGTH / f.hand_lengths["right"]
+    c = names.index("right.palm_relative.index_tip.x")
+    jok = f.mask[:, c]
+    from vrtrainer.hand import JOINT_NAMES
+    tip = JOINT_NAMES.index("index_tip")
+    np.testing.assert_allclose(f.values[jok, c:c + 3],
+                               (pos[jok, tip] - pos[jok, PALM]) * scale, atol=1e-9)
+
+
+def test_tracking_space_channels_are_masked_where_the_palm_is_lost(grab):
+    from vrtrainer.hand import PALM
+
+    take = grab.slice(0, grab.n_frames)
+    take.flags = take.flags.copy()
+    take.flags[5:9, 1, PALM] = 0
+    f = take_features(take, SPACE)
+    for prefix in ("right.centred.", "right.facing.", "right.palm_relative."):
+        cols = [i for i, n in enumerate(f.layout.names) if n.startswith(prefix)]
+        assert not f.mask[5:9, cols].any()
+        assert f.mask[:5, cols].any()
+
+
+def test_mirrored_left_hand_reads_as_the_right_hand_in_tracking_space():
+    right = take_features(sim.simulate("screw", seed=2), SPACE)
+    left = take_features(sim.simulate("screw", seed=2, hand="left"), SPACE)
+    values, mask = mirror_channels(left.values, left.mask, left.layout)
+    np.testing.assert_allclose(values, right.values, atol=1e-5)
+    np.testing.assert_array_equal(mask, right.mask)
+
+
+def test_configuration_round_trips_and_reads_older_headers():
+    config = FeatureConfig(facing=True, palm_relative=True, kind_weights={"facing": 0.5})
+    assert FeatureConfig.from_dict(config.to_dict()) == config
+    old = FeatureConfig().to_dict()
+    for key in ("centred", "facing", "palm_relative"):
+        del old[key]
+    assert FeatureConfig.from_dict(old) == FeatureConfig()

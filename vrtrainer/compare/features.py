@@ -16,7 +16,14 @@ Per hand, every frame gives (channel kinds in :data:`KINDS`):
   invariant to where the performer stands and which way they face;
 * optional ``world``: the wrist's position in the tracking space (metres),
   for gestures whose place matters, and ``tool``: one tool's position in
-  another's frame (metres), e.g. a torch relative to the workpiece.
+  another's frame (metres), e.g. a torch relative to the workpiece;
+* optional channels that keep the tracking space's axes, for gestures defined by
+  which way the hand points or moves in the room (a swipe up vs down, a palm
+  turned to the floor): ``centred``, the palm's position relative to its mean
+  over the take (metres, not rotated); ``facing``, the back-of-hand normal and
+  the pointing direction (palm's +Y and -Z) as unit vectors; ``palm_relative``,
+  joint positions relative to the palm in the tracking space's axes, normalised
+  to a standard hand like ``position``.
 
 A channel is valid only where every joint, tool or orientation it is computed
 from is valid and the hand active; invalid values are masked (their numbers are
@@ -49,15 +56,23 @@ from vrtrainer.take import Take
 
 #: Hand length (wrist to middle fingertip, m) positions are normalised to.
 STANDARD_HAND_LENGTH = 0.19
-KINDS = ("position", "flexion", "abduction", "path", "turn", "world", "tool")
-POSITION, FLEXION, ABDUCTION, PATH, TURN, WORLD, TOOL = range(len(KINDS))
-#: Kinds measured in metres (the others are angles in radians).
-LENGTH_KINDS = (POSITION, PATH, WORLD, TOOL)
+KINDS = ("position", "flexion", "abduction", "path", "turn", "world", "tool",
+         "centred", "facing", "palm_relative")
+(POSITION, FLEXION, ABDUCTION, PATH, TURN, WORLD, TOOL,
+ CENTRED, FACING, PALM_RELATIVE) = range(len(KINDS))
+#: Kinds measured in metres (the others are angles in radians, or unit vectors,
+#: whose differences read as radians for small turns).
+LENGTH_KINDS = (POSITION, PATH, WORLD, TOOL, CENTRED, PALM_RELATIVE)
+#: Kinds whose x component a mirror through the YZ plane negates.
+MIRROR_X_KINDS = (*LENGTH_KINDS, FACING)
 #: Joints that get a position channel: not the wrist (the origin), nor the palm
 #: and metacarpal joints, which move with the wrist and would only dilute errors.
 POSITION_JOINTS: tuple[int, ...] = tuple(
     j for j in range(JOINT_COUNT) if j not in (WRIST, PALM, *(f[0] for f in FINGERS))
 )
+#: Joints that get a ``palm_relative`` channel: the position joints and the wrist,
+#: whose place relative to the palm tells how the hand is held.
+PALM_RELATIVE_JOINTS: tuple[int, ...] = (WRIST, *POSITION_JOINTS)
 #: Neighbouring finger pairs whose spread is measured.
 ABDUCTION_PAIRS: tuple[tuple[int, int], ...] = ((0, 1), (1, 2), (2, 3), (3, 4))
 
@@ -72,6 +87,8 @@ class FeatureConfig:
 
     ``kind_weights`` by kind name and ``joint_weights`` by joint name (default 1)
     multiply; ``tool_pairs`` are (tool, anchor) names for ``tool`` channels.
+    ``centred``, ``facing`` and ``palm_relative`` add the channels of those kinds
+    (off by default: they depend on which way the performer faces).
     """
 
     positions: bool = True
@@ -79,6 +96,9 @@ class FeatureConfig:
     path: bool = True
     world: bool = False
     tool_pairs: tuple[tuple[str, str], ...] = ()
+    centred: bool = False
+    facing: bool = False
+    palm_relative: bool = False
     kind_weights: dict[str, float] = field(default_factory=dict)
     joint_weights: dict[str, float] = field(default_factory=dict)
 
@@ -97,6 +117,8 @@ class FeatureConfig:
         return {
             "positions": self.positions, "angles": self.angles, "path": self.path,
             "world": self.world, "tool_pairs": [list(p) for p in self.tool_pairs],
+            "centred": self.centred, "facing": self.facing,
+            "palm_relative": self.palm_relative,
             "kind_weights": dict(self.kind_weights), "joint_weights": dict(self.joint_weights),
         }
 
@@ -107,6 +129,10 @@ class FeatureConfig:
                 positions=bool(data["positions"]), angles=bool(data["angles"]),
                 path=bool(data["path"]), world=bool(data["world"]),
                 tool_pairs=tuple((str(a), str(b)) for a, b in data["tool_pairs"]),
+                # absent from templates written before these kinds existed
+                centred=bool(data.get("centred", False)),
+                facing=bool(data.get("facing", False)),
+                palm_relative=bool(data.get("palm_relative", False)),
                 kind_weights={str(k): float(v) for k, v in data["kind_weights"].items()},
                 joint_weights={str(k): float(v) for k, v in data["joint_weights"].items()},
             )
@@ -169,6 +195,18 @@ def build_layout(config: FeatureConfig, hands: tuple[int, ...]) -> Layout:
         if config.world:
             for a, ax in enumerate("xyz"):
                 rows.append((f"{hn}.world.{ax}", WORLD, h, WRIST, -1, a))
+        if config.centred:
+            for a, ax in enumerate("xyz"):
+                rows.append((f"{hn}.centred.{ax}", CENTRED, h, PALM, -1, a))
+        if config.facing:
+            for name, joint in (("back", PALM), ("pointing", PALM)):
+                for a, ax in enumerate("xyz"):
+                    rows.append((f"{hn}.facing.{name}.{ax}", FACING, h, joint, -1, a))
+        if config.palm_relative:
+            for j in PALM_RELATIVE_JOINTS:
+                for a, ax in enumerate("xyz"):
+                    rows.append((f"{hn}.palm_relative.{JOINT_NAMES[j]}.{ax}", PALM_RELATIVE,
+                                 h, j, int(JOINT_FINGER[j]), a))
     for tool, anchor in config.tool_pairs:
         for a, ax in enumerate("xyz"):
             rows.append((f"tool.{tool}@{anchor}.{ax}", TOOL, -1, -1, -1, a))
@@ -371,6 +409,30 @@ def take_features(
             values[:, col:col + 3] = pos[:, WRIST]
             mask[:, col:col + 3] = pvalid[:, WRIST][:, None]
             col += 3
+        if config.centred:
+            ok = pvalid[:, PALM]
+            if ok.any():
+                idx = np.flatnonzero(ok)
+                t = np.arange(n)
+                # lost frames bridged for the mean only, as for the path's anchor
+                centre = [np.interp(t, idx, pos[idx, PALM, a]).mean() for a in range(3)]
+                values[:, col:col + 3] = pos[:, PALM] - np.array(centre)
+            mask[:, col:col + 3] = ok[:, None]
+            col += 3
+        if config.facing:
+            ok = ovalid[:, PALM]
+            q = np.where(ok[:, None], take.poses[:, h, PALM, 3:].astype(np.float64),
+                         [0.0, 0.0, 0.0, 1.0])
+            palm_rot = quat_to_matrix(q)
+            values[:, col:col + 3] = palm_rot[..., 1]
+            values[:, col + 3:col + 6] = -palm_rot[..., 2]
+            mask[:, col:col + 6] = ok[:, None]
+            col += 6
+        if config.palm_relative:
+            for j in PALM_RELATIVE_JOINTS:
+                values[:, col:col + 3] = (pos[:, j] - pos[:, PALM]) * scale
+                mask[:, col:col + 3] = (pvalid[:, PALM] & pvalid[:, j] & (scale > 0))[:, None]
+                col += 3
     for tool, anchor in config.tool_pairs:
         tp, tf = take.tool_pose(tool)
         ap, af = take.tool_pose(anchor)
@@ -418,13 +480,13 @@ def mirror_channels(values: np.ndarray, mask: np.ndarray, layout: Layout) -> tup
     """The same motion made by the other hand(s): swap left and right, reflect x.
 
     A mirror through the YZ plane turns a right hand into a left one (see
-    :func:`vrtrainer.hand.mirror_poses`): wrist-local and path x components
-    change sign, rotation vectors keep x and flip y and z, angles stay. The
+    :func:`vrtrainer.hand.mirror_poses`): x components of metric channels and of
+    facing directions change sign, rotation vectors keep x and flip y and z, angles stay. The
     channels of hand h move to the slot of hand 1-h in the same layout, which
     must hold both hands or be one-handed (the slot is then relabelled).
     """
     sign = np.ones(layout.size)
-    xs = np.isin(layout.kind, LENGTH_KINDS) & (layout.axis == 0)
+    xs = np.isin(layout.kind, MIRROR_X_KINDS) & (layout.axis == 0)
     yz = (layout.kind == TURN) & (layout.axis > 0)
     sign[xs | yz] = -1.0
     hands = sorted(set(int(h) for h in layout.hand if h >= 0))
