@@ -19,10 +19,12 @@ cross-validation on the training data only.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -58,12 +60,13 @@ class Sequences:
         return np.array([v.shape[0] for v in self.values])
 
 
-def features_of(takes: Sequence[Take], smoothing: float) -> Sequences:
+def features_of(takes: Sequence[Take], smoothing: float,
+                config: FeatureConfig = CONFIG) -> Sequences:
     """Comparator features of every take, smoothed over ``smoothing`` seconds."""
     values, masks = [], []
     layout = None
     for take in takes:
-        f: Features = take_features(take, CONFIG)
+        f: Features = take_features(take, config)
         if smoothing > 0:
             f = smoothed(f, smoothing)
         layout = f.layout
@@ -78,23 +81,52 @@ def kind_weights(seqs: Sequences, weights: dict[int, float]) -> np.ndarray:
     return seqs.base_weight * np.array([weights.get(int(k), 0.0) for k in seqs.kinds])
 
 
+def _fingerprint(seqs: Sequences, weights: np.ndarray) -> bytes:
+    keep = weights > 0
+    h = hashlib.sha256(weights.tobytes())
+    for v, m in zip(seqs.values, seqs.masks):
+        h.update(np.ascontiguousarray(v[:, keep]).tobytes())
+        h.update(np.ascontiguousarray(m[:, keep]).tobytes())
+    return h.digest()
+
+
 def dtw_distances(
-    xs: Sequences, ys: Sequences | None, weights: np.ndarray, window: float | None
+    xs: Sequences, ys: Sequences | None, weights: np.ndarray, window: float | None,
+    cache: Path | None = None,
 ) -> np.ndarray:
     """Length-normalised DTW (accumulated squared cost / (n + m)) of xs against ys.
 
     ``window`` is the Sakoe-Chiba band as a share of the longer sequence (None: none).
+    Channels of weight 0 are left out before the DTW (same distances, less work). With
+    ``cache`` (a folder), a matrix already computed for the same data, weights and band
+    is read back instead (for iterating on the benchmark; the cache is keyed by content).
     """
+    path = None
+    if cache is not None:
+        h = hashlib.sha256(_fingerprint(xs, weights))
+        h.update(b"-" if ys is None else _fingerprint(ys, weights))
+        h.update(repr(window).encode())
+        path = cache / f"dtw-{h.hexdigest()[:24]}.npy"
+        if path.is_file():
+            return np.load(path)
+    keep = weights > 0
     longest = max(xs.lengths.max(), (ys or xs).lengths.max())
     band = None if window is None else max(2, int(round(window * longest)))
-    d = dtw_matrix(
-        xs.values, None if ys is None else ys.values,
-        x_masks=xs.masks, y_masks=None if ys is None else ys.masks,
-        weights=weights, window=band,
-    )
+
+    def cut(seqs: Sequences) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        return ([np.ascontiguousarray(v[:, keep]) for v in seqs.values],
+                [np.ascontiguousarray(m[:, keep]) for m in seqs.masks])
+
+    xv, xm = cut(xs)
+    yv, ym = (None, None) if ys is None else cut(ys)
+    d = dtw_matrix(xv, yv, x_masks=xm, y_masks=ym, weights=weights[keep], window=band)
     nx = xs.lengths[:, None]
     ny = (ys or xs).lengths[None, :]
-    return d**2 / (nx + ny)
+    out = d**2 / (nx + ny)
+    if path is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        np.save(path, out)
+    return out
 
 
 def shape_cue(seqs: Sequences) -> np.ndarray:
@@ -116,9 +148,10 @@ def euclidean(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     return np.sqrt(np.maximum(sq, 0.0))
 
 
-def path_cue(seqs: Sequences) -> Sequences:
-    """The wrist path of each sequence divided by its largest excursion from its mean."""
-    keep = seqs.kinds == PATH
+def path_cue(seqs: Sequences, kind: int = PATH) -> Sequences:
+    """The path channels (``kind``: the wrist ``path`` or the palm's ``centred`` one) of each
+    sequence divided by their largest excursion from the mean."""
+    keep = seqs.kinds == kind
     values, masks = [], []
     for v, m in zip(seqs.values, seqs.masks):
         p = v[:, keep]
@@ -181,30 +214,81 @@ def time_per_comparison(seqs: Sequences, weights: np.ndarray, window: float | No
     idx = rng.integers(0, n, size=(pairs, 2))
     longest = seqs.lengths.max()
     band = None if window is None else max(2, int(round(window * longest)))
-    dtw_distance(seqs.values[0], seqs.values[1], weights=weights, window=band)  # compile
+    keep = weights > 0
+    w = weights[keep]
+    vals = [np.ascontiguousarray(v[:, keep]) for v in seqs.values]
+    masks = [np.ascontiguousarray(m[:, keep]) for m in seqs.masks]
+    dtw_distance(vals[0], vals[1], weights=w, window=band)  # compile
     t0 = time.perf_counter()
     for i, j in idx:
-        dtw_distance(seqs.values[i], seqs.values[j], x_mask=seqs.masks[i],
-                     y_mask=seqs.masks[j], weights=weights, window=band)
+        dtw_distance(vals[i], vals[j], x_mask=masks[i], y_mask=masks[j], weights=w,
+                     window=band)
     single = (time.perf_counter() - t0) / pairs
-    sub = [seqs.values[i] for i in idx[:60, 0]]
-    subm = [seqs.masks[i] for i in idx[:60, 0]]
+    sub = [vals[i] for i in idx[:60, 0]]
+    subm = [masks[i] for i in idx[:60, 0]]
     t0 = time.perf_counter()
-    dtw_matrix(sub, x_masks=subm, weights=weights, window=band)
+    dtw_matrix(sub, x_masks=subm, weights=w, window=band)
     batched = (time.perf_counter() - t0) / (len(sub) * (len(sub) - 1) / 2)
     out = {"single_s": single, "batched_s": batched}
     try:
         from dtaidistance import dtw_ndim
     except ImportError:
         return out
-    keep = weights > 0
-    xs = [np.ascontiguousarray(seqs.values[i][:, keep]) for i in range(n)]
+    xs = vals
     dtw_ndim.distance_fast(xs[0], xs[1])
     t0 = time.perf_counter()
     for i, j in idx:
         dtw_ndim.distance_fast(xs[i], xs[j], window=band)
     out["dtaidistance_single_s"] = (time.perf_counter() - t0) / pairs
     return out
+
+
+def shape_summary(seqs: Sequences) -> np.ndarray:
+    """(N, 2 C') mean and spread over each take of its wrist-local positions and finger
+    angles: what the hand looks like and how much that changes (for the mode cue)."""
+    keep = np.isin(seqs.kinds, [POSITION, FLEXION, ABDUCTION])
+    out = []
+    for v, m in zip(seqs.values, seqs.masks):
+        vv, mm = v[:, keep], m[:, keep]
+        count = np.maximum(mm.sum(0), 1)
+        mean = (vv * mm).sum(0) / count
+        spread = np.sqrt((((vv - mean) * mm) ** 2).sum(0) / count)
+        out.append(np.concatenate([mean, spread]))
+    return np.array(out)
+
+
+def discriminant(x: np.ndarray, y: np.ndarray, shrinkage: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Two-class linear discriminant with a shrunk pooled covariance (not a network).
+
+    Features are standardised with the training data's mean and spread; returns
+    (mean, spread, w, threshold): class 1 where ``((x - mean) / spread) @ w > threshold``.
+    """
+    mean, spread = x.mean(0), x.std(0) + 1e-9
+    z = (x - mean) / spread
+    a, b = z[~y], z[y]
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    centred = np.concatenate([a - mu_a, b - mu_b])
+    cov = centred.T @ centred / len(centred) + shrinkage * np.eye(z.shape[1])
+    w = np.linalg.solve(cov, mu_b - mu_a)
+    return mean, spread, w, float(w @ (mu_a + mu_b) / 2)
+
+
+def discriminant_predict(model: tuple[np.ndarray, np.ndarray, np.ndarray, float],
+                         x: np.ndarray) -> np.ndarray:
+    """Class (bool) of each row of ``x`` under a :func:`discriminant` model."""
+    mean, spread, w, threshold = model
+    return ((x - mean) / spread) @ w > threshold
+
+
+def cross_validate_discriminant(x: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                                shrinkage: float) -> np.ndarray:
+    """Leave-one-group-out predictions (bool) of :func:`discriminant`."""
+    pred = np.zeros(len(y), bool)
+    for g in np.unique(groups):
+        out = groups == g
+        pred[out] = discriminant_predict(discriminant(x[~out], y[~out], shrinkage), x[out])
+    return pred
 
 
 KIND_NAMES = {k: KINDS[k] for k in (POSITION, FLEXION, ABDUCTION, PATH, TURN)}

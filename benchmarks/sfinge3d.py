@@ -41,7 +41,7 @@ from gesture_nn import (  # noqa: E402
     shape_cue,
     time_per_comparison,
 )
-from shrec17 import A_GRID, B_GRID, SMOOTHING, WEIGHT_GRID, WINDOW  # noqa: E402
+from shrec17 import A_GRID, B_GRID, COMPARATOR_WEIGHTS, SMOOTHING, WINDOW  # noqa: E402
 
 from vrtrainer.errors import VrtrainerError  # noqa: E402
 from vrtrainer.importers import read_sfinge3d  # noqa: E402
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     seqs = features_of(takes, SMOOTHING)
-    weights = kind_weights(seqs, WEIGHT_GRID[0])
+    weights = kind_weights(seqs, COMPARATOR_WEIGHTS)
     t0 = time.perf_counter()
     d_dtw = dtw_distances(seqs, None, weights, WINDOW)
     t_matrix = time.perf_counter() - t0
