@@ -187,6 +187,45 @@ def nn_predict(dist: np.ndarray, labels: np.ndarray, exclude: np.ndarray | None 
     return labels[np.argmin(d, axis=1)]
 
 
+def class_scores(dist: np.ndarray, labels: np.ndarray, ks: Sequence[int],
+                 exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Classes (K,) and, for each k in ``ks``, each query's distance to each class: the
+    mean of its k nearest takes of that class (k = 1 is 1-NN). Shape (len(ks), Q, K)."""
+    d = dist if exclude is None else np.where(exclude, np.inf, dist)
+    classes = np.unique(labels)
+    out = np.zeros((len(ks), d.shape[0], len(classes)))
+    for ci, c in enumerate(classes):
+        near = np.sort(d[:, labels == c], axis=1)
+        mean = np.cumsum(near[:, :max(ks)], axis=1) / np.arange(1, max(ks) + 1)
+        for ki, k in enumerate(ks):
+            out[ki, :, ci] = mean[:, min(k, near.shape[1]) - 1]
+    return classes, out
+
+
+def class_predict(dist: np.ndarray, labels: np.ndarray, k: int,
+                  exclude: np.ndarray | None = None) -> np.ndarray:
+    """Labels of the classes whose k nearest takes are nearest on average."""
+    classes, scores = class_scores(dist, labels, [k], exclude)
+    return classes[np.argmin(scores[0], axis=1)]
+
+
+def cross_validate_k(
+    train: DistanceSet, labels: np.ndarray, groups: np.ndarray,
+    a_grid: Sequence[float], b_grid: Sequence[float], k_grid: Sequence[int],
+) -> tuple[float, float, float, int]:
+    """Best (accuracy, a, b, k) by leave-one-group-out accuracy of :func:`class_predict`."""
+    exclude = groups[:, None] == groups[None, :]
+    scales = scales_of(train)
+    best = (-1.0, 0.0, 0.0, 1)
+    for a, b in itertools.product(a_grid, b_grid):
+        classes, scores = class_scores(train.combined(a, b, scales), labels, k_grid, exclude)
+        for ki, k in enumerate(k_grid):
+            acc = float(np.mean(classes[np.argmin(scores[ki], axis=1)] == labels))
+            if acc > best[0] + 1e-12:
+                best = (acc, a, b, k)
+    return best
+
+
 def cross_validate(
     train: DistanceSet, labels: np.ndarray, groups: np.ndarray,
     a_grid: Sequence[float], b_grid: Sequence[float],

@@ -30,8 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gesture_nn import (  # noqa: E402
     DistanceSet,
-    cross_validate,
+    class_predict,
     cross_validate_discriminant,
+    cross_validate_k,
     discriminant,
     discriminant_predict,
     dtw_distances,
@@ -73,6 +74,8 @@ SMOOTHING = 0.1
 WINDOW = 0.2
 A_GRID = [0.0, 0.1, 0.2, 0.4, 0.8]
 B_GRID = [0.0, 0.1, 0.2, 0.4, 0.8]
+#: How many nearest takes of a class are averaged into the query's distance to it.
+K_GRID = [1, 3, 5, 8]
 #: Shrinkage of the one-finger / whole-hand discriminant (standardised features).
 SHRINK_GRID = [0.01, 0.1, 1.0]
 
@@ -134,24 +137,24 @@ def main(argv: list[str] | None = None) -> int:
         train_dtw[gi] = dtw_distances(train, None, kind_weights(train, weights), WINDOW, cache)
         print(f"  train x train DTW, weights {gi}: {time.perf_counter() - t0:.0f} s", flush=True)
 
-    # 14 gestures, and 28 as one flat 1-NN: kind weights and cue weights a, b.
+    # 14 gestures, and 28 as one flat classifier: kind weights, cue weights a, b and k.
     cv: dict[int, tuple] = {}
     for col, n_classes in ((4, 14), (5, 28)):
         labels = train_rows[:, col]
         for gi in train_dtw:
             ds = DistanceSet(train_dtw[gi], d_shape_tr, d_path_tr)
-            dtw_only = cross_validate(ds, labels, subjects, [0.0], [0.0])[0]
-            acc, a, b = cross_validate(ds, labels, subjects, A_GRID, B_GRID)
+            dtw_only = cross_validate_k(ds, labels, subjects, [0.0], [0.0], [1])[0]
+            acc, a, b, k = cross_validate_k(ds, labels, subjects, A_GRID, B_GRID, K_GRID)
             print(f"  {n_classes} classes, weights {gi}: CV 1-NN DTW {dtw_only:.3f}, "
-                  f"with cues {acc:.3f} (a={a}, b={b})", flush=True)
+                  f"with cues and k {acc:.3f} (a={a}, b={b}, k={k})", flush=True)
             if n_classes not in cv or acc > cv[n_classes][0]:
-                cv[n_classes] = (acc, gi, a, b, dtw_only)
+                cv[n_classes] = (acc, gi, a, b, k, dtw_only)
     # 28 classes as the 14-class gesture plus a one-finger / whole-hand discriminant on
     # the take's hand-shape summary; chosen over the flat 1-NN only if CV says so.
-    _, gi14, a14, b14, _ = cv[14]
+    _, gi14, a14, b14, k14, _ = cv[14]
     ds14 = DistanceSet(train_dtw[gi14], d_shape_tr, d_path_tr)
-    gesture_cv = nn_predict(ds14.combined(a14, b14, scales_of(ds14)), train_rows[:, 4],
-                            exclude)
+    gesture_cv = class_predict(ds14.combined(a14, b14, scales_of(ds14)), train_rows[:, 4],
+                               k14, exclude)
     mode_cv = {}
     for shrink in SHRINK_GRID:
         hand = cross_validate_discriminant(summary_tr, whole_hand_tr, subjects, shrink)
@@ -174,13 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     preds = {}
     accs_dtw = {}
     for col, n_classes in ((4, 14), (5, 28)):
-        _, gi, a, b, _ = cv[n_classes]
+        _, gi, a, b, k, _ = cv[n_classes]
         scales = scales_of(DistanceSet(train_dtw[gi], d_shape_tr, d_path_tr))
         test_set = DistanceSet(test_dist[gi], d_shape_te, d_path_te)
         labels_tr = train_rows[:, col]
         accs_dtw[n_classes] = float(np.mean(nn_predict(test_set.dtw, labels_tr)
                                             == test_rows[:, col]))
-        preds[n_classes] = nn_predict(test_set.combined(a, b, scales), labels_tr)
+        preds[n_classes] = class_predict(test_set.combined(a, b, scales), labels_tr, k)
     mode_model = discriminant(summary_tr, whole_hand_tr, shrink)
     hand_te = discriminant_predict(mode_model, summary_te)
     preds_28_hier = label_28(preds[14], hand_te)
@@ -205,17 +208,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:60s} {p14:10.1%} {p28:10.1%}")
     print(f"{'vrtrainer DTW 1-NN (tracking-space channels)':60s} "
           f"{accs_dtw[14]:10.1%} {accs_dtw[28]:10.1%}")
-    print(f"{'vrtrainer DTW 1-NN + shape and path cues':60s} {acc14:10.1%} {acc28_flat:10.1%}")
+    print(f"{'vrtrainer DTW + shape and path cues, k nearest per class':60s} "
+          f"{acc14:10.1%} {acc28_flat:10.1%}")
     print(f"{'vrtrainer, 28 as gesture + one-finger/whole-hand discriminant':60s} "
           f"{'':10s} {acc28_hier:10.1%}")
     print(f"{'vrtrainer, chosen by CV':60s} {acc14:10.1%} {acc28:10.1%}")
     print()
     print("chosen by leave-one-subject-out CV on train:")
     for n_classes in (14, 28):
-        acc, gi, a, b, dtw_only = cv[n_classes]
-        print(f"  {n_classes} classes, flat 1-NN: weights {gi} ({weights_text(gi)}), "
-              f"a={a}, b={b} (CV {dtw_only:.1%} DTW only, {acc:.1%} with cues)")
-    print(f"  28 classes: {'gesture + mode discriminant' if hierarchical else 'flat 1-NN'} "
+        acc, gi, a, b, k, dtw_only = cv[n_classes]
+        print(f"  {n_classes} classes, flat: weights {gi} ({weights_text(gi)}), "
+              f"a={a}, b={b}, k={k} (CV {dtw_only:.1%} DTW 1-NN, {acc:.1%} with cues and k)")
+    print(f"  28 classes: {'gesture + mode discriminant' if hierarchical else 'flat'} "
           f"(CV {mode_cv[shrink][0]:.1%} vs {cv[28][0]:.1%} flat; shrinkage {shrink}, "
           f"mode CV {mode_cv[shrink][1]:.1%}, test {mode_test:.1%})")
     print(f"time per comparison (mean length {np.mean(test.lengths):.0f} frames, "
