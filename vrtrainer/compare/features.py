@@ -199,9 +199,9 @@ def build_layout(config: FeatureConfig, hands: tuple[int, ...]) -> Layout:
             for a, ax in enumerate("xyz"):
                 rows.append((f"{hn}.centred.{ax}", CENTRED, h, PALM, -1, a))
         if config.facing:
-            for name, joint in (("back", PALM), ("pointing", PALM)):
+            for name in ("back", "pointing"):
                 for a, ax in enumerate("xyz"):
-                    rows.append((f"{hn}.facing.{name}.{ax}", FACING, h, joint, -1, a))
+                    rows.append((f"{hn}.facing.{name}.{ax}", FACING, h, PALM, -1, a))
         if config.palm_relative:
             for j in PALM_RELATIVE_JOINTS:
                 for a, ax in enumerate("xyz"):
@@ -481,9 +481,10 @@ def mirror_channels(values: np.ndarray, mask: np.ndarray, layout: Layout) -> tup
 
     A mirror through the YZ plane turns a right hand into a left one (see
     :func:`vrtrainer.hand.mirror_poses`): x components of metric channels and of
-    facing directions change sign, rotation vectors keep x and flip y and z, angles stay. The
-    channels of hand h move to the slot of hand 1-h in the same layout, which
-    must hold both hands or be one-handed (the slot is then relabelled).
+    facing directions change sign, rotation vectors keep x and flip y and z,
+    angles stay. The channels of hand h move to the slot of hand 1-h in the same
+    layout, which must hold both hands or be one-handed (the slot is then
+    relabelled).
     """
     sign = np.ones(layout.size)
     xs = np.isin(layout.kind, MIRROR_X_KINDS) & (layout.axis == 0)
