@@ -578,6 +578,8 @@ def _take_from_journal(journal: Path) -> Take:
     dtype = _record_dtype(len(tool_names))
     body = data[off + 4 + hlen :]
     n = min(len(body) // dtype.itemsize, MAX_FRAMES)
+    if n == 0:
+        raise InvalidFileError(journal, "journal holds no complete frame")
     recs = np.frombuffer(body, dtype=dtype, count=n)
     raw = np.frombuffer(body, dtype=np.uint8, count=n * dtype.itemsize).reshape(n, -1)
     crc_off = dtype.fields["crc"][1]
