@@ -12,7 +12,7 @@ APT_BASE := python3 python3-venv python3-dev gcc libegl1 libopengl0 libgl1-mesa-
 export PYOPENGL_PLATFORM ?= egl
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: setup demo test test-xr test-services test-report lint bench clean scenarios fuzz
+.PHONY: setup demo test test-xr test-services test-report lint bench clean scenarios fuzz soak soak-short
 
 setup: $(STAMP)
 
@@ -75,6 +75,18 @@ fuzz: $(STAMP)
 		'$(PY) tests/fuzz/run.py {} --runs $(FUZZ_RUNS) > out/fuzz/{}.log 2>&1 \
 		 || { echo "fuzz {}: findings, see out/fuzz/{}.json"; exit 1; }'
 	$(PY) tests/fuzz/summary.py out/fuzz
+
+# Soak (docs/reliability.md): a 30-minute headless training session (simulated trainee
+# retrying for ever, both eyes rendered at 320x240, live alignment, recording, scoring,
+# a SQLite store), resident memory and frame times sampled every minute. soak-short is
+# the CI-sized version (90 s, sampled every 15 s).
+soak: $(STAMP)
+	mkdir -p out/soak
+	$(PY) benchmarks/soak.py --minutes 30 --sample 60 --json out/soak/soak-30.json
+
+soak-short: $(STAMP)
+	mkdir -p out/soak
+	$(PY) benchmarks/soak.py --minutes 1.5 --sample 15 --json out/soak/soak-short.json
 
 # Rebuild the bundled scenario packs' meshes and synthetic expert takes.
 scenarios: $(STAMP)
