@@ -7,7 +7,9 @@ call). Each input may only end in a load or the project's own ``VrtrainerError``
 guards turn anything else into a finding:
 
 * ``crash``: any other exception (type and the line that raised it);
-* ``hang``: the input ran over ``timeout`` seconds of wall time (SIGALRM interrupts it);
+* ``hang``: the input used over ``timeout`` seconds of CPU (SIGPROF interrupts it), or
+  over ``wall_timeout`` seconds of wall time, e.g. blocked on a pipe (SIGALRM); CPU time
+  keeps a busy machine (two fuzzers, a soak) from passing for a slow loader;
 * ``memory``: ``MemoryError`` under the address-space cap (RLIMIT_AS = the harness's own
   size after warm-up + ``mem_cap``);
 * ``outside``: a file or folder outside the input's own folder and the private temporary
@@ -49,6 +51,7 @@ HARNESSES = ("take", "journal", "template", "pack_folder", "pack_zip", "shrec17"
 #: Address space a loader may use above the harness's own, per input (documented cap).
 MEM_CAP = 1 << 30
 TIMEOUT_S = 1.0
+WALL_TIMEOUT_S = 10.0
 #: Audit events that name files, with how many of their first arguments are paths.
 _WATCHED_EVENTS = {
     "open": 1, "os.listdir": 1, "os.scandir": 1, "os.mkdir": 1, "os.rename": 2,
@@ -127,8 +130,9 @@ class Guard:
     _active: Guard | None = None
 
     def __init__(self, timeout: float = TIMEOUT_S, mem_cap: int = MEM_CAP,
-                 findings_dir: Path | None = None) -> None:
+                 findings_dir: Path | None = None, wall_timeout: float = WALL_TIMEOUT_S) -> None:
         self.timeout = timeout
+        self.wall_timeout = wall_timeout
         self.mem_cap = mem_cap
         self.findings_dir = findings_dir
         # In memory when possible: folders are made and removed for every input.
@@ -204,7 +208,7 @@ class Guard:
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
     def run(self, harness: ModuleType, data: bytes) -> tuple[str, float, dict | None]:
-        """Load one input; return its outcome, its duration and a finding or None."""
+        """Load one input; return its outcome, its CPU seconds and a finding or None."""
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir()
         try:
@@ -214,15 +218,18 @@ class Guard:
         self._violations = []
         outcome, problem = "accepted", None
         signal.signal(signal.SIGALRM, _on_alarm)
-        t0 = time.perf_counter()
+        signal.signal(signal.SIGPROF, _on_alarm)
+        cpu0 = time.process_time()
         self._armed = True
-        signal.setitimer(signal.ITIMER_REAL, self.timeout)
+        signal.setitimer(signal.ITIMER_PROF, self.timeout)
+        signal.setitimer(signal.ITIMER_REAL, self.wall_timeout)
         try:
             harness.load(target)
         except VrtrainerError:
             outcome = "refused"
         except InputTimeout:
-            outcome, problem = "hang", ("hang", f"over {self.timeout} s")
+            outcome, problem = "hang", ("hang", f"over {self.timeout} s of CPU or "
+                                                f"{self.wall_timeout} s of wall time")
         except MemoryError as exc:
             outcome, problem = "memory", ("memory", f"MemoryError {exc}")
         except RecursionError as exc:
@@ -230,9 +237,10 @@ class Guard:
         except Exception as exc:
             outcome, problem = "crash", ("crash", _where(exc))
         finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
             self._armed = False
-        seconds = time.perf_counter() - t0
+        seconds = time.process_time() - cpu0
         if problem is None and self._violations:
             problem = ("outside", "; ".join(sorted(set(self._violations))[:5]))
         if problem is None:

@@ -17,7 +17,7 @@ def main(folder: str = "out/fuzz") -> int:
         rows.append(f"| {r['harness']} | {r['engine']} | {r['inputs']:,} | {r['accepted']:,} | "
                     f"{r['refused']:,} | {r['skipped']:,} | {r['slowest_s'] * 1000:.0f} ms | "
                     f"{r['peak_rss_mb']:.0f} MiB | {r['seconds'] / 60:.1f} min | {kinds} |")
-    print("| loader | engine | inputs | loaded | refused | not an input | slowest | "
+    print("| loader | engine | inputs | loaded | refused | not an input | slowest (CPU) | "
           "peak RSS | time | findings |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     print("\n".join(rows))
