@@ -12,7 +12,7 @@ APT_BASE := python3 python3-venv python3-dev gcc libegl1 libopengl0 libgl1-mesa-
 export PYOPENGL_PLATFORM ?= egl
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: setup demo test test-xr test-services test-report lint bench clean scenarios fuzz soak soak-short
+.PHONY: setup demo test test-xr test-services test-report lint bench clean scenarios fuzz soak soak-short faults
 
 setup: $(STAMP)
 
@@ -87,6 +87,12 @@ soak: $(STAMP)
 soak-short: $(STAMP)
 	mkdir -p out/soak
 	$(PY) benchmarks/soak.py --minutes 1.5 --sample 15 --json out/soak/soak-short.json
+
+# SIGKILL at 50 random moments of a real-time training session: every take recoverable,
+# at most the last second lost (make test runs 5 such trials).
+faults: $(STAMP)
+	mkdir -p out/faults
+	$(PY) tests/kill_trials.py --trials 50 --json out/faults/kill.json
 
 # Rebuild the bundled scenario packs' meshes and synthetic expert takes.
 scenarios: $(STAMP)
