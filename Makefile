@@ -12,7 +12,7 @@ APT_BASE := python3 python3-venv python3-dev gcc libegl1 libopengl0 libgl1-mesa-
 export PYOPENGL_PLATFORM ?= egl
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: setup demo test test-xr test-services test-report lint bench clean scenarios
+.PHONY: setup demo test test-xr test-services test-report lint bench clean scenarios fuzz soak soak-short faults
 
 setup: $(STAMP)
 
@@ -60,6 +60,39 @@ test-report: $(STAMP)
 test-xr: $(STAMP)
 	tools/xr-root setup
 	tools/xr-root run -n python -m pytest -q -p no:cacheprovider -m xr tests/xr
+
+# Long fuzzing of every loader of outside data (docs/reliability.md): coverage-guided
+# atheris, FUZZ_RUNS inputs per loader, two loaders at a time; reports and any input
+# that gave a finding go to out/fuzz/. `make test` runs a few seconds of each.
+FUZZ_RUNS ?= 100000
+FUZZ_JOBS ?= 2
+FUZZ_HARNESSES := take journal template pack_folder pack_zip shrec17 sfinge3d records cmi5
+
+fuzz: $(STAMP)
+	mkdir -p out/fuzz
+	$(PY) -c 'import atheris' 2>/dev/null || $(PY) -m pip install -q -e '.[fuzz]'
+	printf '%s\n' $(FUZZ_HARNESSES) | xargs -P $(FUZZ_JOBS) -I{} sh -c \
+		'$(PY) tests/fuzz/run.py {} --runs $(FUZZ_RUNS) > out/fuzz/{}.log 2>&1 \
+		 || { echo "fuzz {}: findings, see out/fuzz/{}.json"; exit 1; }'
+	$(PY) tests/fuzz/summary.py out/fuzz
+
+# Soak (docs/reliability.md): a 30-minute headless training session (simulated trainee
+# retrying for ever, both eyes rendered at 320x240, live alignment, recording, scoring,
+# a SQLite store), resident memory and frame times sampled every minute. soak-short is
+# the CI-sized version (90 s, sampled every 15 s).
+soak: $(STAMP)
+	mkdir -p out/soak
+	$(PY) benchmarks/soak.py --minutes 30 --sample 60 --json out/soak/soak-30.json
+
+soak-short: $(STAMP)
+	mkdir -p out/soak
+	$(PY) benchmarks/soak.py --minutes 1.5 --sample 15 --json out/soak/soak-short.json
+
+# SIGKILL at 50 random moments of a real-time training session: every take recoverable,
+# at most the last second lost (make test runs 5 such trials).
+faults: $(STAMP)
+	mkdir -p out/faults
+	$(PY) tests/kill_trials.py --trials 50 --json out/faults/kill.json
 
 # Rebuild the bundled scenario packs' meshes and synthetic expert takes.
 scenarios: $(STAMP)

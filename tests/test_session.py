@@ -119,3 +119,16 @@ def test_feedback_replays_the_attempt_beside_the_aligned_ghost(tmp_path):
     # Uniformly slower: halfway through the take is halfway through the gesture.
     assert abs(ghost[take.n_frames // 2] / expert.n_frames - 0.5) < 0.15
     assert ghost[-1] >= 0.85 * expert.n_frames
+
+
+def test_long_session_keeps_only_recent_takes_in_memory(tmp_path):
+    """A session of hours must not hold every take it recorded (found by the soak)."""
+    from vrtrainer.session.training import TAKES_KEPT
+
+    run = train(tmp_path, script=PersonScript(retries=TAKES_KEPT + 2))
+    outcomes = run.outcomes
+    assert len(outcomes) == TAKES_KEPT + 3
+    assert all(o._take is None for o in outcomes[:-TAKES_KEPT])
+    assert all(o._take is not None for o in outcomes[-TAKES_KEPT:])
+    first = outcomes[0].take  # read back from its file
+    assert np.array_equal(first.poses, load_take(outcomes[0].take_path).poses)

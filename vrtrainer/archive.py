@@ -130,7 +130,7 @@ def read_archive(
         raise InvalidFileError(path, f"file is {size} bytes, over the cap of {max_bytes}")
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise InvalidFileError(path, f"not a valid archive (zip): {exc}") from None
     with zf:
         return _read(zf, path, kind, versions, specs, max_bytes)

@@ -31,6 +31,7 @@ the journal's complete records.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import time as _time
@@ -454,6 +455,7 @@ class TakeWriter:
         self._batch_start = None
         self._last_sync = _time.monotonic()
         self._closed = False
+        self._failed: VrtrainerError | None = None
         header = json.dumps({
             "kind": KIND + ".journal", "format_version": FORMAT_VERSION,
             "meta": meta.to_dict(), "tool_names": list(self.tool_names),
@@ -477,6 +479,8 @@ class TakeWriter:
         head_flags: int = 0,
     ) -> None:
         """Add one frame; times must increase strictly."""
+        if self._failed is not None:
+            raise self._failed
         if self._closed:
             raise VrtrainerError(f"{self.path}: recording already closed")
         if not frame.time > self._last_time:
@@ -507,20 +511,39 @@ class TakeWriter:
 
     def flush(self) -> None:
         """Write buffered frames to the journal (and fsync if a second has passed)."""
-        if self._n:
-            crc_off = self._dtype.fields["crc"][1]
-            crc = self._buf["crc"]
-            for i in range(self._n):
-                crc[i] = zlib.crc32(self._raw[i, :crc_off])
-            self._f.write(self._raw[: self._n].tobytes())
-            self._f.flush()
-            self._count += self._n
-            self._n = 0
-            self._batch_start = None
-        now = _time.monotonic()
-        if now - self._last_sync >= 1.0:
-            os.fsync(self._f.fileno())
-            self._last_sync = now
+        if self._failed is not None:
+            raise self._failed
+        try:
+            if self._n:
+                crc_off = self._dtype.fields["crc"][1]
+                crc = self._buf["crc"]
+                for i in range(self._n):
+                    crc[i] = zlib.crc32(self._raw[i, :crc_off])
+                self._f.write(self._raw[: self._n].tobytes())
+                self._f.flush()
+                self._count += self._n
+                self._n = 0
+                self._batch_start = None
+            now = _time.monotonic()
+            if now - self._last_sync >= 1.0:
+                os.fsync(self._f.fileno())
+                self._last_sync = now
+        except OSError as exc:
+            raise self._fail(exc) from None
+
+    def _fail(self, exc: OSError) -> VrtrainerError:
+        """Stop recording after a write error; the journal keeps every complete frame."""
+        what = "disk full" if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else \
+            f"write failed ({exc.strerror or exc})"
+        self._failed = VrtrainerError(
+            f"{self.journal}: {what} while recording; the {self._count} frames written so "
+            f"far are kept: `vrtrainer take recover {self.journal} -o OTHER_DISK.vrtake`")
+        self._closed = True
+        try:
+            self._f.close()
+        except OSError:
+            pass  # the buffered tail cannot be written either; records are checksummed
+        return self._failed
 
     def close(self, extra: dict[str, Any] | None = None) -> Take:
         """Finish: write the take file atomically, remove the journal, return the take.
@@ -528,13 +551,19 @@ class TakeWriter:
         ``extra`` is merged into the take's ``meta.extra`` (e.g. frame timings).
         """
         self.flush()
-        os.fsync(self._f.fileno())
-        self._f.close()
+        try:
+            os.fsync(self._f.fileno())
+            self._f.close()
+        except OSError as exc:
+            raise self._fail(exc) from None
         self._closed = True
         take = _take_from_journal(self.journal)
         if extra:
             take.meta.extra.update(extra)
-        save_take(take, self.path)
+        try:
+            save_take(take, self.path)
+        except OSError as exc:
+            raise self._fail(exc) from None
         os.unlink(self.journal)
         return take
 
@@ -544,7 +573,8 @@ class TakeWriter:
             try:
                 self.flush()
             finally:
-                self._f.close()
+                if not self._f.closed:
+                    self._f.close()
                 self._closed = True
 
 
@@ -578,6 +608,8 @@ def _take_from_journal(journal: Path) -> Take:
     dtype = _record_dtype(len(tool_names))
     body = data[off + 4 + hlen :]
     n = min(len(body) // dtype.itemsize, MAX_FRAMES)
+    if n == 0:
+        raise InvalidFileError(journal, "journal holds no complete frame")
     recs = np.frombuffer(body, dtype=dtype, count=n)
     raw = np.frombuffer(body, dtype=np.uint8, count=n * dtype.itemsize).reshape(n, -1)
     crc_off = dtype.fields["crc"][1]

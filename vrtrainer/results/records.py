@@ -28,6 +28,8 @@ MAX_TEXT = 2000
 MAX_PATH = 4096
 MAX_CRITERIA = 500
 MAX_BREAKDOWN_BYTES = 4 * 1024 * 1024
+#: Longest attempt accepted (seconds): a year, far beyond any real one.
+MAX_DURATION_S = 366 * 24 * 3600.0
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -203,6 +205,8 @@ class AttemptRecord:
             text = json.dumps(self.breakdown, allow_nan=False, sort_keys=True)
         except (TypeError, ValueError) as exc:
             raise InvalidRecordError(f"breakdown is not plain JSON: {exc}") from None
+        except RecursionError:
+            raise InvalidRecordError("breakdown is nested too deeply to store") from None
         if len(text) > MAX_BREAKDOWN_BYTES:
             raise InvalidRecordError(f"breakdown is larger than {MAX_BREAKDOWN_BYTES} bytes")
         object.__setattr__(self, "breakdown", json.loads(text))
@@ -230,6 +234,8 @@ class AttemptRecord:
             raise InvalidRecordError("duration_s must be a number of seconds")
         if not math.isfinite(duration) or duration < 0:
             raise InvalidRecordError(f"duration_s {duration!r} is not a finite number >= 0")
+        if duration > MAX_DURATION_S:
+            raise InvalidRecordError(f"duration_s {duration!r} is over a year: a clock error?")
         object.__setattr__(self, "duration_s", float(duration))
         _text(self.locale, "locale", 35)
 

@@ -169,11 +169,12 @@ class ResultsStore:
 
         Idempotent on ``record.attempt_uuid``: a second call stores nothing and returns the
         first call's id. When the take file exists and no hash was given, its SHA-256 is
-        computed here.
+        computed here (only for a ``.vrtake`` file: a record naming any other file does not
+        get it read).
         """
         if record.take_path is not None and record.take_sha256 is None:
             take = Path(record.take_path)
-            if take.is_file():
+            if take.suffix == ".vrtake" and take.is_file():
                 record = replace(record, take_sha256=sha256_file(take))
         statements = attempt_statements(record, launch=launch, base=xapi_base)
         endpoint = launch.endpoint.rstrip("/") if launch is not None else None

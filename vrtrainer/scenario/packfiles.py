@@ -202,12 +202,14 @@ class PackFiles:
         try:
             self._zip = zipfile.ZipFile(self.path)
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise InvalidFileError(self.path, f"not a folder or a valid .zip: {exc}") from None
         if len(infos) > MAX_ENTRIES:
             raise InvalidFileError(
                 self.path, f"zip has {len(infos)} members, over the cap of {MAX_ENTRIES}"
             )
+        if any(not i.filename for i in infos):
+            raise InvalidFileError(self.path, "zip has a member with an empty name")
         total = 0
         names = [i.filename for i in infos if not i.is_dir()]
         prefix = _common_root(names)

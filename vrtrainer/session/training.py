@@ -20,7 +20,7 @@ from vrtrainer.backends.base import Display, FrameState, Input
 from vrtrainer.hand import HAND_COUNT, JOINT_COUNT, HandFrame
 from vrtrainer.session.loop import FrameTimings
 from vrtrainer.session.machine import Phase, StepMachine, Transition, Trigger
-from vrtrainer.take import Take, TakeMeta, TakeWriter
+from vrtrainer.take import Take, TakeMeta, TakeWriter, load_take
 
 
 @dataclass
@@ -76,18 +76,36 @@ class TrainingStep:
     gauges: list[dict[str, Any]] = field(default_factory=list)
 
 
+#: How many of the latest attempts keep their take in memory (see AttemptOutcome).
+TAKES_KEPT = 4
+
+
 @dataclass
 class AttemptOutcome:
-    """One attempt as the session ends it: the take on disk and its score."""
+    """One attempt as the session ends it: the take on disk and its score.
+
+    The take stays in memory for the session's last :data:`TAKES_KEPT` attempts; an
+    older one is read back from its file when asked for, so that a session of hours
+    does not hold every take it recorded.
+    """
 
     step: int
     number: int
     take_path: Path
-    take: Take
     score: AttemptScore | None
     ended_by: str
     started: str
     ended: str
+    _take: Take | None = field(default=None, repr=False)
+
+    @property
+    def take(self) -> Take:
+        """The recorded take (from memory, or read again from ``take_path``)."""
+        return self._take if self._take is not None else load_take(self.take_path)
+
+    def release_take(self) -> None:
+        """Let the take's arrays go; :attr:`take` reads them from the file from now on."""
+        self._take = None
 
 
 def _slug(text: str) -> str:
@@ -259,11 +277,13 @@ class TrainingSession:
         self.last_score = result
         outcome = AttemptOutcome(
             step=step_index, number=int(take.meta.extra.get("attempt", 1)),
-            take_path=writer.path, take=take, score=result, ended_by=ended_by,
+            take_path=writer.path, _take=take, score=result, ended_by=ended_by,
             started=self._attempt_started,
             ended=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self.outcomes.append(outcome)
+        if len(self.outcomes) > TAKES_KEPT:
+            self.outcomes[-TAKES_KEPT - 1].release_take()
         if result is not None:
             self._prepare_replay(take, result)
         if self.on_attempt is not None:

@@ -29,7 +29,10 @@ class Cmi5Error(VrtrainerError):
 
 
 def _http_url(value: str, what: str) -> str:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise Cmi5Error(f"cmi5 launch: {what} {value[:80]!r} is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise Cmi5Error(f"cmi5 launch: {what} {value[:80]!r} is not an http(s) URL")
     return value
@@ -55,13 +58,20 @@ class Cmi5Launch:
         except VrtrainerError as exc:
             raise Cmi5Error(f"cmi5 launch: {exc}") from None
         object.__setattr__(self, "registration", registration)
-        if not urlsplit(self.activity_id).scheme:
+        try:
+            scheme = urlsplit(self.activity_id).scheme
+        except ValueError:
+            scheme = ""
+        if not scheme:
             raise Cmi5Error(f"cmi5 launch: activityId {self.activity_id[:80]!r} is not an IRI")
 
     @classmethod
     def from_url(cls, url: str) -> Cmi5Launch:
         """Parse a launch URL (or a bare query string) as an LMS builds it."""
-        query = urlsplit(url).query if "?" in url or "://" in url else url
+        try:
+            query = urlsplit(url).query if "?" in url or "://" in url else url
+        except ValueError:
+            raise Cmi5Error(f"cmi5 launch: {url[:80]!r} is not a valid URL") from None
         values = parse_qs(query, keep_blank_values=True)
         missing = [
             k
@@ -72,7 +82,7 @@ class Cmi5Launch:
             raise Cmi5Error("cmi5 launch: missing " + ", ".join(missing))
         try:
             actor = json.loads(values["actor"][0])
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a nesting bomb
             raise Cmi5Error("cmi5 launch: actor is not JSON") from None
         return cls(
             endpoint=values["endpoint"][0],
