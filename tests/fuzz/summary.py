@@ -1,4 +1,5 @@
-"""Print the fuzz reports in out/fuzz/ as the Markdown table of docs/reliability.md."""
+"""Print the fuzz reports of the given folders (default out/fuzz/) as the Markdown table
+of docs/reliability.md."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import sys
 from pathlib import Path
 
 
-def main(folder: str = "out/fuzz") -> int:
+def main(*folders: str) -> int:
     rows = []
     bad = 0
-    for path in sorted(Path(folder).glob("*.json")):
-        r = json.loads(path.read_text())
+    reports = [json.loads(p.read_text()) for folder in folders or ("out/fuzz",)
+               for p in Path(folder).glob("*.json")]
+    for r in sorted(reports, key=lambda r: (r["harness"], r["engine"])):
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["finding_kinds"].items())) or "none"
         bad += bool(r["finding_kinds"])
         rows.append(f"| {r['harness']} | {r['engine']} | {r['inputs']:,} | {r['accepted']:,} | "
