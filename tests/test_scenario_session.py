@@ -5,13 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("vrtrainer.compare.live")  # the comparator lands separately
-
-from vrtrainer import sim, trade_motions  # noqa: E402
-from vrtrainer.hand import HandFrame  # noqa: E402
-from vrtrainer.scenario import find_scenario, load_scenario  # noqa: E402
-from vrtrainer.session.scenario_steps import scenario_steps  # noqa: E402
-from vrtrainer.session.training import LiveFeedback  # noqa: E402
+from vrtrainer import sim, trade_motions
+from vrtrainer.hand import HandFrame
+from vrtrainer.scenario import find_scenario, load_scenario
+from vrtrainer.session.scenario_steps import scenario_steps
+from vrtrainer.session.training import LiveFeedback
 
 
 @pytest.fixture(scope="module")
