@@ -120,9 +120,9 @@ def matrix_case(repeat: int) -> dict:
 
 def online_step() -> tuple[float, int]:
     """Microseconds per live step against a 900-frame reference (pinch tiled)."""
-    from vrtrainer import sim
     from vrtrainer.compare import LiveAligner, build_template
-    from vrtrainer.hand import HandFrame
+    from vrtrainer.hands import sim
+    from vrtrainer.hands.hand import HandFrame
 
     base = build_template([sim.simulate("pinch", seed=s) for s in (1, 2, 3)], name="pinch")
     reps = -(-900 // base.n_frames)
@@ -150,7 +150,7 @@ import sys, time
 t = time.perf_counter()
 sys.path.insert(0, {root!r})
 from vrtrainer.compare import load_template, score_take
-from vrtrainer.take import load_take
+from vrtrainer.takes.take import load_take
 s = score_take(load_take({take!r}), load_template({ref!r}))
 print(time.perf_counter() - t)
 """
@@ -159,9 +159,9 @@ print(time.perf_counter() - t)
 def compile_times() -> tuple[float, float]:
     """Seconds from import to the first score with an empty numba cache, then cached
     (best of three runs: the machine is shared)."""
-    from vrtrainer import sim
     from vrtrainer.compare import build_template, save_template
-    from vrtrainer.take import save_take
+    from vrtrainer.hands import sim
+    from vrtrainer.takes.take import save_take
 
     with tempfile.TemporaryDirectory() as tmp:
         ref = save_template(build_template([sim.simulate("pinch", seed=s) for s in (1, 2)],

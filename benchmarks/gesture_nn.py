@@ -1,6 +1,6 @@
 """Nearest-neighbour gesture recognition with vrtrainer's comparator, for real-data benchmarks.
 
-Takes (from :mod:`vrtrainer.importers`) become the comparator's feature sequences
+Takes (from :mod:`vrtrainer.takes.importers`) become the comparator's feature sequences
 (:func:`vrtrainer.compare.features.take_features`, smoothed); sequences are compared
 with the comparator's DTW (:func:`vrtrainer.compare.dtw.dtw_matrix`). Three distances:
 
@@ -41,7 +41,7 @@ from vrtrainer.compare.features import (
     smoothed,
     take_features,
 )
-from vrtrainer.take import Take
+from vrtrainer.takes.take import Take
 
 CONFIG = FeatureConfig(positions=True, angles=True, path=True)
 

@@ -28,7 +28,8 @@ from OpenGL import GL  # noqa: E402
 
 import vrtrainer.render.meshes as meshes_module  # noqa: E402
 import vrtrainer.render.renderer as renderer_module  # noqa: E402
-from vrtrainer.hand import HandFrame  # noqa: E402
+from vrtrainer.hands.hand import HandFrame  # noqa: E402
+from vrtrainer.hands.sim import simulate  # noqa: E402
 from vrtrainer.render import (  # noqa: E402
     Cues,
     EglContext,
@@ -39,7 +40,6 @@ from vrtrainer.render import (  # noqa: E402
     stereo_views,
 )
 from vrtrainer.render.camera import look_at_pose  # noqa: E402
-from vrtrainer.sim import simulate  # noqa: E402
 
 
 class PerPrimitiveRenderer(Renderer):

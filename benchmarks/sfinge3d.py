@@ -3,7 +3,7 @@
 Usage: python benchmarks/sfinge3d.py DATA_DIR
 
 DATA_DIR is the unpacked sfinge3d folder (Dictionary/<class 1..13>/<1..36>.txt). Every
-file goes through vrtrainer's importer (:func:`vrtrainer.importers.read_sfinge3d`), then
+file goes through vrtrainer's importer (:func:`vrtrainer.takes.importers.read_sfinge3d`), then
 the comparator's features and DTW (benchmarks/gesture_nn.py). Protocol: leave-instances-
 out cross-validation, 6 folds; fold k holds out instances k, k+6, ... of every class
 (the files do not say which of the 5 users recorded which instance, so folds cannot be
@@ -44,7 +44,7 @@ from gesture_nn import (  # noqa: E402
 from shrec17 import A_GRID, B_GRID, COMPARATOR_WEIGHTS, SMOOTHING, WINDOW  # noqa: E402
 
 from vrtrainer.errors import VrtrainerError  # noqa: E402
-from vrtrainer.importers import read_sfinge3d  # noqa: E402
+from vrtrainer.takes.importers import read_sfinge3d  # noqa: E402
 
 CLASSES = ("one", "two", "three", "four", "OK", "pinch", "grab", "expand", "tap",
            "swipe left", "swipe right", "swipe V", "swipe O")

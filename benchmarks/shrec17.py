@@ -2,7 +2,7 @@
 
 DATA_DIR is the unpacked shrec2017_skeleton folder (gesture_*/finger_*/subject_*/essai_*/
 skeletons_world.txt, train_gestures.txt, test_gestures.txt). Every file goes through
-vrtrainer's importer (:func:`vrtrainer.importers.read_shrec17`), then the comparator's
+vrtrainer's importer (:func:`vrtrainer.takes.importers.read_shrec17`), then the comparator's
 features and DTW (see benchmarks/gesture_nn.py), with the channels that keep the
 tracking space's axes (palm-relative joints and the palm's centred path: a swipe to
 the left is not a swipe to the right). Every parameter is chosen by
@@ -56,7 +56,7 @@ from vrtrainer.compare.features import (  # noqa: E402
     FeatureConfig,
 )
 from vrtrainer.errors import VrtrainerError  # noqa: E402
-from vrtrainer.importers import read_shrec17  # noqa: E402
+from vrtrainer.takes.importers import read_shrec17  # noqa: E402
 
 PUBLISHED = [
     ("DD-Net (trained deep network)", 0.946, 0.919),

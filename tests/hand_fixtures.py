@@ -1,4 +1,4 @@
-"""Deterministic test hands built from vrtrainer.hand alone: straight or curled fingers.
+"""Deterministic test hands built from vrtrainer.hands.hand alone: straight or curled fingers.
 
 A right hand lies palm down at ``wrist`` with its fingers along -Z (thumb
 towards -X); every joint frame follows OpenXR (+Z back along the bone, +Y out
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vrtrainer.hand import (
+from vrtrainer.hands.hand import (
     FINGERS,
     FULLY_TRACKED,
     HAND_COUNT,

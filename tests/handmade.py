@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from vrtrainer.take import Take, TakeMeta
+from vrtrainer.takes.take import Take, TakeMeta
 
 
 def random_take(n: int = 40, seed: int = 0, tools: tuple[str, ...] = ("torch",)) -> Take:

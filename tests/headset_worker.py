@@ -17,7 +17,7 @@ from attempt_factory import attempt_uuid, make_record  # noqa: E402
 from handmade import random_take  # noqa: E402
 
 from vrtrainer.results import ResultsStore  # noqa: E402
-from vrtrainer.take import TakeWriter  # noqa: E402
+from vrtrainer.takes.take import TakeWriter  # noqa: E402
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from vrtrainer.errors import InvalidFileError
-from vrtrainer.take import load_take, recover_take
+from vrtrainer.takes.take import load_take, recover_take
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The most of an attempt that may be lost when the process dies (seconds).

@@ -12,7 +12,7 @@ import numpy as np
 import trimesh
 from handmade import random_take
 
-from vrtrainer.take import save_take
+from vrtrainer.takes.take import save_take
 
 MINI_TOML = """\
 # A minimal pack: one bench, a torch, a seam, one step.

@@ -114,10 +114,10 @@ def store_scored_attempt(store: ResultsStore, folder: Path, target: str, step: i
                          fault: str | None = None, seed: int = 5) -> int:
     """Simulate a trainee on step ``step`` of ``target``, score it as the session does
     (the step's own coach), save the take and store the attempt; returns its id."""
-    from vrtrainer import sim
+    from vrtrainer.hands import sim
     from vrtrainer.results.records import sha256_file
     from vrtrainer.session.plan import steps_for
-    from vrtrainer.take import save_take
+    from vrtrainer.takes.take import save_take
 
     chosen = steps_for(target)[step - 1]
     parsed = [sim.parse_flaw(f) for f in flaws]

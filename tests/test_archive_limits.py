@@ -7,7 +7,7 @@ import pytest
 from handmade import random_take
 
 from vrtrainer.errors import InvalidFileError
-from vrtrainer.take import load_take, save_take
+from vrtrainer.takes.take import load_take, save_take
 
 
 def test_long_take_with_constant_radii_round_trips(tmp_path):

@@ -19,12 +19,13 @@ import numpy as np
 import pytest
 from packmaker import billion_face_glb, object_npy, zip_folder
 
-from vrtrainer import sim, trade_motions
 from vrtrainer.cli import main
 from vrtrainer.errors import InvalidFileError
-from vrtrainer.metrics import compute_metrics
+from vrtrainer.hands import sim
 from vrtrainer.scenario import ScenarioError, load_scenario, open_pack, validate_pack
 from vrtrainer.scenario.judge import judge_step
+from vrtrainer.trade import motions as trade_motions
+from vrtrainer.trade.metrics import compute_metrics
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 IDS = ["welding-fillet", "spray-panel", "hand-rub", "cpr-compressions"]

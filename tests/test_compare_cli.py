@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from vrtrainer import sim
 from vrtrainer.cli import main
-from vrtrainer.take import save_take
+from vrtrainer.hands import sim
+from vrtrainer.takes.take import save_take
 
 
 @pytest.fixture(scope="module")

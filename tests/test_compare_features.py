@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
-from vrtrainer import sim
 from vrtrainer.compare import FeatureConfig, take_features
 from vrtrainer.compare.features import (
     PATH,
@@ -18,7 +17,8 @@ from vrtrainer.compare.features import (
     smoothed,
 )
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import POSITION_VALID, position_valid
+from vrtrainer.hands import sim
+from vrtrainer.hands.hand import POSITION_VALID, position_valid
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +182,7 @@ def test_tracking_space_channels_turn_with_the_scene_and_ignore_a_shift(grab):
 
 def test_tracking_space_channels_are_what_they_say(grab):
     from vrtrainer.compare.features import STANDARD_HAND_LENGTH
-    from vrtrainer.hand import PALM, WRIST
+    from vrtrainer.hands.hand import PALM, WRIST
 
     f = take_features(grab, SPACE)
     names = f.layout.names
@@ -205,14 +205,14 @@ def test_tracking_space_channels_are_what_they_say(grab):
     scale = STANDARD_HAND_LENGTH / f.hand_lengths["right"]
     c = names.index("right.palm_relative.index_tip.x")
     jok = f.mask[:, c]
-    from vrtrainer.hand import JOINT_NAMES
+    from vrtrainer.hands.hand import JOINT_NAMES
     tip = JOINT_NAMES.index("index_tip")
     np.testing.assert_allclose(f.values[jok, c:c + 3],
                                (pos[jok, tip] - pos[jok, PALM]) * scale, atol=1e-9)
 
 
 def test_tracking_space_channels_are_masked_where_the_palm_is_lost(grab):
-    from vrtrainer.hand import PALM
+    from vrtrainer.hands.hand import PALM
 
     take = grab.slice(0, grab.n_frames)
     take.flags = take.flags.copy()

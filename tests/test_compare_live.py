@@ -6,10 +6,10 @@ import compare_oracle as oracle
 import numpy as np
 import pytest
 
-from vrtrainer import sim
 from vrtrainer.compare import FeatureConfig, LiveAligner, build_template, take_features
 from vrtrainer.compare.features import ABDUCTION, FLEXION, POSITION
 from vrtrainer.compare.live import PER_HAND, _frame_features, _oltw_step
+from vrtrainer.hands import sim
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_left_handed_trainee_follows_the_mirrored_reference(pinch):
 def test_wrong_finger_shows_in_that_fingers_joints(pinch):
     take = sim.simulate("pinch", role="trainee", flaws=["wrong-finger=60"], seed=20)
     info = take.meta.extra["flaws"][0]
-    from vrtrainer.hand import FINGER_NAMES, FINGERS
+    from vrtrainer.hands.hand import FINGER_NAMES, FINGERS
 
     tip = FINGERS[FINGER_NAMES.index(info["finger"])][-1]
     aligner = LiveAligner(pinch)

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vrtrainer import sim
 from vrtrainer.compare import (
     build_template,
     calibrate_rejection,
@@ -18,7 +17,8 @@ from vrtrainer.compare import (
     take_features,
 )
 from vrtrainer.errors import InvalidFileError, VrtrainerError
-from vrtrainer.take import save_take
+from vrtrainer.hands import sim
+from vrtrainer.takes.take import save_take
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ import pytest
 from handmade import random_take
 from kill_trials import MAX_LOST_S, run_trials
 
-from vrtrainer import sim
 from vrtrainer.errors import VrtrainerError
+from vrtrainer.hands import sim
 from vrtrainer.session.run import TrainingOptions, run_training
-from vrtrainer.take import TakeWriter, journal_path, load_take, recover_take, save_take
+from vrtrainer.takes.take import TakeWriter, journal_path, load_take, recover_take, save_take
 
 KILL_TRIALS = int(os.environ.get("VRTRAINER_KILL_TRIALS", "5"))
 

@@ -18,7 +18,7 @@ from vrtrainer.errors import InvalidFileError
 from vrtrainer.results import AttemptRecord, ResultsStore
 from vrtrainer.results.records import InvalidRecordError
 from vrtrainer.scenario import open_pack
-from vrtrainer.take import TakeWriter, load_take, recover_take, save_take
+from vrtrainer.takes.take import TakeWriter, load_take, recover_take, save_take
 from vrtrainer.xapi.cmi5 import Cmi5Error, Cmi5Launch
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from vrtrainer import hand
+from vrtrainer.hands import hand
 
 
 def test_spec_order_and_names():

@@ -12,7 +12,7 @@ import pytest
 
 from vrtrainer.cli import main
 from vrtrainer.errors import InvalidFileError, VrtrainerError
-from vrtrainer.hand import (
+from vrtrainer.hands.hand import (
     FINGERS,
     JOINT_INDEX,
     LEFT,
@@ -25,8 +25,8 @@ from vrtrainer.hand import (
     WRIST,
     quat_to_matrix,
 )
-from vrtrainer.importers import import_take, matrices_to_quats, read_sfinge3d, read_shrec17
-from vrtrainer.take import load_take
+from vrtrainer.takes.importers import import_take, matrices_to_quats, read_sfinge3d, read_shrec17
+from vrtrainer.takes.take import load_take
 
 DATA = Path(__file__).parent / "data"
 SHREC = DATA / "shrec17_skeletons_world.txt"
@@ -209,7 +209,7 @@ def test_sfinge3d_refuses_malformed_files(tmp_path, text, problem):
 def test_refuses_missing_oversized_and_long_files(tmp_path, monkeypatch):
     with pytest.raises(InvalidFileError, match="cannot read"):
         read_shrec17(tmp_path / "absent.txt")
-    from vrtrainer import importers
+    from vrtrainer.takes import importers
 
     big = _write(tmp_path, (SHREC_LINE + "\n") * 50)
     monkeypatch.setattr(importers, "MAX_FILE_BYTES", 1000)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vrtrainer.hand import JOINT_INDEX, PALM, WRIST, matrix_to_quat
-from vrtrainer.metrics import (
+from vrtrainer.hands.hand import JOINT_INDEX, PALM, WRIST, matrix_to_quat
+from vrtrainer.scenario.loader import build_scenario, check_document, parse_scenario_toml
+from vrtrainer.takes.take import Take, TakeMeta
+from vrtrainer.trade.metrics import (
     band_score,
     compute_metric,
     compute_metrics,
@@ -16,8 +18,6 @@ from vrtrainer.metrics import (
     metrics_score,
     smooth,
 )
-from vrtrainer.scenario.loader import build_scenario, check_document, parse_scenario_toml
-from vrtrainer.take import Take, TakeMeta
 
 RATE = 90.0
 

@@ -10,7 +10,7 @@ from vrtrainer.backends.scripted import PersonScript
 from vrtrainer.cli import main
 from vrtrainer.session.beeps import TONES, Beeper, write_tone
 from vrtrainer.session.record_run import RecordOptions, run_recording
-from vrtrainer.take import load_take
+from vrtrainer.takes.take import load_take
 
 
 def record(tmp_path, **kw):
@@ -67,7 +67,7 @@ def test_quit_while_recording_keeps_the_take_aside(tmp_path):
 
 
 def test_trim_option_cuts_kept_takes_to_their_motion(tmp_path):
-    from vrtrainer import sim
+    from vrtrainer.hands import sim
 
     # a still second before the gesture: the trim proposal must cut it
     script = PersonScript(done_wait=1.0)

@@ -5,11 +5,11 @@ import re
 import numpy as np
 import pytest
 
-from vrtrainer import sim
 from vrtrainer.cli import main
 from vrtrainer.compare import build_template, load_template, score_take
 from vrtrainer.compare.consistency import spread_of, take_consistency
-from vrtrainer.take import save_take
+from vrtrainer.hands import sim
+from vrtrainer.takes.take import save_take
 
 
 @pytest.fixture(scope="module")

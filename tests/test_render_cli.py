@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from vrtrainer.cli import main
-from vrtrainer.sim import simulate
-from vrtrainer.take import save_take
+from vrtrainer.hands.sim import simulate
+from vrtrainer.takes.take import save_take
 
 
 @pytest.fixture(scope="module")

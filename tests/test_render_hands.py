@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hand_fixtures import hand_frame, right_hand_poses
 
-from vrtrainer.hand import (
+from vrtrainer.hands.hand import (
     ALL_VALID,
     BONES,
     FINGERTIPS,

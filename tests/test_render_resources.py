@@ -125,7 +125,7 @@ def test_save_png_writes_what_was_drawn(renderer, tmp_path):
 def test_tools_from_arrays_and_views_from_any_pose_holder(renderer):
     from types import SimpleNamespace
 
-    from vrtrainer.hand import FULLY_TRACKED
+    from vrtrainer.hands.hand import FULLY_TRACKED
 
     state = SceneState()
     poses = np.array([look_at_pose([0.05, 1.05, -0.31], [0.05, 1.0, -0.5]),

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vrtrainer import sim
 from vrtrainer.cli import main
 from vrtrainer.compare import build_template, save_template
-from vrtrainer.replay import align, mirrored_take
-from vrtrainer.take import save_take
+from vrtrainer.hands import sim
+from vrtrainer.render.replay import align, mirrored_take
+from vrtrainer.takes.take import save_take
 
 
 def _red(path) -> int:

@@ -21,7 +21,7 @@ from packmaker import (
 
 from vrtrainer.cli import main
 from vrtrainer.errors import InvalidFileError, VrtrainerError
-from vrtrainer.hand import JOINT_INDEX
+from vrtrainer.hands.hand import JOINT_INDEX
 from vrtrainer.scenario import ScenarioError, load_scenario, open_pack, validate_pack
 from vrtrainer.scenario.packfiles import MAX_FILE_BYTES, MAX_PACK_BYTES
 
@@ -404,7 +404,7 @@ def test_documented_caps_match_the_code() -> None:
 
 
 def test_tool_world_pose_is_the_grip_composed_on_the_holder() -> None:
-    from vrtrainer.hand import quat_to_matrix
+    from vrtrainer.hands.hand import quat_to_matrix
     from vrtrainer.scenario import ToolSpec, Transform
 
     rng = np.random.default_rng(3)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vrtrainer import sim, trade_motions
-from vrtrainer.hand import HandFrame
+from vrtrainer.hands import sim
+from vrtrainer.hands.hand import HandFrame
 from vrtrainer.scenario import find_scenario, load_scenario
 from vrtrainer.session.scenario_steps import scenario_steps
 from vrtrainer.session.training import LiveFeedback
+from vrtrainer.trade import motions as trade_motions
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 
 from vrtrainer.backends.scripted import PersonScript
 from vrtrainer.session.run import TrainingOptions, run_training
-from vrtrainer.take import journal_path, load_take, recover_take
+from vrtrainer.takes.take import journal_path, load_take, recover_take
 
 
 def train(tmp_path, **kw):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import (
+from vrtrainer.hands.hand import (
     FINGERS,
     FINGERTIPS,
     JOINT_INDEX,
@@ -16,7 +16,7 @@ from vrtrainer.hand import (
     hand_length,
     quat_to_matrix,
 )
-from vrtrainer.kinematics import (
+from vrtrainer.hands.kinematics import (
     DEFAULT_HAND_LENGTH,
     HandShape,
     finger_angles,
@@ -25,7 +25,7 @@ from vrtrainer.kinematics import (
     pose_hand,
     relative_pose,
 )
-from vrtrainer.sim import (
+from vrtrainer.hands.sim import (
     FLAW_NAMES,
     GESTURES,
     Flaw,
@@ -36,7 +36,7 @@ from vrtrainer.sim import (
     simulate,
     wrist_for_tool,
 )
-from vrtrainer.take import load_take, save_take
+from vrtrainer.takes.take import load_take, save_take
 
 HANDS = {"right": RIGHT, "left": LEFT}
 

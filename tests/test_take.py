@@ -16,8 +16,8 @@ from numpy.lib import format as npformat
 
 from vrtrainer.cli import main
 from vrtrainer.errors import InvalidFileError
-from vrtrainer.hand import HandFrame
-from vrtrainer.take import (
+from vrtrainer.hands.hand import HandFrame
+from vrtrainer.takes.take import (
     TakeMeta,
     TakeWriter,
     export_csv,
@@ -173,7 +173,7 @@ def test_interrupted_save_leaves_previous_file_intact(tmp_path):
     script = (
         f"import sys; sys.path.insert(0, {os.path.dirname(__file__)!r})\n"
         "from handmade import random_take\n"
-        "from vrtrainer.take import save_take\n"
+        "from vrtrainer.takes.take import save_take\n"
         "big = random_take(n=60000, seed=2)\n"
         "print('ready', flush=True)\n"
         f"while True: save_take(big, {str(path)!r})\n"

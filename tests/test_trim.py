@@ -7,9 +7,9 @@ import pytest
 
 from vrtrainer.cli import main
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import POSITION_VALID, RIGHT, WRIST
-from vrtrainer.take import Take, TakeMeta, load_take, save_take
-from vrtrainer.trim import motion_signal, propose_trim, split_points, split_take, trim_take
+from vrtrainer.hands.hand import POSITION_VALID, RIGHT, WRIST
+from vrtrainer.takes.take import Take, TakeMeta, load_take, save_take
+from vrtrainer.takes.trim import motion_signal, propose_trim, split_points, split_take, trim_take
 
 RATE = 60.0
 

@@ -1,7 +1,7 @@
 """Build the default scene's GLB assets: workbench with a welding workpiece, two tools.
 
 Run from the repository root: ``python tools/make_assets.py``. The outputs are
-committed under vrtrainer/assets/ so that the renderer needs no generation at
+committed under assets/ so that the renderer needs no generation at
 run time; re-run this after changing a shape or colour. Parts carry either
 vertex colours or a glTF PBR base colour, so the loader is exercised on both.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-ASSETS = Path(__file__).resolve().parents[1] / "vrtrainer" / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 
 def _translate(x: float, y: float, z: float) -> np.ndarray:
@@ -61,7 +61,7 @@ def workbench() -> trimesh.Scene:
 def welding_torch() -> trimesh.Scene:
     """A MIG torch in its grip frame: handle centred on the origin along Z, neck bent down at -Z.
 
-    Like an OpenXR grip pose (and vrtrainer.gestures' held tools): the origin is
+    Like an OpenXR grip pose (and vrtrainer.hands.gestures' held tools): the origin is
     in the palm and -Z points the way the tool does.
     """
     scene = trimesh.Scene()

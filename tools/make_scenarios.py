@@ -6,7 +6,7 @@ hand-rub) this writes:
 
 * ``assets/*.glb``: simple meshes made with trimesh (bench, workpieces, tools);
 * ``takes/<step>-<n>.vrtake``: three expert takes per step, simulated by
-  :mod:`vrtrainer.sim` from :mod:`vrtrainer.trade_motions` at 60 Hz (hand
+  :mod:`vrtrainer.hands.sim` from :mod:`vrtrainer.trade.motions` at 60 Hz (hand
   tracking's usual rate). They are labelled synthetic expert motion in their
   metadata. As a trainer keeps only good recordings, a simulated take is kept
   only if every trade metric of its step is in band; seeds are tried in order,
@@ -28,14 +28,15 @@ import trimesh
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vrtrainer import sim, trade_motions  # noqa: E402
-from vrtrainer.metrics import compute_metrics  # noqa: E402
+from vrtrainer.hands import sim  # noqa: E402
 from vrtrainer.scenario.loader import (  # noqa: E402
     build_scenario,
     check_document,
     parse_scenario_toml,
 )
-from vrtrainer.take import save_take  # noqa: E402
+from vrtrainer.takes.take import save_take  # noqa: E402
+from vrtrainer.trade import motions as trade_motions  # noqa: E402
+from vrtrainer.trade.metrics import compute_metrics  # noqa: E402
 
 RATE = 60.0
 TAKES_PER_STEP = 3
@@ -170,7 +171,7 @@ def expert_takes(pack: Path) -> None:
             kept += 1
             take.meta.scenario = scenario.id
             take.meta.step = index
-            take.meta.notes = (f"synthetic expert motion: vrtrainer.sim of {gesture.name}, "
+            take.meta.notes = (f"synthetic expert motion: vrtrainer.hands.sim of {gesture.name}, "
                                f"seed {seed}, kept because every trade metric is in band")
             take.meta.extra["kept_seed"] = seed
             rel = step.reference_takes[kept - 1]

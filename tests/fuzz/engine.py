@@ -336,9 +336,9 @@ def mutation_loop(name: str, *, inputs: int | None = None, seconds: float | None
 
 
 #: Modules instrumented for coverage (not the numba kernels: njit compiles bytecode).
-INSTRUMENTED = ["vrtrainer.archive", "vrtrainer.take", "vrtrainer.importers",
+INSTRUMENTED = ["vrtrainer.takes.archive", "vrtrainer.takes.take", "vrtrainer.takes.importers",
                 "vrtrainer.scenario", "vrtrainer.compare.template", "vrtrainer.compare.features",
-                "vrtrainer.results", "vrtrainer.xapi", "vrtrainer.hand", "tomllib", "zipfile",
+                "vrtrainer.results", "vrtrainer.xapi", "vrtrainer.hands.hand", "tomllib", "zipfile",
                 "jsonschema", "trimesh.exchange.gltf"]
 #: atheris instruments whole top-level packages: keep it away from the numba kernels.
 NOT_INSTRUMENTED = ["vrtrainer.compare.dtw", "vrtrainer.compare.live", "vrtrainer.render",

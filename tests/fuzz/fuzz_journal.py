@@ -9,7 +9,7 @@ from pathlib import Path
 from handmade import random_take
 from mutators import byte_mutation, json_mutation
 
-from vrtrainer.take import TakeWriter, recover_take
+from vrtrainer.takes.take import TakeWriter, recover_take
 
 NAME = "journal"
 _MAGIC_END = 19  # len(b"VRTAKE-JOURNAL\x001\n") + 4 bytes of header length

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mutators import number_text_mutation
 
-from vrtrainer.importers import import_take
+from vrtrainer.takes.importers import import_take
 
 NAME = "shrec17"
 DATA = Path(__file__).resolve().parents[1] / "data"

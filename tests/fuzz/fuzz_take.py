@@ -9,7 +9,7 @@ from pathlib import Path
 from handmade import random_take
 from mutators import json_mutation, npy_mutation, zip_mutation
 
-from vrtrainer.take import load_take, save_take, summarize
+from vrtrainer.takes.take import load_take, save_take, summarize
 
 NAME = "take"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from mutators import json_mutation, npy_mutation, zip_mutation
 
-from vrtrainer import sim
 from vrtrainer.compare.template import build_template, load_template, save_template
+from vrtrainer.hands import sim
 
 NAME = "template"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vrtrainer.hand import FINGERTIPS, LEFT, RIGHT, WRIST, position_valid
+from vrtrainer.hands.hand import FINGERTIPS, LEFT, RIGHT, WRIST, position_valid
 from vrtrainer.xr.actions import ToolBinding
 from vrtrainer.xr.backend import OpenXRBackend
 from vrtrainer.xr.lifecycle import SessionState

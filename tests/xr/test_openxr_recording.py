@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from vrtrainer.backends.base import Display
-from vrtrainer.hand import RIGHT, WRIST
+from vrtrainer.hands.hand import RIGHT, WRIST
 from vrtrainer.session.loop import run_loop
-from vrtrainer.take import TakeMeta, TakeWriter, load_take
+from vrtrainer.takes.take import TakeMeta, TakeWriter, load_take
 from vrtrainer.xr.errors import RuntimeLostError
 from vrtrainer.xr.frame_backend import OpenXRFrameBackend
 

@@ -11,11 +11,11 @@ import pytest
 
 from vrtrainer.backends.scripted import ReplayBackend
 from vrtrainer.compare.template import build_template
-from vrtrainer.hand import RIGHT, WRIST
+from vrtrainer.hands.hand import RIGHT, WRIST
 from vrtrainer.session.coach import ComparatorCoach
 from vrtrainer.session.loop import run_loop
 from vrtrainer.session.training import TrainingSession, TrainingStep
-from vrtrainer.take import load_take
+from vrtrainer.takes.take import load_take
 from vrtrainer.xr.errors import RuntimeLostError
 from vrtrainer.xr.frame_backend import OpenXRFrameBackend
 
@@ -92,7 +92,7 @@ class FeederPerson:
 def record_expert(monado, feeder, tmp_path, gesture_s: float):
     """The expert's take: the same gesture, performed once through the runtime."""
     from vrtrainer.backends.base import Display
-    from vrtrainer.take import TakeMeta, TakeWriter
+    from vrtrainer.takes.take import TakeMeta, TakeWriter
 
     class Expert:
         finished = False

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from vrtrainer.hand import POSE_SIZE, HandFrame
+from vrtrainer.hands.hand import POSE_SIZE, HandFrame
 
 #: A symmetric 90-degree field of view, the default for simulated eyes.
 DEFAULT_FOV = (-0.7854, 0.7854, 0.7854, -0.7854)

@@ -17,7 +17,7 @@ import numpy as np
 
 from vrtrainer.backends.base import DEFAULT_FOV, DEFAULT_IPD, Display, FrameState, Input, View
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.take import Take
+from vrtrainer.takes.take import Take
 
 
 @dataclass
@@ -95,7 +95,7 @@ class ScriptedPerson:
 
 def stereo_views(head: np.ndarray, ipd: float = DEFAULT_IPD) -> list[View]:
     """Two eyes either side of a head pose (7,), looking where the head looks."""
-    from vrtrainer.hand import quat_rotate
+    from vrtrainer.hands.hand import quat_rotate
 
     views = []
     for side in (-0.5, 0.5):
@@ -207,7 +207,7 @@ class TakeBackend:
 
 
 class SimulatedBackend(TakeBackend):
-    """A simulated trainee (``vrtrainer.sim``) performing in front of the engine."""
+    """A simulated trainee (``vrtrainer.hands.sim``) performing in front of the engine."""
 
     name = "simulated"
 

@@ -29,7 +29,6 @@ def _gesture_of(takes) -> str:
 
 
 def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reject: bool):
-    from vrtrainer import sim
     from vrtrainer.compare import (
         Tolerance,
         build_template,
@@ -37,7 +36,8 @@ def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reje
         synthetic_negatives,
         take_features,
     )
-    from vrtrainer.take import load_take
+    from vrtrainer.hands import sim
+    from vrtrainer.takes.take import load_take
 
     if not paths:
         raise VrtrainerError("give at least one expert take")
@@ -93,7 +93,7 @@ def build(
     if tpl.rejection == tpl.rejection:
         console.print(f"other gestures rejected beyond a mismatch of {tpl.rejection:.2f}")
     console.print(f"wrote {output}")
-    from vrtrainer.reference_report import report_build
+    from vrtrainer.report.reference_build import report_build
 
     report_build(tpl, list(takes), output, console, html_path=html, mirror=mirror)
 
@@ -118,7 +118,7 @@ def score(
 ) -> None:
     """Score a take 0-100 against a reference, with the breakdown and messages."""
     from vrtrainer.compare import score_take
-    from vrtrainer.take import load_take
+    from vrtrainer.takes.take import load_take
 
     tpl = _load_reference(list(against) + list(more or []))
     result = score_take(load_take(take), tpl)

@@ -30,8 +30,8 @@ def import_capture(
 ) -> None:
     """Import a hand capture from another tracker as a take with OpenXR's 26 joints."""
     from vrtrainer.errors import VrtrainerError
-    from vrtrainer.importers import import_take
-    from vrtrainer.take import save_take
+    from vrtrainer.takes.importers import import_take
+    from vrtrainer.takes.take import save_take
 
     if role not in ("expert", "trainee"):
         raise VrtrainerError(f"--role must be expert or trainee, not {role!r}")

@@ -43,7 +43,7 @@ def render(
 ) -> None:
     """Draw a take offscreen (EGL) and write PNG snapshots of it."""
     from vrtrainer.render.snapshots import render_take
-    from vrtrainer.take import load_take
+    from vrtrainer.takes.take import load_take
 
     width, height = parse_size(size)
     live = load_take(take)

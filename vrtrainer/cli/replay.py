@@ -34,8 +34,8 @@ def replay(
 ) -> None:
     """Replay a take against the expert: ghost aligned by DTW, joints coloured by error."""
     from vrtrainer.cli.train import parse_size
-    from vrtrainer.replay import align, load_against, play_in_window, write_frames
-    from vrtrainer.take import load_take
+    from vrtrainer.render.replay import align, load_against, play_in_window, write_frames
+    from vrtrainer.takes.take import load_take
 
     if (frames is None) == (not mirror):
         raise VrtrainerError("give either --frames DIR or --mirror")

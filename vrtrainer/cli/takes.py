@@ -39,8 +39,8 @@ def simulate(
     rate: Annotated[float, typer.Option(help="Frame rate in Hz.")] = 90.0,
 ) -> None:
     """Simulate a take of a built-in gesture, optionally with trainee flaws."""
-    from vrtrainer import sim
-    from vrtrainer.take import save_take
+    from vrtrainer.hands import sim
+    from vrtrainer.takes.take import save_take
 
     if role not in ("expert", "trainee"):
         raise VrtrainerError(f"--role must be expert or trainee, not {role!r}")
@@ -57,7 +57,7 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Summarise a take: duration, rate, tracking coverage, hand size."""
-    from vrtrainer.take import load_take, summarize
+    from vrtrainer.takes.take import load_take, summarize
 
     summary = summarize(load_take(file))
     if as_json:
@@ -91,8 +91,8 @@ def export_csv(
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
 ) -> None:
     """Export joint positions (metres) to CSV, one row per frame."""
-    from vrtrainer.take import export_csv as _export
-    from vrtrainer.take import load_take
+    from vrtrainer.takes.take import export_csv as _export
+    from vrtrainer.takes.take import load_take
 
     _export(load_take(file), output)
     console.print(f"wrote {output}")
@@ -100,7 +100,7 @@ def export_csv(
 
 def gestures() -> None:
     """List the built-in gestures."""
-    from vrtrainer import sim
+    from vrtrainer.hands import sim
 
     table = Table("gesture", "hands", "duration", "description")
     for name, g in sim.GESTURES.items():
@@ -113,7 +113,7 @@ def recover(
     output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
 ) -> None:
     """Rebuild a take from an interrupted recording's journal."""
-    from vrtrainer.take import recover_take
+    from vrtrainer.takes.take import recover_take
 
     take, path = recover_take(journal, output)
     console.print(f"recovered {take.n_frames} frames ({take.duration:.2f} s) into {path}")

@@ -27,8 +27,8 @@ def trim(
     as_json: Annotated[bool, typer.Option("--json", help="Print the proposal as JSON.")] = False,
 ) -> None:
     """Propose trim points around the motion of a take (hands still before and after)."""
-    from vrtrainer.take import load_take, save_take
-    from vrtrainer.trim import propose_trim, trim_take
+    from vrtrainer.takes.take import load_take, save_take
+    from vrtrainer.takes.trim import propose_trim, trim_take
 
     take = load_take(file)
     proposal = propose_trim(take, margin=margin)
@@ -57,8 +57,8 @@ def split(
     ] = False,
 ) -> None:
     """Split a long take into the steps of a scenario at its stillest pauses."""
-    from vrtrainer.take import load_take, save_take
-    from vrtrainer.trim import split_take
+    from vrtrainer.takes.take import load_take, save_take
+    from vrtrainer.takes.trim import split_take
 
     take = load_take(file)
     segments = split_take(take, steps, trim=not no_trim)

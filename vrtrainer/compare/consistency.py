@@ -30,7 +30,7 @@ from vrtrainer.compare.features import (
 )
 from vrtrainer.compare.score import SMOOTH_S, _parts
 from vrtrainer.compare.template import Template
-from vrtrainer.take import Take
+from vrtrainer.takes.take import Take
 
 #: A take differs from the others in a part when its distance to them there is
 #: this many times the other takes' median, and beyond the noise floor.

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import (
+from vrtrainer.hands.hand import (
     BONES,
     FINGER_NAMES,
     FINGERS,
@@ -52,7 +52,7 @@ from vrtrainer.hand import (
     position_valid,
     quat_to_matrix,
 )
-from vrtrainer.take import Take
+from vrtrainer.takes.take import Take
 
 #: Hand length (wrist to middle fingertip, m) positions are normalised to.
 STANDARD_HAND_LENGTH = 0.19
@@ -480,7 +480,7 @@ def mirror_channels(values: np.ndarray, mask: np.ndarray, layout: Layout) -> tup
     """The same motion made by the other hand(s): swap left and right, reflect x.
 
     A mirror through the YZ plane turns a right hand into a left one (see
-    :func:`vrtrainer.hand.mirror_poses`): x components of metric channels and of
+    :func:`vrtrainer.hands.hand.mirror_poses`): x components of metric channels and of
     facing directions change sign, rotation vectors keep x and flip y and z,
     angles stay. The channels of hand h move to the slot of hand 1-h in the same
     layout, which must hold both hands or be one-handed (the slot is then

@@ -36,7 +36,7 @@ from vrtrainer.compare.features import (
     TURN,
 )
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import (
+from vrtrainer.hands.hand import (
     FINGERS,
     JOINT_COUNT,
     ORIENTATION_VALID,

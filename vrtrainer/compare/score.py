@@ -43,8 +43,8 @@ from vrtrainer.compare.features import (
     take_features,
 )
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import FINGER_NAMES, HAND_NAMES, JOINT_NAMES
-from vrtrainer.take import Take
+from vrtrainer.hands.hand import FINGER_NAMES, HAND_NAMES, JOINT_NAMES
+from vrtrainer.takes.take import Take
 
 if TYPE_CHECKING:
     from vrtrainer.compare.template import Template
@@ -580,7 +580,7 @@ def synthetic_negatives(template: Template, exclude: tuple[str, ...] = (),
 
     Performed with the template's handedness, featurised for its hands.
     """
-    from vrtrainer import sim
+    from vrtrainer.hands import sim
 
     out = []
     for name in sim.GESTURES:

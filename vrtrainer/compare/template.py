@@ -7,7 +7,7 @@ is how much the experts themselves differ there after alignment and ``floor``
 is the sensor noise a perfectly repeated gesture still shows (default 1 cm,
 10 degrees). An expert take far from the others is flagged and left out.
 
-A template is saved as a :mod:`vrtrainer.archive` (kind "vrtrainer.template",
+A template is saved as a :mod:`vrtrainer.takes.archive` (kind "vrtrainer.template",
 versioned, no pickles), extension ``.vrref``.
 """
 
@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from vrtrainer import __version__
-from vrtrainer.archive import ArraySpec, read_archive, write_archive
 from vrtrainer.compare.dtw import dtw_matrix, dtw_path
 from vrtrainer.compare.features import (
     LENGTH_KINDS,
@@ -34,8 +33,9 @@ from vrtrainer.compare.features import (
     take_features,
 )
 from vrtrainer.errors import InvalidFileError, VrtrainerError
-from vrtrainer.hand import HAND_NAMES
-from vrtrainer.take import Take
+from vrtrainer.hands.hand import HAND_NAMES
+from vrtrainer.takes.archive import ArraySpec, read_archive, write_archive
+from vrtrainer.takes.take import Take
 
 KIND = "vrtrainer.template"
 FORMAT_VERSION = 1

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from vrtrainer.errors import RenderError
-from vrtrainer.hand import BONES, HAND_COUNT, JOINT_COUNT, POSITION_TRACKED, POSITION_VALID
+from vrtrainer.hands.hand import BONES, HAND_COUNT, JOINT_COUNT, POSITION_TRACKED, POSITION_VALID
 
 INSTANCE_FLOATS = 16
 #: Instances per drawn hand set (both hands): 26 joints + 24 bones per hand.

@@ -19,7 +19,7 @@ from OpenGL import GL
 from pyglm import glm
 
 from vrtrainer.errors import RenderError
-from vrtrainer.hand import POSITION_VALID, HandFrame
+from vrtrainer.hands.hand import POSITION_VALID, HandFrame
 from vrtrainer.render import shaders
 from vrtrainer.render.camera import View, pose_matrix, projection_matrix, view_matrix
 from vrtrainer.render.cues import UI_FLOATS, CuePanel, Cues

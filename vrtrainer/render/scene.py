@@ -2,9 +2,9 @@
 
 The default scene is a tiled floor, a workbench with a welding workpiece (a
 T-joint of two plates), a welding torch and a screwdriver, from the GLB files
-in ``vrtrainer/assets/`` (made by ``tools/make_assets.py``). Tool meshes are in
+in ``assets/`` (made by ``tools/make_assets.py``). Tool meshes are in
 their grip frame: origin in the palm, -Z the way the tool points, as OpenXR
-grip poses and vrtrainer.gestures' held tools are.
+grip poses and vrtrainer.hands.gestures' held tools are.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from vrtrainer.render.meshes import MeshData, load_mesh, merge_meshes, mesh_from_arrays
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 #: Centre of the default workpiece's upright plate (the weld is along its foot).
 WORKPIECE_CENTRE = np.array([0.0, 0.955, -0.45])

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import POSITION_VALID, WRIST, HandFrame
+from vrtrainer.hands.hand import POSITION_VALID, WRIST, HandFrame
 from vrtrainer.render.camera import View, look_at_pose, stereo_views
 from vrtrainer.render.context import EglContext
 from vrtrainer.render.cues import Cues

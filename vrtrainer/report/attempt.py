@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import HAND_NAMES, JOINT_NAMES
+from vrtrainer.hands.hand import HAND_NAMES, JOINT_NAMES
 from vrtrainer.report import plots
+from vrtrainer.report.attempt_reference import AttemptSources, ReferenceUnavailable
 from vrtrainer.report.page import (
     bar,
     document,
@@ -31,7 +32,6 @@ from vrtrainer.report.page import (
     table,
     write_page,
 )
-from vrtrainer.report.reference import AttemptSources, ReferenceUnavailable
 from vrtrainer.report.texts import (
     check_lang,
     comparator_message,
@@ -120,7 +120,7 @@ def _unavailable(exc: ReferenceUnavailable, lang: str) -> str:
 def gather_extras(attempt, lang: str, snapshots: bool = True, size: tuple[int, int] = (480, 360),
                   count: int = 3) -> Extras:
     """Rebuild what needs the take and the reference; say why whatever is missing is."""
-    from vrtrainer.report.reference import attempt_sources
+    from vrtrainer.report.attempt_reference import attempt_sources
 
     extras = Extras()
     try:
@@ -141,7 +141,7 @@ def _trade_series(sources: AttemptSources, lang: str, extras: Extras) -> None:
     step_id = getattr(sources.step, "step_id", "")
     if scenario is None or not step_id:
         return
-    from vrtrainer.metrics import compute_metrics, format_value
+    from vrtrainer.trade.metrics import compute_metrics, format_value
 
     step = next((s for s in scenario.steps if s.id == step_id), None)
     if step is None or not step.metrics:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vrtrainer.hand import HAND_COUNT, HAND_NAMES, JOINT_COUNT, JOINT_NAMES, POSITION_VALID, WRIST
+from vrtrainer.hands.hand import (
+    HAND_COUNT,
+    HAND_NAMES,
+    JOINT_COUNT,
+    JOINT_NAMES,
+    POSITION_VALID,
+    WRIST,
+)
 
 #: Two worst moments are at least this far apart (seconds of the take).
 MIN_GAP_S = 0.5
@@ -58,7 +65,7 @@ class Moment:
 def frame_errors(take, template, mirror: bool) -> FrameErrors:
     """Follow the whole take with the live aligner (as the session did while it ran)."""
     from vrtrainer.compare.live import LiveAligner
-    from vrtrainer.hand import HandFrame
+    from vrtrainer.hands.hand import HandFrame
 
     aligner = LiveAligner(template, mirror=mirror)
     frame = HandFrame()
@@ -182,7 +189,7 @@ def draw_moments(take, ghost, moments: list[Moment], reference_duration: float,
     """
     from PIL import Image
 
-    from vrtrainer.hand import HandFrame
+    from vrtrainer.hands.hand import HandFrame
     from vrtrainer.render.context import EglContext
     from vrtrainer.render.cues import Cues
     from vrtrainer.render.renderer import Framebuffer, Renderer, SceneState

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vrtrainer.metrics import MetricResult, compute_metrics, metrics_score
 from vrtrainer.scenario.model import Scenario, Step, Text
+from vrtrainer.trade.metrics import MetricResult, compute_metrics, metrics_score
 
 
 @dataclass

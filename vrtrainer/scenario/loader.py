@@ -4,7 +4,7 @@ The order of checks is what keeps a hostile pack harmless: the pack's files
 are inventoried (links, types, sizes, zip bombs) before any is read; the TOML
 is size- and depth-checked before ``tomllib`` sees it; the schema version is
 checked before the schema; meshes have their declared sizes checked before a
-mesh library sees them; arrays are read through :mod:`vrtrainer.archive`. No
+mesh library sees them; arrays are read through :mod:`vrtrainer.takes.archive`. No
 code from a pack is ever run: no pickle, no eval, no import.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from vrtrainer.errors import InvalidFileError, VrtrainerError
-from vrtrainer.hand import JOINT_INDEX
+from vrtrainer.hands.hand import JOINT_INDEX
 from vrtrainer.scenario.gltfcheck import GltfInfo, check_gltf, resolve_external
 from vrtrainer.scenario.model import (
     DEFAULT_PASS_THRESHOLD,
@@ -439,7 +439,7 @@ class Pack:
 
     def reference_takes(self, step: Step) -> list:
         """The step's expert takes, each read and validated by :func:`load_take`."""
-        from vrtrainer.take import load_take
+        from vrtrainer.takes.take import load_take
 
         return [load_take(self.reference_path(rel)) for rel in step.reference_takes]
 
@@ -522,7 +522,7 @@ def validate_pack(path: str | Path) -> list[Problem]:
             for step in sc.steps:
                 for rel in step.reference_takes:
                     try:
-                        from vrtrainer.take import load_take
+                        from vrtrainer.takes.take import load_take
 
                         take = load_take(pack.reference_path(rel))
                     except VrtrainerError as exc:

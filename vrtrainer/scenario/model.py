@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from vrtrainer.hand import (
+from vrtrainer.hands.hand import (
     FINGER_NAMES,
     FINGERS,
     JOINT_COUNT,

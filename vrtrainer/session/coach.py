@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from vrtrainer.hand import HandFrame
+from vrtrainer.hands.hand import HandFrame
 from vrtrainer.session.training import AttemptScore, LiveFeedback
-from vrtrainer.take import Take
+from vrtrainer.takes.take import Take
 
 LIVE_TEXT = {
     "fr": {"behind": "Un peu plus vite", "ahead": "Plus lentement", "pose": "Corrigez : {}"},

@@ -9,7 +9,7 @@ from typing import Any
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.session.coach import ComparatorCoach
 from vrtrainer.session.training import TrainingStep
-from vrtrainer.take import Take
+from vrtrainer.takes.take import Take
 
 #: Seeds of the simulated experts behind a built-in gesture's reference.
 EXPERT_SEEDS = (101, 102, 103, 104)
@@ -18,10 +18,10 @@ EXPERT_SEEDS = (101, 102, 103, 104)
 @lru_cache(maxsize=16)
 def gesture_reference(name: str) -> tuple[Any, tuple[Take, ...]]:
     """Template and expert takes for a built-in gesture (simulated experts)."""
-    from vrtrainer import sim
     from vrtrainer.compare.features import take_features
     from vrtrainer.compare.score import calibrate_rejection, synthetic_negatives
     from vrtrainer.compare.template import build_template
+    from vrtrainer.hands import sim
 
     experts = tuple(sim.simulate(name, role="expert", seed=s) for s in EXPERT_SEEDS)
     template = build_template(list(experts), name=name)
@@ -33,7 +33,7 @@ def gesture_reference(name: str) -> tuple[Any, tuple[Take, ...]]:
 def gesture_steps(name: str, handedness: str = "right", language: str = "fr"
                   ) -> list[TrainingStep]:
     """One step practising the built-in gesture ``name`` against simulated experts."""
-    from vrtrainer import sim
+    from vrtrainer.hands import sim
 
     if name not in sim.GESTURES:
         raise VrtrainerError(
@@ -60,7 +60,7 @@ def gesture_steps(name: str, handedness: str = "right", language: str = "fr"
 def steps_for(target: str, handedness: str = "right", language: str = "fr"
               ) -> list[TrainingStep]:
     """Steps for a gesture name, a scenario id, or a scenario pack path."""
-    from vrtrainer import sim
+    from vrtrainer.hands import sim
 
     if target in sim.GESTURES and not Path(target).exists():
         return gesture_steps(target, handedness, language)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from vrtrainer.backends.base import FrameState
-from vrtrainer.hand import POSITION_VALID
+from vrtrainer.hands.hand import POSITION_VALID
 from vrtrainer.session.machine import Phase
 
 PHASE_TEXT = {

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from vrtrainer.backends.base import FrameState
-from vrtrainer.hand import POSITION_VALID
+from vrtrainer.hands.hand import POSITION_VALID
 from vrtrainer.session.presenter import _render_target
 from vrtrainer.session.recording import RecordPhase
 

@@ -19,7 +19,7 @@ from vrtrainer.backends.scripted import PersonScript, ReplayBackend, SimulatedBa
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.session.loop import LoopResult, run_loop
 from vrtrainer.session.recording import RecordedTake, RecordingPlan, RecordingSession
-from vrtrainer.take import Take, load_take
+from vrtrainer.takes.take import Take, load_take
 
 BACKENDS = ("simulated", "replay", "openxr", "openxr-headless")
 #: Keys of the desktop mirror window.
@@ -86,7 +86,7 @@ def step_folder(root: Path, scenario_id: str, step: int) -> Path:
 
 def resolve_subject(target: str, step: int, hand: str = "right") -> Subject:
     """A built-in gesture (one step) or a scenario id/pack and its step ``step`` (from 1)."""
-    from vrtrainer import sim
+    from vrtrainer.hands import sim
 
     if target in sim.GESTURES and not Path(target).exists():
         if step != 1:
@@ -100,8 +100,8 @@ def resolve_subject(target: str, step: int, hand: str = "right") -> Subject:
             gesture=target,
             simulate=lambda seed: sim.simulate(target, role="expert", seed=seed, hand=hand),
         )
-    from vrtrainer import trade_motions
     from vrtrainer.scenario.loader import find_scenario, load_scenario
+    from vrtrainer.trade import motions as trade_motions
 
     path = find_scenario(target)
     scenario = load_scenario(path)

@@ -23,7 +23,7 @@ from typing import Any
 
 from vrtrainer.backends.base import Display, FrameState, Input
 from vrtrainer.session.loop import FrameTimings
-from vrtrainer.take import Take, TakeMeta, TakeWriter, save_take
+from vrtrainer.takes.take import Take, TakeMeta, TakeWriter, save_take
 
 
 class RecordPhase(enum.Enum):
@@ -78,7 +78,7 @@ class RecordedTake:
     frames: int
     duration: float
     start_time: float = 0.0  # the first frame's time (trim times are on the same clock)
-    trim: Any = None  # vrtrainer.trim.Trim proposal
+    trim: Any = None  # vrtrainer.takes.trim.Trim proposal
     trimmed: bool = False
 
 
@@ -296,7 +296,7 @@ class RecordingSession:
 
     def _stop_take(self, ended_by: str, review: bool = True) -> None:
         """Finalise the take on disk; propose its trim; go to review."""
-        from vrtrainer.trim import propose_trim
+        from vrtrainer.takes.trim import propose_trim
 
         writer, self._writer = self._writer, None
         if writer is None:
@@ -321,7 +321,7 @@ class RecordingSession:
 
     def _settle(self, keep: bool) -> None:
         """Keep the pending take (trimmed if asked) or move it to ``discarded/``."""
-        from vrtrainer.trim import trim_take
+        from vrtrainer.takes.trim import trim_take
 
         rec, take = self.pending, self._take
         self.pending, self._take = None, None

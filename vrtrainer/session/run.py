@@ -13,7 +13,7 @@ from vrtrainer.errors import VrtrainerError
 from vrtrainer.session.loop import LoopResult, run_loop
 from vrtrainer.session.plan import steps_for
 from vrtrainer.session.training import AttemptOutcome, TrainingSession
-from vrtrainer.take import Take, load_take
+from vrtrainer.takes.take import Take, load_take
 
 BACKENDS = ("simulated", "replay", "openxr", "openxr-headless")
 
@@ -54,7 +54,7 @@ class TrainingRun:
 
 def simulated_performances(opts: TrainingOptions, steps) -> list[Take]:
     """The simulated trainee's take for each step, with the requested flaws."""
-    from vrtrainer import sim
+    from vrtrainer.hands import sim
 
     flaws = [sim.parse_flaw(f) for f in opts.flaws]
     takes = []

@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from vrtrainer.hand import HAND_COUNT, JOINT_COUNT, JOINT_NAMES, HandFrame
-from vrtrainer.metrics import gauge_values
+from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, JOINT_NAMES, HandFrame
 from vrtrainer.scenario import Pack, Scenario, Step, find_scenario, open_pack
 from vrtrainer.scenario.judge import judge_step
 from vrtrainer.session.coach import ComparatorCoach
 from vrtrainer.session.training import AttemptScore, LiveFeedback, TrainingStep
-from vrtrainer.take import Take, TakeMeta
+from vrtrainer.takes.take import Take, TakeMeta
+from vrtrainer.trade.metrics import gauge_values
 
 #: Weight of the comparator's gesture score against the trade metrics' score.
 GESTURE_SHARE = 0.5
@@ -173,7 +173,8 @@ class ScenarioStep(TrainingStep):
     def simulate_trainee(self, flaws=(), seed: int = 0, hand: str = "right",
                          fault: str | None = None) -> Take:
         """A simulated trainee's take of this step (bundled scenarios' motions)."""
-        from vrtrainer import sim, trade_motions
+        from vrtrainer.hands import sim
+        from vrtrainer.trade import motions as trade_motions
 
         gesture = trade_motions.step_gesture(self.scenario, self.step_id, fault, variation=seed)
         role = "trainee" if flaws or fault else "expert"

@@ -17,10 +17,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from vrtrainer.backends.base import Display, FrameState, Input
-from vrtrainer.hand import HAND_COUNT, JOINT_COUNT, HandFrame
+from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, HandFrame
 from vrtrainer.session.loop import FrameTimings
 from vrtrainer.session.machine import Phase, StepMachine, Transition, Trigger
-from vrtrainer.take import Take, TakeMeta, TakeWriter, load_take
+from vrtrainer.takes.take import Take, TakeMeta, TakeWriter, load_take
 
 
 @dataclass
@@ -305,7 +305,7 @@ class TrainingSession:
             getattr(coach, "comparator", None), "template", None)
         if template is None or result.rejected:
             return  # a rejected take has no meaningful alignment: replay it alone
-        from vrtrainer.replay import align
+        from vrtrainer.render.replay import align
 
         self._replay_ghost = align(take, template, self.step.expert).ghost_frame
 

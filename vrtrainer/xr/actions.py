@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vrtrainer.hand import HAND_COUNT, POSE_SIZE
+from vrtrainer.hands.hand import HAND_COUNT, POSE_SIZE
 from vrtrainer.xr.instance import HAND_INTERACTION, Instance
 
 HAND_PATHS = ("/user/hand/left", "/user/hand/right")
@@ -63,7 +63,7 @@ class ToolBinding:
     """A tool (e.g. "spray_gun", "torch") held in one hand: it follows that grip pose."""
 
     name: str
-    hand: int  # vrtrainer.hand.LEFT or RIGHT
+    hand: int  # vrtrainer.hands.hand.LEFT or RIGHT
 
 
 class Controllers:

@@ -2,7 +2,7 @@
 
 Per frame it gives what the training loop needs and nothing OpenXR-specific:
 the predicted display time, the two eye views (pose and fov angles), both
-hands as a :class:`vrtrainer.hand.HandFrame`, controller/tool poses, the
+hands as a :class:`vrtrainer.hands.hand.HandFrame`, controller/tool poses, the
 trainee's commands, and one render target (a GL framebuffer and its size) per
 eye. ``end_frame`` submits what was drawn. Two modes:
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vrtrainer.hand import HandFrame
+from vrtrainer.hands.hand import HandFrame
 from vrtrainer.xr.actions import ActionSystem, Controllers, ToolBinding
 from vrtrainer.xr.errors import OpenXRError, RuntimeLostError
 from vrtrainer.xr.hand_tracking import HandTracking

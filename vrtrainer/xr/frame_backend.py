@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from vrtrainer.backends.base import Display, FrameState, Input, View
-from vrtrainer.hand import LEFT, RIGHT
+from vrtrainer.hands.hand import LEFT, RIGHT
 from vrtrainer.xr.actions import ToolBinding
 from vrtrainer.xr.backend import OpenXRBackend, RenderTarget
 

@@ -1,4 +1,4 @@
-"""Hand joints from XR_EXT_hand_tracking into a :class:`vrtrainer.hand.HandFrame`.
+"""Hand joints from XR_EXT_hand_tracking into a :class:`vrtrainer.hands.hand.HandFrame`.
 
 pyopenxr 1.1.6501's ``xr.locate_hand_joints_ext`` passes a NULL joint array, so
 this module calls ``xrLocateHandJointsEXT`` through its function pointer with
@@ -12,7 +12,7 @@ import ctypes
 
 import numpy as np
 
-from vrtrainer.hand import HAND_COUNT, JOINT_COUNT, HandFrame
+from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, HandFrame
 from vrtrainer.xr.instance import Instance
 from vrtrainer.xr.pyopenxr import raise_on_error
 

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import FINGER_NAMES
+from vrtrainer.hands.hand import FINGER_NAMES
 
 DEFAULT_PORT = 4242
 HEADER = b"mndrmt3\0"

@@ -202,7 +202,7 @@ def report_build(template: Any, takes: list[Path], reference: Path, console: Any
     """After ``reference build``: the consistency report, the mirrored reference, the HTML."""
     from vrtrainer.compare.consistency import take_consistency
     from vrtrainer.compare.template import save_template
-    from vrtrainer.take import load_take
+    from vrtrainer.takes.take import load_take
 
     report = take_consistency([load_take(p) for p in takes], template,
                               [Path(p).name for p in takes])

@@ -1,7 +1,7 @@
 """Simulated hands: takes of a gesture by a synthetic expert or a flawed trainee.
 
-:func:`simulate` turns a :class:`~vrtrainer.gestures.Gesture` into a
-:class:`~vrtrainer.take.Take`: it varies the keyframes as a person does from one
+:func:`simulate` turns a :class:`~vrtrainer.hands.gestures.Gesture` into a
+:class:`~vrtrainer.takes.take.Take`: it varies the keyframes as a person does from one
 take to the next, applies the requested trainee flaws, interpolates at the
 requested rate and runs the hand model's forward kinematics, producing
 OpenXR-conformant joint poses, radii and location flags.
@@ -21,7 +21,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.gestures import (
+from vrtrainer.hands.gestures import (
     GESTURES,
     Gesture,
     Grip,
@@ -32,7 +32,7 @@ from vrtrainer.gestures import (
     pack,
     wrist_for_tool,
 )
-from vrtrainer.hand import (
+from vrtrainer.hands.hand import (
     FINGER_NAMES,
     FINGERS,
     FULLY_TRACKED,
@@ -42,7 +42,7 @@ from vrtrainer.hand import (
     POSE_SIZE,
     mirror_poses,
 )
-from vrtrainer.kinematics import (
+from vrtrainer.hands.kinematics import (
     DEFAULT_HAND_LENGTH,
     HandShape,
     clip_angles,
@@ -51,7 +51,7 @@ from vrtrainer.kinematics import (
     orientation,
     pose_hand,
 )
-from vrtrainer.take import Take, TakeMeta
+from vrtrainer.takes.take import Take, TakeMeta
 
 __all__ = [
     "FLAW_NAMES", "GESTURES", "Flaw", "Gesture", "Grip", "HandShape", "Keyframe",
@@ -341,7 +341,7 @@ def simulate(
     :class:`Flaw` or their CLI spelling); ``hand`` the performing hand for a
     one-handed gesture ('left' mirrors it; for a two-handed gesture it swaps the
     hands' roles); ``rate`` frames per second; ``hand_length`` metres, default
-    :data:`~vrtrainer.kinematics.DEFAULT_HAND_LENGTH`.
+    :data:`~vrtrainer.hands.kinematics.DEFAULT_HAND_LENGTH`.
     """
     g = _resolve_gesture(gesture)
     if role not in ROLES:

@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import HAND_COUNT, WRIST, position_valid, quat_to_matrix
-from vrtrainer.take import Take
+from vrtrainer.hands.hand import HAND_COUNT, WRIST, position_valid, quat_to_matrix
+from vrtrainer.takes.take import Take
 
 #: Seconds of stillness kept before the onset and after the offset.
 DEFAULT_MARGIN = 0.15

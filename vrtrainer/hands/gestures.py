@@ -20,8 +20,8 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import HAND_COUNT, HAND_NAMES, LEFT, POSE_SIZE, RIGHT, mirror_poses
-from vrtrainer.kinematics import (
+from vrtrainer.hands.hand import HAND_COUNT, HAND_NAMES, LEFT, POSE_SIZE, RIGHT, mirror_poses
+from vrtrainer.hands.kinematics import (
     ANGLE_SHAPE,
     compose_poses,
     finger_angles,
@@ -256,7 +256,7 @@ _OPEN = finger_angles(thumb=(5, 0, 0, 35), index=(5, 5, 0, 8), middle=(5, 5, 0, 
 _FLAT = finger_angles(thumb=(5, 5, 5, 10), index=(0, 3, 0, 2), middle=(0, 3, 0, 0),
                       ring=(0, 3, 0, 2), little=(0, 3, 0, 4))
 # Tip pinch, thumb and index pads meeting (tip centres ~12 mm apart), and the
-# pre-shape 6 cm apart; solved once with the model of vrtrainer.kinematics.
+# pre-shape 6 cm apart; solved once with the model of vrtrainer.hands.kinematics.
 _PINCH = finger_angles(thumb=(28, 14, 20, 10), index=(53, 51, 25, 0), middle=(40, 45, 20, 0),
                        ring=(42, 48, 22, 0), little=(45, 50, 22, 0))
 _PINCH_OPEN = finger_angles(thumb=(23, 12, 11, 20), index=(39, 34, 17, 0),

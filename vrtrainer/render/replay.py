@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import HAND_COUNT, JOINT_COUNT, POSITION_VALID, WRIST, mirror_poses
-from vrtrainer.take import Take, load_take
+from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, POSITION_VALID, WRIST, mirror_poses
+from vrtrainer.takes.take import Take, load_take
 
 
 @dataclass
@@ -78,7 +78,7 @@ def resolve_ghost(template: Any, reference_path: Path, ghost: Path | None) -> Ta
         for candidate in (Path(e["name"]), reference_path.parent / Path(e["name"]).name):
             if candidate.suffix == ".vrtake" and candidate.is_file():
                 return load_take(candidate)
-    from vrtrainer import sim
+    from vrtrainer.hands import sim
 
     if template.name in sim.GESTURES:
         return sim.simulate(template.name, role="expert", seed=0, hand=template.handedness)
@@ -172,7 +172,7 @@ def _fill(replay: AlignedReplay, i: int, state: Any, live: Any, expert: Any) -> 
 def write_frames(replay: AlignedReplay, out_dir: str | Path, every: float = 0.25,
                  size: tuple[int, int] = (320, 240), language: str = "en") -> list[Path]:
     """PNG frames every ``every`` seconds of the take, one view framing the hands."""
-    from vrtrainer.hand import HandFrame
+    from vrtrainer.hands.hand import HandFrame
     from vrtrainer.render import EglContext, Framebuffer, Renderer, SceneState
     from vrtrainer.render.camera import stereo_views
     from vrtrainer.render.snapshots import SNAPSHOT_FOV, framing_view
@@ -230,7 +230,7 @@ def play_in_window(replay: AlignedReplay, size: tuple[int, int] = (640, 480),
     """
     import time
 
-    from vrtrainer.hand import HandFrame
+    from vrtrainer.hands.hand import HandFrame
     from vrtrainer.render import Framebuffer, MirrorWindow, Renderer, SceneState
     from vrtrainer.render.camera import stereo_views
     from vrtrainer.render.snapshots import SNAPSHOT_FOV, framing_view

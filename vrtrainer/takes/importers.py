@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from vrtrainer.errors import InvalidFileError, VrtrainerError
-from vrtrainer.hand import (
+from vrtrainer.hands.hand import (
     FINGERS,
     HAND_COUNT,
     JOINT_COUNT,
@@ -39,7 +39,7 @@ from vrtrainer.hand import (
     RIGHT,
     WRIST,
 )
-from vrtrainer.take import MAX_FRAMES, Take, TakeMeta
+from vrtrainer.takes.take import MAX_FRAMES, Take, TakeMeta
 
 #: Largest capture file read (bytes); a 40-minute Leap capture at 20 fps is ~60 MB.
 MAX_FILE_BYTES = 128 * 1024 * 1024

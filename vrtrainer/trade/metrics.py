@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import find_peaks
 
-from vrtrainer.hand import (
+from vrtrainer.hands.hand import (
     JOINT_INDEX,
     ORIENTATION_VALID,
     PALM,

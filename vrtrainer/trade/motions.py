@@ -1,6 +1,6 @@
 """Keyframed expert motions of the bundled trade scenarios, and their typical faults.
 
-Each function builds :class:`vrtrainer.gestures.Gesture` keyframes for one step
+Each function builds :class:`vrtrainer.hands.gestures.Gesture` keyframes for one step
 of a scenario from the scenario's own geometry (seam, panel, chest, tool grip),
 so that the simulator's takes sit exactly where the pack's metrics measure.
 Expert values follow the trade figures cited in each pack's scenario.toml;
@@ -17,8 +17,8 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.gestures import Gesture, Grip, Keyframe, wrist_for_tool
-from vrtrainer.kinematics import finger_angles
+from vrtrainer.hands.gestures import Gesture, Grip, Keyframe, wrist_for_tool
+from vrtrainer.hands.kinematics import finger_angles
 from vrtrainer.scenario.model import Scenario
 
 #: Power grasp around a torch or gun handle (about 3.5 cm across).
@@ -251,8 +251,8 @@ def place_wrist(side: str, joint: str, target, fingers, palm_normal, angles) -> 
     ``palm_normal``; forward kinematics with the default hand size gives the
     joint's offset from the wrist.
     """
-    from vrtrainer.hand import JOINT_INDEX
-    from vrtrainer.kinematics import HandShape, pose_hand
+    from vrtrainer.hands.hand import JOINT_INDEX
+    from vrtrainer.hands.kinematics import HandShape, pose_hand
 
     q = oriented(fingers, -np.asarray(palm_normal, dtype=np.float64))
     joints = pose_hand(HandShape.from_length(), pose(np.zeros(3), q), angles, side=side)
@@ -261,8 +261,8 @@ def place_wrist(side: str, joint: str, target, fingers, palm_normal, angles) -> 
 
 def joint_at(side: str, wrist, angles, joint: str) -> np.ndarray:
     """World position of ``joint`` of a hand at ``wrist`` in pose ``angles``."""
-    from vrtrainer.hand import JOINT_INDEX
-    from vrtrainer.kinematics import HandShape, pose_hand
+    from vrtrainer.hands.hand import JOINT_INDEX
+    from vrtrainer.hands.kinematics import HandShape, pose_hand
 
     return pose_hand(HandShape.from_length(), wrist, angles, side=side)[JOINT_INDEX[joint], :3]
 

@@ -3,7 +3,7 @@
 The model is a right hand in its wrist frame (OpenXR joint-frame axes: +Z back
 towards the forearm, +Y out of the back of the hand, so the fingers point along
 -Z and, for a right hand, the thumb lies towards -X). A left hand is the mirror
-image (x -> -x, as :func:`vrtrainer.hand.mirror_poses`).
+image (x -> -x, as :func:`vrtrainer.hands.hand.mirror_poses`).
 
 Joint angles are given per hand as an array (..., 5, 4) in degrees, one row per
 finger (thumb, index, middle, ring, little):
@@ -25,7 +25,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.hand import FINGERS, JOINT_COUNT, PALM, POSE_SIZE, WRIST, mirror_poses
+from vrtrainer.hands.hand import FINGERS, JOINT_COUNT, PALM, POSE_SIZE, WRIST, mirror_poses
 
 THUMB, INDEX, MIDDLE, RING, LITTLE = range(5)
 ANGLE_SHAPE = (5, 4)

@@ -1,6 +1,6 @@
 """Recorded takes: both hands over time, their validity, tools, head and metadata.
 
-A take file (``.vrtake``) is a :mod:`vrtrainer.archive`: a zip holding
+A take file (``.vrtake``) is a :mod:`vrtrainer.takes.archive`: a zip holding
 ``header.json`` (kind "vrtrainer.take", format version, metadata, tool names)
 and these arrays, all little-endian, C order (T frames, K tools):
 
@@ -44,9 +44,8 @@ from typing import Any
 import numpy as np
 
 from vrtrainer import __version__
-from vrtrainer.archive import ArraySpec, read_archive, write_archive
 from vrtrainer.errors import InvalidFileError, VrtrainerError
-from vrtrainer.hand import (
+from vrtrainer.hands.hand import (
     HAND_COUNT,
     HAND_NAMES,
     JOINT_COUNT,
@@ -57,6 +56,7 @@ from vrtrainer.hand import (
     HandFrame,
     hand_length,
 )
+from vrtrainer.takes.archive import ArraySpec, read_archive, write_archive
 
 KIND = "vrtrainer.take"
 FORMAT_VERSION = 1

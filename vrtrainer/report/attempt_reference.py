@@ -52,7 +52,7 @@ class AttemptSources:
 def load_attempt_take(attempt) -> Any:
     """The attempt's take, checked against the SHA-256 stored when it was scored."""
     from vrtrainer.results.records import sha256_file
-    from vrtrainer.take import load_take
+    from vrtrainer.takes.take import load_take
 
     if not attempt.take_path:
         raise ReferenceUnavailable("no_take")

@@ -1,0 +1,1 @@
+"""Takes: recorded hand motion on disk (archives, takes, journals), trimming and importers."""

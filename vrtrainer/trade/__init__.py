@@ -1,0 +1,1 @@
+"""Trade: tool and hand metrics that scenario packs declare, and the bundled packs' motions."""
