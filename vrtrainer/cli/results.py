@@ -184,6 +184,9 @@ def send(
         f"sent {report.sent}, rejected {report.rejected}, still waiting {report.pending}",
         highlight=False,
     )
+    if report.last_error:
+        lead = "nothing sent" if report.sent == 0 else "last error"
+        console.print(f"{lead}: {report.last_error}", highlight=False, markup=False)
     if report.pending or report.rejected:
         raise typer.Exit(1)
 
@@ -192,8 +195,13 @@ def status(db: DbOption = None) -> None:
     """How many statements wait in the outbox, went out, or were refused by the LRS."""
     with _open(db) as store:
         counts = store.outbox.counts()
+        last = store.outbox.last_error()
         where = store.url
     console.print(
         f"{where}: {counts.pending} waiting, {counts.sent} sent, {counts.rejected} rejected",
         highlight=False,
     )
+    if last is not None:
+        error, retry_at = last
+        when = f" (next try after {retry_at:%Y-%m-%d %H:%M:%S} UTC)" if retry_at else ""
+        console.print(f"last error: {error}{when}", highlight=False, markup=False)

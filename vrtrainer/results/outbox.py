@@ -182,6 +182,17 @@ class Outbox:
             ).one()
         return OutboxCounts(pending=row[0], sent=row[1], rejected=row[2])
 
+    def last_error(self) -> tuple[str, datetime | None] | None:
+        """The error of the most recently tried statement that is not sent, with its retry time."""
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+            row = conn.execute(
+                select(ob.c.last_error, ob.c.next_try_at)
+                .where(ob.c.sent_at.is_(None), ob.c.last_error.is_not(None))
+                .order_by(ob.c.tries.desc(), ob.c.id.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else (row[0], _aware(row[1]))
+
     def next_due(self, endpoint: str | None = None) -> datetime | None:
         """When the soonest unsent statement may be claimed, or None if none waits."""
         later = func.coalesce(ob.c.lease_until, ob.c.next_try_at)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -19,9 +20,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.results.records import canonical_uuid
+from vrtrainer.xapi.lrs import LrsError, check_endpoint, open_no_redirect, redacted
 
 ENV_LAUNCH = "VRTRAINER_CMI5_LAUNCH"
 _IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+#: The auth token goes into an HTTP header: RFC 7235 token68 characters only, bounded.
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+MAX_TOKEN = 4096
 
 
 class Cmi5Error(VrtrainerError):
@@ -32,9 +37,14 @@ def _http_url(value: str, what: str) -> str:
     try:
         parts = urlsplit(value)
     except ValueError:  # e.g. an unclosed IPv6 bracket
-        raise Cmi5Error(f"cmi5 launch: {what} {value[:80]!r} is not a valid URL") from None
+        shown = redacted(value)[:80]
+        raise Cmi5Error(f"cmi5 launch: {what} {shown!r} is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise Cmi5Error(f"cmi5 launch: {what} {value[:80]!r} is not an http(s) URL")
+        raise Cmi5Error(f"cmi5 launch: {what} {redacted(value)[:80]!r} is not an http(s) URL")
+    try:
+        check_endpoint(value, what)
+    except LrsError as exc:
+        raise Cmi5Error(f"cmi5 launch: {exc}") from None
     return value
 
 
@@ -102,12 +112,20 @@ class Cmi5Launch:
         """Ask the LMS for this launch's auth token (cmi5 allows one fetch per launch)."""
         request = urllib.request.Request(self.fetch, data=b"", method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as reply:
+            with open_no_redirect(request, timeout=timeout) as reply:
                 body = json.loads(reply.read(65536))
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise Cmi5Error(f"{self.fetch}: cmi5 fetch failed ({exc})") from None
+        except urllib.error.HTTPError as exc:
+            note = "; redirects are not followed" if 300 <= exc.code < 400 else ""
+            raise Cmi5Error(f"{self.fetch}: cmi5 fetch failed (HTTP {exc.code}{note})") from None
+        except (urllib.error.URLError, OSError, ValueError, RecursionError) as exc:
+            raise Cmi5Error(f"{self.fetch}: cmi5 fetch failed ({str(exc)[:200]})") from None
         token = body.get("auth-token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             error = body.get("error-text") if isinstance(body, dict) else None
-            raise Cmi5Error(f"{self.fetch}: cmi5 fetch gave no auth-token ({error})")
+            raise Cmi5Error(f"{self.fetch}: cmi5 fetch gave no auth-token ({str(error)[:200]})")
+        if len(token) > MAX_TOKEN or not _TOKEN.fullmatch(token):
+            raise Cmi5Error(
+                f"{self.fetch}: cmi5 fetch gave an auth-token that is not a plain base64 token "
+                f"of at most {MAX_TOKEN} characters; refused"
+            )
         return token

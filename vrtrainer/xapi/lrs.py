@@ -1,8 +1,13 @@
 """A small client for a Learning Record Store's statements resource (xAPI 1.0.3, urllib only).
 
 It sorts every reply into three kinds the sender acts on: a status it can decide on
-(2xx, 400, 409...), :class:`LrsUnavailable` (network down, timeout, 5xx, 429: try again
-later) and :class:`LrsAuthError` (401/403: retrying will not help, stop and say so).
+(2xx, 400, 409...), :class:`LrsUnavailable` (network down, timeout, 5xx, 429, a redirect:
+try again later) and :class:`LrsAuthError` (401/403: retrying will not help, stop and say so).
+
+Redirects are never followed: urllib would turn a redirected POST into a bodiless GET to
+another host, carrying the Basic credentials there, and report success. An endpoint URL
+holding a user name or password is refused before anything is looked up, so that secret
+never reaches DNS, a log line or the outbox's ``last_error``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import SplitResult, urlencode, urljoin, urlsplit
 
 from vrtrainer.errors import VrtrainerError
 
@@ -40,13 +45,63 @@ def basic_auth(user: str, password: str) -> str:
     return f"Basic {token}"
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Turn every 3xx into an :class:`urllib.error.HTTPError` instead of following it."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
+        return None
+
+
+#: An opener that follows no redirect (and reads no proxy settings' credentials into URLs).
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def open_no_redirect(request: urllib.request.Request, timeout: float):
+    """``urlopen`` that answers a 3xx with :class:`urllib.error.HTTPError`, never following it."""
+    return _OPENER.open(request, timeout=timeout)
+
+
+def redacted(url: str) -> str:
+    """``url`` with any user name or password removed (for messages); never raises."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        return SplitResult(parts.scheme, host, parts.path, parts.query, "").geturl()[:300]
+    except ValueError:
+        return "<an unparsable URL>"
+
+
+def check_endpoint(endpoint: str, what: str = "the LRS endpoint") -> str:
+    """Refuse anything but a plain http(s) URL without credentials; return it.
+
+    Done on the text alone (no DNS lookup), so a refused URL is never resolved.
+    """
+    if not isinstance(endpoint, str) or any(ord(c) < 0x21 or ord(c) == 0x7F for c in endpoint):
+        raise LrsError(f"{what} must be an http(s) URL without spaces or control characters")
+    try:
+        parts = urlsplit(endpoint)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        raise LrsError(f"{redacted(endpoint)}: {what} is not a valid URL") from None
+    if "@" in parts.netloc:
+        raise LrsError(
+            f"{redacted(endpoint)}: {what} must not hold a user name or password; "
+            "give them with --user and --password (or $VRTRAINER_LRS_USER/_PASSWORD)"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise LrsError(f"{redacted(endpoint)}: {what} must be an http(s) URL")
+    return endpoint
+
+
 class LrsClient:
     """Statements API of one LRS ``endpoint`` (e.g. ``http://host:8100/xAPI/``)."""
 
     def __init__(self, endpoint: str, authorization: str | None, timeout: float = 15.0) -> None:
-        parts = urlsplit(endpoint)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise LrsError(f"{endpoint}: the LRS endpoint must be an http(s) URL")
+        check_endpoint(endpoint)
+        if authorization is not None and any(
+            ord(c) < 0x20 or ord(c) == 0x7F for c in authorization
+        ):
+            raise LrsError("the LRS credentials hold control characters (CR, LF...)")
         self.endpoint = endpoint.rstrip("/")
         self.statements_url = urljoin(self.endpoint + "/", "statements")
         self.authorization = authorization
@@ -60,10 +115,17 @@ class LrsClient:
             headers["Authorization"] = self.authorization
         request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as reply:
+            with open_no_redirect(request, timeout=self.timeout) as reply:
                 return reply.status, reply.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read(2000).decode("utf-8", "replace")
+            if 300 <= exc.code < 400:
+                target = redacted(exc.headers.get("Location", "") or "nowhere")
+                raise LrsUnavailable(
+                    f"{self.endpoint}: HTTP {exc.code} redirect to {target}, not followed "
+                    "(statements and credentials go only to the configured endpoint; "
+                    "fix the endpoint URL)"
+                ) from None
             if exc.code in (401, 403):
                 raise LrsAuthError(
                     f"{self.endpoint}: the LRS refused the credentials ({exc.code})"
@@ -71,7 +133,7 @@ class LrsClient:
             if exc.code in _RETRYABLE:
                 raise LrsUnavailable(f"{self.endpoint}: HTTP {exc.code} {detail[:200]}") from None
             return exc.code, detail.encode()
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise LrsUnavailable(f"{self.endpoint}: {reason}") from None
 
@@ -96,5 +158,7 @@ class LrsClient:
                 raise LrsError(f"{self.endpoint}: GET statements gave HTTP {status}")
             page = json.loads(reply)
             yield from page.get("statements", [])
-            more = page.get("more")
-            url = urljoin(self.endpoint + "/", more) if more else ""
+            more = page.get("more") if isinstance(page, dict) else None
+            url = urljoin(self.endpoint + "/", more) if isinstance(more, str) and more else ""
+            if url and urlsplit(url)[:2] != urlsplit(self.endpoint)[:2]:
+                raise LrsError(f"{self.endpoint}: the LRS's 'more' link leaves its host; refused")

@@ -34,6 +34,8 @@ class SendReport:
     rejected: int = 0
     transient_failures: int = 0
     pending: int = 0
+    #: Why the last try failed (DNS, connection refused, HTTP status, redirect), if one did.
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class OutboxSender:
         except LrsUnavailable as exc:
             log.info("LRS unavailable, %d statements wait: %s", len(items), exc)
             report.transient_failures += 1
+            report.last_error = str(exc)
             self.outbox.retry(self.owner, items, str(exc), self.backoff)
             return
         except LrsAuthError:
@@ -125,6 +128,7 @@ class OutboxSender:
                 status, reply = self.client.put(item.statement_id, item.statement)
             except LrsUnavailable as exc:
                 report.transient_failures += 1
+                report.last_error = str(exc)
                 self.outbox.retry(self.owner, items[position:], str(exc), self.backoff)
                 return
             except BaseException:
@@ -139,5 +143,6 @@ class OutboxSender:
                 self.outbox.complete([item], note)
                 report.sent += 1
             else:
-                self.outbox.reject(item, f"HTTP {status}: {reply[:1500]}")
+                report.last_error = f"HTTP {status}: {reply[:1500]}"
+                self.outbox.reject(item, report.last_error)
                 report.rejected += 1
