@@ -73,9 +73,11 @@ def _trimesh_colors(geometry) -> np.ndarray:
         # Untextured glTF material: its base colour is the part's colour.
         return np.broadcast_to(np.asarray(material.main_color, np.uint8),
                                (len(geometry.vertices), 4))
-    if visual.kind != "vertex":
+    # A texture (no material colour to use) becomes colours; a mesh with no material
+    # at all has plain ColorVisuals, which give trimesh's default grey.
+    if visual.kind != "vertex" and hasattr(visual, "to_color"):
         visual = visual.to_color()
-    colors = np.asarray(visual.vertex_colors, dtype=np.uint8)
+    colors = np.asarray(getattr(visual, "vertex_colors", ()), dtype=np.uint8)
     if colors.shape != (len(geometry.vertices), 4):
         colors = np.broadcast_to(np.array([200, 200, 200, 255], np.uint8),
                                  (len(geometry.vertices), 4))

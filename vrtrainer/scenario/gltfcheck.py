@@ -6,6 +6,13 @@ triangles. :func:`check_gltf` reads only the JSON part (its own small parser
 of the GLB container, then :mod:`json`) and refuses a file whose declared
 geometry is over the caps, whose accessors overrun their buffers, or whose
 external references are not plain files of the same pack.
+
+Geometry is counted as it will be built, not as it is stored: a node tree can
+draw one mesh thousands of times (the renderer builds every instance), and many
+primitives can reuse one large accessor (the mesh library decodes it once per
+primitive). So triangles and vertices are counted after instancing (each mesh
+times the number of paths from a scene root to a node drawing it), and the
+bytes the mesh library decodes are summed over primitives, before any is read.
 """
 
 from __future__ import annotations
@@ -27,6 +34,13 @@ MAX_TRIANGLES = 2_000_000
 MAX_ACCESSOR_COUNT = 4_000_000
 #: Cap on the bytes of all buffers of one file.
 MAX_MESH_BYTES = 128 * 1024 * 1024
+#: Cap on vertices over all drawn instances (3 per triangle at the triangle cap).
+MAX_INSTANCED_VERTICES = 6_000_000
+#: Cap on the bytes a mesh library decodes: every accessor a primitive uses, once per
+#: primitive that uses it, as float64 (what trimesh holds).
+MAX_DECODED_BYTES = 256 * 1024 * 1024
+#: Cap on nodes (each is a scene-graph entry the renderer walks).
+MAX_NODES = 10_000
 #: Extensions a file may require; anything else needs code we do not run.
 ALLOWED_REQUIRED_EXTENSIONS = frozenset(
     {"KHR_materials_unlit", "KHR_texture_transform", "KHR_mesh_quantization"}
@@ -46,6 +60,7 @@ class GltfInfo:
 
     triangles: int = 0
     vertices: int = 0
+    decoded_bytes: int = 0
     buffer_bytes: int = 0
     external: list[str] = field(default_factory=list)
     glb: bool = False
@@ -154,6 +169,7 @@ def check_gltf(data: bytes, where: str, glb: bool) -> tuple[dict, bytes | None, 
 
     accessors = _list(doc, "accessors", where)
     counts: list[int] = []
+    widths: list[int] = []
     for i, acc in enumerate(accessors):
         count = _int(acc.get("count"), f"accessors[{i}].count", where, lo=1)
         if count > MAX_ACCESSOR_COUNT:
@@ -183,14 +199,20 @@ def check_gltf(data: bytes, where: str, glb: bool) -> tuple[dict, bytes | None, 
                     f"bufferView holds {view_sizes[v]} bytes",
                 )
         counts.append(count)
+        widths.append(ncomp)
 
-    for m, mesh in enumerate(_list(doc, "meshes", where)):
+    meshes = _list(doc, "meshes", where)
+    mesh_tris: list[int] = []
+    mesh_verts: list[int] = []
+    for m, mesh in enumerate(meshes):
+        tris_before, verts_before = info.triangles, info.vertices
         prims = mesh.get("primitives")
         if not isinstance(prims, list):
             raise InvalidFileError(where, f"meshes[{m}].primitives is not a list")
         for p, prim in enumerate(prims):
             if not isinstance(prim, dict) or not isinstance(prim.get("attributes"), dict):
                 raise InvalidFileError(where, f"meshes[{m}].primitives[{p}] has no attributes")
+            _count_decoded(prim, counts, widths, f"meshes[{m}].primitives[{p}]", where, info)
             pos = prim["attributes"].get("POSITION")
             if pos is None:
                 continue
@@ -219,10 +241,110 @@ def check_gltf(data: bytes, where: str, glb: bool) -> tuple[dict, bytes | None, 
                     f"meshes declare {info.triangles} triangles or more, over the cap of "
                     f"{MAX_TRIANGLES}",
                 )
+        mesh_tris.append(info.triangles - tris_before)
+        mesh_verts.append(info.vertices - verts_before)
+    _count_instances(doc, mesh_tris, mesh_verts, where, info)
     for i, image in enumerate(_list(doc, "images", where)):
         if "uri" in image:
             _check_uri(image["uri"], 0, f"images[{i}]", where, info)
     return doc, bin_chunk, info
+
+
+def _count_decoded(
+    prim: dict, counts: list[int], widths: list[int], what: str, where: str, info: GltfInfo
+) -> None:
+    """Add the bytes the mesh library decodes for one primitive (it decodes per primitive)."""
+    used = list(prim["attributes"].values())
+    if "indices" in prim:
+        used.append(prim["indices"])
+    for a in used:
+        a = _int(a, f"{what} accessor", where)
+        if a >= len(counts):
+            raise InvalidFileError(where, f"{what} names accessor {a}, absent")
+        info.decoded_bytes += counts[a] * widths[a] * 8
+    if info.decoded_bytes > MAX_DECODED_BYTES:
+        raise InvalidFileError(
+            where,
+            f"primitives make the mesh library decode {info.decoded_bytes} bytes or more "
+            f"(accessors reused by many primitives?), over the cap of {MAX_DECODED_BYTES}",
+        )
+
+
+def _count_instances(
+    doc: dict, mesh_tris: list[int], mesh_verts: list[int], where: str, info: GltfInfo
+) -> None:
+    """Count triangles and vertices as drawn: each mesh once per path to a node using it.
+
+    A mesh no node draws is counted once (a loader may still build it). Cycles in the
+    node tree are refused.
+    """
+    nodes = _list(doc, "nodes", where)
+    if len(nodes) > MAX_NODES:
+        raise InvalidFileError(where, f"{len(nodes)} nodes, over the cap of {MAX_NODES}")
+    n = len(nodes)
+    children: list[list[int]] = []
+    parents = [0] * n
+    for i, node in enumerate(nodes):
+        kids = node.get("children", [])
+        if not isinstance(kids, list):
+            raise InvalidFileError(where, f"nodes[{i}].children is not a list")
+        kids = [_int(c, f"nodes[{i}].children", where) for c in kids]
+        if any(c >= n for c in kids):
+            raise InvalidFileError(where, f"nodes[{i}] names a child that is absent")
+        for c in kids:
+            parents[c] += 1
+        children.append(kids)
+        if "mesh" in node:
+            mesh = _int(node["mesh"], f"nodes[{i}].mesh", where)
+            if mesh >= len(mesh_tris):
+                raise InvalidFileError(where, f"nodes[{i}] names mesh {mesh}, absent")
+    paths = [0] * n
+    scenes = _list(doc, "scenes", where)
+    for s, scene in enumerate(scenes):
+        roots = scene.get("nodes", [])
+        if not isinstance(roots, list):
+            raise InvalidFileError(where, f"scenes[{s}].nodes is not a list")
+        for r in roots:
+            r = _int(r, f"scenes[{s}].nodes", where)
+            if r >= n:
+                raise InvalidFileError(where, f"scenes[{s}] names node {r}, absent")
+            paths[r] += 1
+    for i in range(n):
+        if parents[i] == 0 and paths[i] == 0:
+            paths[i] = 1  # a root outside every scene: counted as if drawn
+    # Kahn's order: a node's path count is final once all its parents are done.
+    waiting = list(parents)
+    ready = [i for i in range(n) if waiting[i] == 0]
+    done = 0
+    cap = MAX_TRIANGLES + MAX_INSTANCED_VERTICES + 1  # keeps the integers small
+    while ready:
+        i = ready.pop()
+        done += 1
+        for c in children[i]:
+            paths[c] = min(paths[c] + paths[i], cap)
+            waiting[c] -= 1
+            if waiting[c] == 0:
+                ready.append(c)
+    if done != n:
+        raise InvalidFileError(where, "the node tree has a cycle")
+    drawn = [0] * len(mesh_tris)
+    for i, node in enumerate(nodes):
+        if "mesh" in node:
+            drawn[node["mesh"]] = min(drawn[node["mesh"]] + paths[i], cap)
+    triangles = sum(t * max(d, 1) for t, d in zip(mesh_tris, drawn))
+    vertices = sum(v * max(d, 1) for v, d in zip(mesh_verts, drawn))
+    if triangles > MAX_TRIANGLES:
+        raise InvalidFileError(
+            where,
+            f"nodes draw {triangles} triangles after instancing, over the cap of {MAX_TRIANGLES}",
+        )
+    if vertices > MAX_INSTANCED_VERTICES:
+        raise InvalidFileError(
+            where,
+            f"nodes draw {vertices} vertices after instancing, over the cap of "
+            f"{MAX_INSTANCED_VERTICES}",
+        )
+    info.triangles, info.vertices = triangles, vertices
 
 
 def _list(doc: dict, key: str, where: str) -> list[dict]:
