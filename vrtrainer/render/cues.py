@@ -53,7 +53,11 @@ class Cues:
 
     ``progress`` in [0, 1]; ``score`` 0-100 or None (not scored yet);
     ``message`` a short feedback line ('' for none); ``debug`` lines of small
-    text at the bottom (e.g. frame timings), '' for none.
+    text at the bottom (e.g. frame timings), '' for none. ``pictogram`` names
+    the advice pictogram drawn beside the message ('' for none; see
+    :mod:`vrtrainer.render.pictograms`). ``large`` lays out simple mode's
+    screen: the main line and the message in large letters, nothing else but
+    ``hint`` (how to go on) and ``hold`` (0-1, a held pinch filling a bar).
     """
 
     progress: float = 0.0
@@ -65,6 +69,10 @@ class Cues:
     message: str = ""
     title: str = ""
     debug: str = ""
+    pictogram: str = ""
+    large: bool = False
+    hint: str = ""
+    hold: float = 0.0
 
 
 def _wrap(atlas: FontAtlas, text: str, height: float, width: float, max_lines: int
@@ -121,7 +129,8 @@ class CuePanel:
         return (_percent(cues.progress), cues.instruction_fr, cues.instruction_en,
                 cues.language, None if cues.score is None else round(cues.score),
                 tuple((g.label, round(g.value, 3), g.ideal, g.low, g.high, g.unit)
-                      for g in cues.gauges), cues.message, cues.title, cues.debug)
+                      for g in cues.gauges), cues.message, cues.title, cues.debug,
+                cues.pictogram, cues.large, cues.hint, round(cues.hold, 2))
 
     def build(self, cues: Cues | None) -> bool:
         """Lay out ``cues``; returns False (and does nothing) if nothing visible changed."""
@@ -144,6 +153,9 @@ class CuePanel:
         return lines
 
     def _layout(self, cues: Cues) -> None:
+        if cues.large:
+            self._layout_large(cues)
+            return
         w, m = self.WIDTH, self.MARGIN
         left, right = -w / 2 + m, w / 2 - m
         main_h, sub_h, small_h = 0.030, 0.019, 0.018
@@ -160,7 +172,7 @@ class CuePanel:
         if cues.score is not None:
             header = max(header, self.SCORE_HEIGHT)  # the score's block, top right
         height = (m + header + 0.012 + 0.03 + len(cues.gauges) * row
-                  + (0.04 if cues.message else 0) + len(debug_lines) * debug_h * 1.3 + m)
+                  + self._message_height(cues) + len(debug_lines) * debug_h * 1.3 + m)
         top = height / 2
         self._rect(-w / 2, -top, w / 2, top, _PANEL)
         y = top - m
@@ -192,7 +204,9 @@ class CuePanel:
         for gauge in cues.gauges:
             y -= row
             self._gauge(gauge, left, right, y)
-        if cues.message:
+        if self._icon_uv(cues.pictogram) is not None:
+            y = self._advice(cues, left, right, y - 0.008, self.ICON, 0.024) - 0.004
+        elif cues.message:
             y -= 0.036
             self._text(cues.message, 0.0, y, 0.024, _NEAR, align="center")
         if debug_lines:
@@ -200,6 +214,80 @@ class CuePanel:
         for line in debug_lines:
             y -= debug_h * 1.3
             self._text(line, left, y, debug_h, _DIM)
+
+    ICON = 0.064
+
+    def _icon_uv(self, name: str) -> tuple | None:
+        return self.atlas.icons.get(name) if name else None
+
+    def _message_height(self, cues: Cues) -> float:
+        if self._icon_uv(cues.pictogram) is not None:
+            return self.ICON + 0.012
+        return 0.04 if cues.message else 0.0
+
+    def _advice(self, cues: Cues, left: float, right: float, top: float, size: float,
+                text_h: float) -> float:
+        """Pictogram at ``left`` below ``top``, the message wrapped beside it; the bottom y."""
+        self._icon(cues.pictogram, left, top - size, size, _NEAR)
+        x = left + size + 0.015
+        lines = self._wrap(cues.message, text_h, right - x)
+        y = top - size / 2 + (len(lines) * text_h * 1.25) / 2
+        for line in lines:
+            y -= text_h
+            self._text(line, x, y, text_h, _NEAR)
+            y -= text_h * 0.25
+        return top - size
+
+    def _icon(self, name: str, x0: float, y0: float, size: float, color) -> None:
+        """The pictogram ``name`` as a ``size`` square with its bottom left at (x0, y0)."""
+        uv = self._icon_uv(name)
+        if uv is None or self.count + 6 > len(self.vertices):
+            return
+        u0, v0, u1, v1 = uv
+        out = self.vertices[self.count:self.count + 6]
+        x1, y1 = x0 + size, y0 + size
+        out[:, 0] = (x0, x1, x1, x0, x1, x0)
+        out[:, 1] = (y0, y0, y1, y0, y1, y1)
+        out[:, 2] = (u0, u1, u1, u0, u1, u0)
+        out[:, 3] = (v0, v0, v1, v0, v1, v1)
+        out[:, 4:8] = color
+        self.count += 6
+
+    def _layout_large(self, cues: Cues) -> None:
+        """Simple mode: one line of what to do, the advice with its pictogram, how to go on."""
+        w, m = self.WIDTH, self.MARGIN
+        left, right = -w / 2 + m, w / 2 - m
+        main_h, msg_h, hint_h, icon = 0.048, 0.034, 0.026, 0.13
+        main = cues.instruction_fr if cues.language == "fr" else cues.instruction_en
+        main_lines = _wrap(self.atlas, main, main_h, right - left, 4)
+        has_icon = self._icon_uv(cues.pictogram) is not None
+        msg_lines = ([] if has_icon or not cues.message
+                     else _wrap(self.atlas, cues.message, msg_h, right - left, 3))
+        hint_lines = _wrap(self.atlas, cues.hint, hint_h, right - left, 2)
+        height = (2 * m + len(main_lines) * main_h * 1.3 + (icon + 0.02 if has_icon else 0)
+                  + len(msg_lines) * msg_h * 1.3 + len(hint_lines) * hint_h * 1.3
+                  + (0.03 if cues.hold > 0 else 0))
+        top = height / 2
+        self._rect(-w / 2, -top, w / 2, top, _PANEL)
+        y = top - m
+        for line in main_lines:
+            y -= main_h
+            self._text(line, 0.0, y, main_h, _TEXT, align="center")
+            y -= main_h * 0.3
+        if has_icon:
+            y = self._advice(cues, left, right, y - 0.01, icon, msg_h) - 0.01
+        for line in msg_lines:
+            y -= msg_h
+            self._text(line, 0.0, y, msg_h, _NEAR, align="center")
+            y -= msg_h * 0.3
+        for line in hint_lines:
+            y -= hint_h
+            self._text(line, 0.0, y, hint_h, _TEXT, align="center")
+            y -= hint_h * 0.3
+        if cues.hold > 0:
+            y -= 0.022
+            self._rect(left, y, right, y + 0.016, _TRACK)
+            self._rect(left, y, left + (right - left) * min(cues.hold, 1.0), y + 0.016, _OK)
 
     def _gauge(self, g: Gauge, left: float, right: float, y: float) -> None:
         label_w, value_w = 0.17, 0.13

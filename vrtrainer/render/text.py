@@ -24,6 +24,9 @@ FALLBACKS = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "–": "-", "—": 
 _ABOVE_MARKS = {"\u0301": "´", "\u0300": "`", "\u0302": "^", "\u0303": "~", "\u0308": ".."}
 _CEDILLA = "\u0327"
 
+#: Prefix of icon keys among the glyphs (never a character of text).
+_ICON = "\x00icon:"
+
 #: Floats per quad: x0, y0, x1, y1 (em, y up from the baseline), u0, v0, u1, v1.
 QUAD_FLOATS = 8
 
@@ -57,9 +60,12 @@ class FontAtlas:
 
     ``image`` (H, W) uint8 coverage; ``white_uv`` is a texel inside a solid
     block, so untextured rectangles can share the text's shader and draw call.
+    ``icons`` (name -> (h, w) uint8 coverage, e.g. the advice pictograms) are
+    packed too; :attr:`icons` gives their (u0, v0, u1, v1).
     """
 
-    def __init__(self, size: int = 48, width: int = 1024) -> None:
+    def __init__(self, size: int = 48, width: int = 1024,
+                 icons: dict[str, np.ndarray] | None = None) -> None:
         self.size = size
         self._font = ImageFont.load_default(size=size)
         self._small = ImageFont.load_default(size=int(size * 0.72))
@@ -68,7 +74,11 @@ class FontAtlas:
         self.ascent = ascent / size
         chars = [chr(c) for c in range(32, 127)] + list(EXTRA_CHARS)
         images = {c: self._rasterise(c) for c in chars}
+        for name, mask in (icons or {}).items():
+            images[_ICON + name] = (Image.fromarray(np.asarray(mask, np.uint8)), 0, 0, 1.0)
         self.image, self.glyphs, self.white_uv = self._pack(images, width)
+        self.icons = {key[len(_ICON):]: (g.u0, g.v0, g.u1, g.v1)
+                      for key, g in self.glyphs.items() if key.startswith(_ICON)}
         self._cache: dict[str, np.ndarray] = {}
 
     def _rasterise(self, ch: str) -> tuple[Image.Image | None, int, int, float]:

@@ -60,6 +60,10 @@ class SessionPresenter:
         self._last_shot = -np.inf
         self._last_phase: Phase | None = None
         self._tools: dict[str, np.ndarray] = {}
+        from vrtrainer.session.advice import add_pictogram
+
+        #: Called as hook(cues, session, phase) after the cues are filled (pictograms, simple mode).
+        self.cue_hooks: list[Any] = [add_pictogram]
 
     def draw(self, session: Any, state: FrameState, targets: list[Any]) -> None:
         """Update the scene state from ``session`` and draw every view."""
@@ -112,6 +116,8 @@ class SessionPresenter:
         if session.debug:
             t = session.timings.last
             c.message = (f"{c.message}  [cpu {t['update']:.2f}+{t['render']:.2f} ms]").strip()
+        for hook in self.cue_hooks:
+            hook(c, session, phase)
 
     def _maybe_snapshot(self, session: Any, state: FrameState, phase: Phase) -> None:
         if self.snapshot_dir is None or len(self.snapshots) >= self.max_snapshots:
