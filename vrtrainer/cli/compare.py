@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vrtrainer.cli.outputs import is_stdout, output_file, write_text
 from vrtrainer.errors import VrtrainerError
 
 console = Console()
@@ -76,11 +77,21 @@ def build(
     mirror: Annotated[bool, typer.Option(
         "--mirror", help="Also write the mirrored reference, REF-left.vrref (or -right).")
     ] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing reference or expert take at the output.")] = False,
 ) -> None:
     """Build a reference with tolerances from expert takes; flag inconsistent takes."""
     from vrtrainer.compare import save_template
 
+    output_file(output, force=force)
+    if html is not None:
+        output_file(html, option="--html")
+
     tpl = _build(list(takes), name, floor_cm, floor_deg, reject)
+    if mirror:
+        from vrtrainer.report.reference_build import mirrored_path
+
+        output_file(mirrored_path(output, tpl), force=force)
     save_template(tpl, output)
     table = Table("take", "frames", "mismatch", "used")
     for e in tpl.experts:
@@ -114,18 +125,23 @@ def score(
         help="More expert takes after --against's first one.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     output: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="Also write the result as JSON to this file.")] = None,
+        "-o", "--output", help="Also write the result as JSON to this file (- for "
+                               "standard output).")] = None,
 ) -> None:
     """Score a take 0-100 against a reference, with the breakdown and messages."""
     from vrtrainer.compare import score_take
     from vrtrainer.takes.take import load_take
 
+    if output is not None:
+        output_file(output, stdout_ok=True)
     tpl = _load_reference(list(against) + list(more or []))
     result = score_take(load_take(take), tpl)
     data = {"take": str(take), **result.to_dict()}
     text = json.dumps(data, indent=2)
     if output is not None:
-        output.write_text(text + "\n")
+        write_text(output, text + "\n")
+        if is_stdout(output):
+            return
     if as_json:
         print(text)
         return

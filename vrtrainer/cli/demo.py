@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vrtrainer.cli.outputs import output_folder
+
 console = Console()
 
 
@@ -39,7 +41,7 @@ def demo(
     from vrtrainer.backends.scripted import PersonScript
     from vrtrainer.session.run import TrainingOptions, run_training
 
-    out = out.resolve()
+    out = output_folder(out).resolve()
     db = out / "results.sqlite"
     console.rule(f"vrtrainer demo: {scenario}, simulated trainee"
                  + (f" with fault '{fault}'" if fault else ""))

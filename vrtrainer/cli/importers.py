@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vrtrainer.cli.outputs import output_file
+
 console = Console()
 
 
@@ -27,6 +29,8 @@ def import_capture(
         float | None, typer.Option(help="Frame rate in Hz (default: the format's).")
     ] = None,
     role: Annotated[str, typer.Option(help="expert or trainee.")] = "expert",
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing reference or expert take at the output.")] = False,
 ) -> None:
     """Import a hand capture from another tracker as a take with OpenXR's 26 joints."""
     from vrtrainer.errors import VrtrainerError
@@ -35,6 +39,7 @@ def import_capture(
 
     if role not in ("expert", "trainee"):
         raise VrtrainerError(f"--role must be expert or trainee, not {role!r}")
+    output_file(output, force=force)
     take = import_take(fmt, file, handedness=handedness, rate=rate)
     take.meta.role = role
     save_take(take, output)

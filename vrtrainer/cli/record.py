@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vrtrainer.cli.outputs import output_folder
 from vrtrainer.errors import VrtrainerError
 
 console = Console()
@@ -25,7 +26,7 @@ def record(
         help="simulated, replay, openxr or openxr-headless.")] = "simulated",
     takes: Annotated[int, typer.Option(help="How many takes to keep.")] = 3,
     output: Annotated[Path, typer.Option(
-        "-o", "--output", help="Root folder; takes go to DIR/<scenario>/step<N>/.")
+        "-o", "--output", help="Root folder; takes go to FOLDER/SCENARIO/stepN/.")
     ] = Path("takes"),
     performer: Annotated[str, typer.Option(help="Pseudonymous id of the expert.")] = "expert-1",
     hand: Annotated[str, typer.Option(help="The expert's dominant hand.")] = "right",
@@ -57,6 +58,9 @@ def record(
 
     if lang not in ("fr", "en"):
         raise VrtrainerError(f"--lang must be fr or en, not {lang!r}")
+    output_folder(output)
+    if frames is not None:
+        output_folder(frames)
     opts = RecordOptions(
         target=target, step=step, backend=backend, takes=takes, out_dir=output,
         performer=performer, hand=hand, language=lang, replay=list(take or []), seed=seed,

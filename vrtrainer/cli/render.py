@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from vrtrainer.cli.outputs import output_folder
 from vrtrainer.errors import VrtrainerError
 
 
@@ -46,6 +47,7 @@ def render(
     from vrtrainer.takes.take import load_take
 
     width, height = parse_size(size)
+    output_folder(out)
     live = load_take(take)
     expert = load_take(ghost) if ghost is not None else None
     paths = render_take(live, out, ghost=expert, every=every, size=(width, height), eyes=eye,

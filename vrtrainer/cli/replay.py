@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vrtrainer.cli.outputs import output_folder
 from vrtrainer.errors import VrtrainerError
 
 console = Console()
@@ -39,6 +40,8 @@ def replay(
 
     if (frames is None) == (not mirror):
         raise VrtrainerError("give either --frames DIR or --mirror")
+    if frames is not None:
+        output_folder(frames)
     performance = load_take(take)
     template, expert = load_against(performance, against, ghost)
     aligned = align(performance, template, expert)

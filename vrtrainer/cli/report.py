@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from vrtrainer.cli.outputs import output_file
 from vrtrainer.cli.results import DbOption
 from vrtrainer.errors import VrtrainerError
 
@@ -45,11 +46,12 @@ def attempt(
 
     if (attempt_id is None) == (not latest):
         raise VrtrainerError("give either an attempt ID|UUID or --latest")
+    output_file(html, option="--html")
     with _open(db) as store:
         if latest:
             newest = store.list_attempts(limit=1, newest_first=True)
             if not newest:
-                raise VrtrainerError(f"{store.url}: no attempt stored yet")
+                raise VrtrainerError(f"{store.where}: no attempt stored yet")
             attempt_id = str(newest[0].id)
         out = write_attempt_report(store, attempt_id, html, lang, snapshots=not no_snapshots)
     typer.echo(str(out))
@@ -64,6 +66,8 @@ def trainee(
     """One trainee: learning curve across attempts, per scenario step."""
     from vrtrainer.report import write_trainee_report
 
+    output_file(html, option="--html")
+
     with _open(db) as store:
         out = write_trainee_report(store, name, html, lang)
     typer.echo(str(out))
@@ -77,6 +81,8 @@ def group(
 ) -> None:
     """All trainees: best and last score per scenario step, and whether they passed."""
     from vrtrainer.report import write_group_report
+
+    output_file(html, option="--html")
 
     with _open(db) as store:
         out = write_group_report(store, html, scenario, lang)

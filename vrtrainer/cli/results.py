@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vrtrainer.cli.outputs import is_stdout, output_file
 from vrtrainer.errors import VrtrainerError
 
 console = Console()
@@ -112,13 +113,22 @@ def show(
 
 
 def export(
-    csv_out: Annotated[Path, typer.Option("--csv", help="CSV file to write.")],
+    csv_out: Annotated[Path, typer.Option(
+        "--csv", help="CSV file to write; - for standard output.")],
     db: DbOption = None,
     trainee: Annotated[str | None, typer.Option(help="Only this trainee (pseudonym).")] = None,
     scenario: Annotated[str | None, typer.Option(help="Only this scenario id.")] = None,
 ) -> None:
     """Export attempts to a CSV file (one row per attempt)."""
+    output_file(csv_out, option="--csv", stdout_ok=True)
     with _open(db) as store:
+        if is_stdout(csv_out):
+            import sys
+
+            from vrtrainer.results.store import write_csv_rows
+
+            write_csv_rows(sys.stdout, store.list_attempts(trainee=trainee, scenario_id=scenario))
+            return
         count = store.export_csv(csv_out, trainee=trainee, scenario_id=scenario)
     console.print(f"{count} attempt(s) written to {csv_out}", highlight=False)
 
@@ -196,11 +206,9 @@ def status(db: DbOption = None) -> None:
     with _open(db) as store:
         counts = store.outbox.counts()
         last = store.outbox.last_error()
-        where = store.url
-    console.print(
-        f"{where}: {counts.pending} waiting, {counts.sent} sent, {counts.rejected} rejected",
-        highlight=False,
-    )
+        where = store.where
+    typer.echo(f"{where}: {counts.pending} waiting, {counts.sent} sent, "
+               f"{counts.rejected} rejected")
     if last is not None:
         error, retry_at = last
         when = f" (next try after {retry_at:%Y-%m-%d %H:%M:%S} UTC)" if retry_at else ""

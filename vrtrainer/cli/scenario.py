@@ -17,7 +17,7 @@ console = Console()
 
 def register(app: typer.Typer) -> None:
     """Add the ``scenario`` command group to ``app``."""
-    group = typer.Typer(help="Scenario packs: validate, list, show.", no_args_is_help=True)
+    group = typer.Typer(help="Scenario packs: validate, list, show, try.", no_args_is_help=True)
     group.command("validate")(validate)
     group.command("list")(list_)
     group.command("show")(show)

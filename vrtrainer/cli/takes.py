@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vrtrainer.cli.helptext import flaw_help
+from vrtrainer.cli.outputs import is_stdout, output_file
 from vrtrainer.errors import VrtrainerError
 
 console = Console()
@@ -32,11 +34,14 @@ def simulate(
     role: Annotated[str, typer.Option(help="expert or trainee.")] = "expert",
     flaw: Annotated[
         list[str] | None,
-        typer.Option("--flaw", help="Trainee flaw NAME[=AMOUNT]; repeat for several."),
+        typer.Option("--flaw", help="Trainee flaw NAME[=AMOUNT], repeatable; NAME=default "
+                                    f"(unit, range): {flaw_help()}."),
     ] = None,
     hand: Annotated[str, typer.Option(help="right or left (dominant hand).")] = "right",
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same take.")] = 0,
     rate: Annotated[float, typer.Option(help="Frame rate in Hz.")] = 90.0,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing reference or expert take at the output.")] = False,
 ) -> None:
     """Simulate a take of a built-in gesture, optionally with trainee flaws."""
     from vrtrainer.hands import sim
@@ -47,6 +52,7 @@ def simulate(
     if hand not in ("right", "left"):
         raise VrtrainerError(f"--hand must be right or left, not {hand!r}")
     flaws = [sim.parse_flaw(f) for f in flaw or []]
+    output_file(output, force=force)
     take = sim.simulate(gesture, role=role, flaws=flaws, hand=hand, seed=seed, rate=rate)
     save_take(take, output)
     console.print(f"wrote {output} ({take.n_frames} frames, {take.duration:.2f} s)")
@@ -88,13 +94,21 @@ def info(
 
 def export_csv(
     file: Annotated[Path, typer.Argument(help="Take file.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
+    output: Annotated[Path, typer.Option(
+        "-o", "--output", help="CSV file to write; - for standard output.")],
 ) -> None:
     """Export joint positions (metres) to CSV, one row per frame."""
-    from vrtrainer.takes.take import export_csv as _export
-    from vrtrainer.takes.take import load_take
+    import sys
 
-    _export(load_take(file), output)
+    from vrtrainer.takes.take import export_csv as _export
+    from vrtrainer.takes.take import load_take, write_csv
+
+    output_file(output, stdout_ok=True)
+    take = load_take(file)
+    if is_stdout(output):
+        write_csv(take, sys.stdout)
+        return
+    _export(take, output)
     console.print(f"wrote {output}")
 
 
@@ -110,10 +124,16 @@ def gestures() -> None:
 
 def recover(
     journal: Annotated[Path, typer.Argument(help="The .partial journal of a recording.")],
-    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Take file to write (default: the journal's name without "
+                               ".partial, beside it).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing reference or expert take at the output.")] = False,
 ) -> None:
     """Rebuild a take from an interrupted recording's journal."""
     from vrtrainer.takes.take import recover_take
 
+    if output is not None:
+        output_file(output, force=force)
     take, path = recover_take(journal, output)
     console.print(f"recovered {take.n_frames} frames ({take.duration:.2f} s) into {path}")

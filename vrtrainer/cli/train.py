@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vrtrainer.cli.helptext import fault_help, flaw_help
+from vrtrainer.cli.outputs import output_folder
 from vrtrainer.cli.render import parse_size
 from vrtrainer.errors import VrtrainerError
 
@@ -26,9 +28,11 @@ def train(
     take: Annotated[list[Path] | None, typer.Option(
         "--take", help="Take to replay (replay backend); one per step.")] = None,
     flaw: Annotated[list[str] | None, typer.Option(
-        "--flaw", help="Simulated trainee flaw NAME[=AMOUNT]; repeat for several.")] = None,
+        "--flaw", help="Simulated trainee flaw NAME[=AMOUNT], repeatable; NAME=default "
+                       f"(unit, range): {flaw_help()}.")] = None,
     fault: Annotated[str | None, typer.Option(
-        help="A scenario's typical trade fault for the simulated trainee.")] = None,
+        help=f"A scenario's typical trade fault for the simulated trainee: {fault_help()}.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the simulated trainee.")] = 1,
     hand: Annotated[str, typer.Option(help="Trainee's dominant hand: right or left.")] = "right",
     trainee: Annotated[str, typer.Option(help="Pseudonymous trainee id.")] = "trainee-1",
@@ -55,6 +59,9 @@ def train(
         raise VrtrainerError(f"--hand must be right or left, not {hand!r}")
     if lang not in ("fr", "en"):
         raise VrtrainerError(f"--lang must be fr or en, not {lang!r}")
+    output_folder(out)
+    if frames is not None:
+        output_folder(frames)
     opts = TrainingOptions(
         target=target, backend=backend, takes=list(take or []), flaws=list(flaw or []),
         fault=fault, seed=seed, hand=hand, trainee=trainee, language=lang, out_dir=out,

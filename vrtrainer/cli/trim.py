@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vrtrainer.cli.outputs import output_file, output_folder
+
 console = Console()
 
 
@@ -25,11 +27,15 @@ def trim(
     ] = None,
     margin: Annotated[float, typer.Option(help="Seconds kept before and after.")] = 0.15,
     as_json: Annotated[bool, typer.Option("--json", help="Print the proposal as JSON.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing reference or expert take at the output.")] = False,
 ) -> None:
     """Propose trim points around the motion of a take (hands still before and after)."""
     from vrtrainer.takes.take import load_take, save_take
     from vrtrainer.takes.trim import propose_trim, trim_take
 
+    if output is not None:
+        output_file(output, force=force)
     take = load_take(file)
     proposal = propose_trim(take, margin=margin)
     if as_json:
@@ -60,9 +66,9 @@ def split(
     from vrtrainer.takes.take import load_take, save_take
     from vrtrainer.takes.trim import split_take
 
+    output_folder(output)
     take = load_take(file)
     segments = split_take(take, steps, trim=not no_trim)
-    output.mkdir(parents=True, exist_ok=True)
     for seg in segments:
         path = output / f"{file.stem}_step{seg.meta.step}.vrtake"
         save_take(seg, path)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from vrtrainer.errors import VrtrainerError
+from vrtrainer.files import make_shared
 
 #: Colours of the verdicts, also used by the tests that look at the rendered page's pixels.
 PASS_COLOUR = "#1e7d3a"
@@ -159,10 +160,7 @@ def write_page(out: str | os.PathLike[str], page: str) -> Path:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as stream:
                 stream.write(page)
-            # mkstemp makes the file private; a report is shared like any file the user saves
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+            make_shared(tmp)  # mkstemp makes it private; a report is shared like any file
             os.replace(tmp, out)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

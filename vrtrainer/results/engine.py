@@ -57,6 +57,17 @@ def public_url(url: str) -> str:
         return "<unparsable database URL>"
 
 
+def shown_url(url: str) -> str:
+    """How messages name a store: a SQLite file by its path, anything else as public_url."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "<unparsable database URL>"
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database if parsed.database not in (None, "", ":memory:") else "in-memory"
+    return public_url(url)
+
+
 def _sqlite_connect(dbapi_connection, _record) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
     dbapi_connection.isolation_level = None

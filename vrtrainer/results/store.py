@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 
 import vrtrainer
 from vrtrainer.errors import VrtrainerError
@@ -29,6 +29,7 @@ from vrtrainer.results.engine import (
     make_engine,
     public_url,
     resolve_url,
+    shown_url,
 )
 from vrtrainer.results.outbox import Outbox
 from vrtrainer.results.records import AttemptRecord, Criterion, sha256_file
@@ -128,10 +129,10 @@ class ResultsStore:
         try:
             if migrate_schema:
                 migrate.upgrade(engine)
-        except OperationalError as exc:
+        except DatabaseError as exc:  # unreachable server, or a file that is no database
             engine.dispose()
             raise StoreError(
-                f"{public_url(resolve_url(url))}: cannot open the results store ({exc.orig or exc})"
+                f"{shown_url(resolve_url(url))}: cannot open the results store ({exc.orig or exc})"
             ) from None
         except BaseException:
             engine.dispose()
@@ -142,6 +143,11 @@ class ResultsStore:
     def url(self) -> str:
         """The store's URL with any password masked."""
         return public_url(str(self.engine.url))
+
+    @property
+    def where(self) -> str:
+        """The store as messages name it: a SQLite file's path, or the masked URL."""
+        return shown_url(str(self.engine.url))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -444,38 +450,44 @@ class ResultsStore:
         return write_csv(out, rows)
 
 
+def write_csv_rows(stream: IO[str], rows: Iterable[StoredAttempt]) -> int:
+    """Write ``rows`` as :data:`CSV_COLUMNS` to an open text ``stream``; return the count."""
+    writer = csv.writer(stream)
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for a in rows:
+        writer.writerow(
+            [
+                a.id,
+                a.uuid,
+                a.trainee,
+                a.session_uuid or "",
+                a.scenario_id,
+                a.scenario_version,
+                a.step,
+                f"{a.score:.3f}",
+                int(a.passed),
+                a.started_at.isoformat(),
+                a.ended_at.isoformat(),
+                f"{a.duration_s:.3f}",
+                a.device or "",
+                a.runtime or "",
+                a.take_path or "",
+                a.take_sha256 or "",
+                ";".join(f"{c.name}={c.score:.3f}" for c in a.criteria),
+            ]
+        )
+        count += 1
+    return count
+
+
 def write_csv(out: str | os.PathLike[str], rows: Iterable[StoredAttempt]) -> int:
     """Write ``rows`` as :data:`CSV_COLUMNS` to ``out`` atomically; return the count."""
     target = Path(out)
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-    count = 0
     try:
         with open(partial, "w", newline="", encoding="utf-8") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(CSV_COLUMNS)
-            for a in rows:
-                writer.writerow(
-                    [
-                        a.id,
-                        a.uuid,
-                        a.trainee,
-                        a.session_uuid or "",
-                        a.scenario_id,
-                        a.scenario_version,
-                        a.step,
-                        f"{a.score:.3f}",
-                        int(a.passed),
-                        a.started_at.isoformat(),
-                        a.ended_at.isoformat(),
-                        f"{a.duration_s:.3f}",
-                        a.device or "",
-                        a.runtime or "",
-                        a.take_path or "",
-                        a.take_sha256 or "",
-                        ";".join(f"{c.name}={c.score:.3f}" for c in a.criteria),
-                    ]
-                )
-                count += 1
+            count = write_csv_rows(stream, rows)
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)

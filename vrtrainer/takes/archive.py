@@ -29,6 +29,7 @@ import numpy as np
 from numpy.lib import format as npformat
 
 from vrtrainer.errors import InvalidFileError
+from vrtrainer.files import make_shared
 
 HEADER_NAME = "header.json"
 #: Default cap on the bytes an archive may hold once uncompressed.
@@ -75,6 +76,7 @@ def write_archive(
     full_header = {"kind": kind, "format_version": version, **dict(header)}
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
+        make_shared(fd)  # takes and references are shared between accounts, not 0600
         with os.fdopen(fd, "wb") as raw:
             with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as z:
                 z.writestr(HEADER_NAME, json.dumps(full_header, indent=1, sort_keys=True))

@@ -39,7 +39,7 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -374,31 +374,40 @@ def summarize(take: Take) -> dict[str, Any]:
     }
 
 
-def export_csv(take: Take, path: str | Path) -> Path:
-    """Write joint positions to a spreadsheet-friendly CSV (one row a frame).
+def write_csv(take: Take, stream: TextIO) -> None:
+    """Write joint positions to ``stream`` as CSV (one row a frame).
 
     Columns: time_s, left_active, right_active, then <hand>_<joint>_<x|y|z>_m for
     every joint; a cell is empty where that joint's position is not valid.
     """
-    path = Path(path)
     cols = ["time_s", "left_active", "right_active"] + [
         f"{h}_{j}_{a}_m" for h in HAND_NAMES for j in JOINT_NAMES for a in "xyz"
     ]
     valid = ((take.flags & POSITION_VALID) != 0) & take.active[:, :, None]
+    w = csv.writer(stream)
+    w.writerow(cols)
+    for i in range(take.n_frames):
+        row: list[Any] = [f"{take.times[i]:.6f}", *map(int, take.active[i])]
+        for h in range(HAND_COUNT):
+            for j in range(JOINT_COUNT):
+                if valid[i, h, j]:
+                    row.extend(f"{v:.6f}" for v in take.poses[i, h, j, :3])
+                else:
+                    row.extend(("", "", ""))
+        w.writerow(row)
+
+
+def export_csv(take: Take, path: str | Path) -> Path:
+    """Write joint positions to a spreadsheet-friendly CSV file atomically (see write_csv)."""
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(cols)
-        for i in range(take.n_frames):
-            row: list[Any] = [f"{take.times[i]:.6f}", *map(int, take.active[i])]
-            for h in range(HAND_COUNT):
-                for j in range(JOINT_COUNT):
-                    if valid[i, h, j]:
-                        row.extend(f"{v:.6f}" for v in take.poses[i, h, j, :3])
-                    else:
-                        row.extend(("", "", ""))
-            w.writerow(row)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", newline="") as f:
+            write_csv(take, f)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

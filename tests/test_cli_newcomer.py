@@ -1,0 +1,210 @@
+"""A newcomer's first hour, through the CLI: output paths, usage errors, help texts.
+
+Each class of mistake a new user makes is driven through ``vrtrainer.cli.main`` and
+must give one ``error:`` line (plus at most a hint line), exit code 2, no traceback
+and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from vrtrainer.cli import app, main
+from vrtrainer.cli.helptext import EXAMPLES, command_paths
+from vrtrainer.hands import sim
+from vrtrainer.takes.take import save_take
+
+
+def _refused(capsys, argv: list[str], *words: str) -> str:
+    """Run ``argv``; it must fail with exit 2 and one error line naming ``words``."""
+    code = main(argv)
+    captured = capsys.readouterr()
+    err = captured.err
+    assert code == 2, (argv, captured.out, err)
+    assert "Traceback" not in err and "Traceback" not in captured.out
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines and lines[0].startswith("error: "), err
+    assert len(lines) <= 2, err  # the error, and at most a hint
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def expert(tmp_path_factory):
+    d = tmp_path_factory.mktemp("newcomer")
+    return save_take(sim.simulate("pinch", seed=1), d / "expert.vrtake")
+
+
+@pytest.fixture
+def somefile(tmp_path):
+    f = tmp_path / "somefile"
+    f.write_text("not a folder\n")
+    return f
+
+
+# --- item 1: output paths ------------------------------------------------------------------
+
+def test_missing_parent_folders_are_created_and_files_get_the_usual_mode(tmp_path, expert,
+                                                                          capsys):
+    old = os.umask(0o022)
+    try:
+        take = tmp_path / "new" / "deeper" / "t.vrtake"
+        assert main(["simulate", "-g", "pinch", "--role", "trainee", "-o", str(take)]) == 0
+        csv_out = tmp_path / "csv" / "t.csv"
+        assert main(["export-csv", str(expert), "-o", str(csv_out)]) == 0
+    finally:
+        os.umask(old)
+    capsys.readouterr()
+    assert stat.S_IMODE(take.stat().st_mode) == 0o644  # not mkstemp's 0600
+    assert stat.S_IMODE(csv_out.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("argv", [
+    ["simulate", "-g", "pinch", "-o", "{somefile}/x.vrtake"],
+    ["export-csv", "{expert}", "-o", "{somefile}/x.csv"],
+    ["score", "{expert}", "--against", "{expert}", "-o", "{somefile}/s.json"],
+    ["render", "{expert}", "-o", "{somefile}"],
+    ["split", "{expert}", "--steps", "2", "-o", "{somefile}/steps"],
+    ["trim", "{expert}", "-o", "{somefile}/t.vrtake"],
+    ["reference", "build", "{expert}", "-o", "{somefile}/r.vrref"],
+    ["reference", "build", "{expert}", "-o", "{tmp}/r.vrref", "--html", "{somefile}/r.html"],
+    ["train", "pinch", "--no-render", "--no-store", "--out", "{somefile}/takes"],
+    ["record", "pinch", "--no-render", "-o", "{somefile}"],
+    ["results", "export", "--db", "{tmp}/r.sqlite", "--csv", "{somefile}/x.csv"],
+    ["report", "attempt", "--latest", "--db", "{tmp}/r.sqlite", "--html", "{somefile}/a.html"],
+])
+def test_a_file_used_as_a_folder_is_one_error_line(argv, tmp_path, somefile, expert, capsys):
+    argv = [a.format(somefile=somefile, expert=expert, tmp=tmp_path) for a in argv]
+    _refused(capsys, argv, f"{somefile} is a file, not a folder")
+    assert not (tmp_path / "r.vrref").exists()  # nothing written before the refusal
+
+
+@pytest.mark.parametrize("argv", [
+    ["simulate", "-g", "pinch", "-o", "{tmp}"],
+    ["export-csv", "{expert}", "-o", "{tmp}"],
+    ["score", "{expert}", "--against", "{expert}", "-o", "{tmp}"],
+    ["reference", "build", "{expert}", "-o", "{tmp}"],
+    ["report", "trainee", "t-1", "--db", "{tmp}/r.sqlite", "--html", "{tmp}"],
+])
+def test_a_folder_given_as_the_output_file_is_one_error_line(argv, tmp_path, expert, capsys):
+    argv = [a.format(expert=expert, tmp=tmp_path) for a in argv]
+    _refused(capsys, argv, "is a folder")
+
+
+def test_an_unwritable_folder_is_one_error_line(capsys):
+    # /proc takes no new files, even for root (permission bits would not stop root)
+    _refused(capsys, ["simulate", "-g", "pinch", "-o", "/proc/x.vrtake"], "/proc")
+    _refused(capsys, ["render", "/nonexistent.vrtake", "-o", "/proc/frames"], "/proc")
+
+
+def test_an_expert_take_or_reference_is_not_replaced_without_force(tmp_path, capsys):
+    take = tmp_path / "expert.vrtake"
+    assert main(["simulate", "-g", "pinch", "-o", str(take)]) == 0
+    before = take.read_bytes()
+    _refused(capsys, ["simulate", "-g", "pinch", "--seed", "5", "-o", str(take)],
+             "already holds an expert take", "--force")
+    assert take.read_bytes() == before
+    assert main(["simulate", "-g", "pinch", "--seed", "5", "-o", str(take), "--force"]) == 0
+    assert take.read_bytes() != before
+    ref = tmp_path / "pinch.vrref"
+    ref.write_bytes(b"an existing reference")
+    _refused(capsys, ["reference", "build", str(take), "-o", str(ref)], "a reference", "--force")
+    assert ref.read_bytes() == b"an existing reference"
+    # a trainee's take is the user's scratch work: replaced like any output file
+    trainee = tmp_path / "trainee.vrtake"
+    for seed in ("1", "2"):
+        assert main(["simulate", "-g", "pinch", "--role", "trainee", "--seed", seed,
+                     "-o", str(trainee)]) == 0
+
+
+def test_dash_means_standard_output_for_text(expert, capsys):
+    assert main(["export-csv", str(expert), "-o", "-"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("time_s,left_active,right_active,") and "wrote" not in out
+    assert main(["score", str(expert), "--against", str(expert), "-o", "-"]) == 0
+    assert '"total"' in capsys.readouterr().out
+    _refused(capsys, ["simulate", "-g", "pinch", "-o", "-"], "not text")
+
+
+def test_results_list_on_a_file_that_is_no_database(somefile, capsys):
+    line = _refused(capsys, ["results", "list", "--db", str(somefile)], str(somefile))
+    assert "sqlite:" not in line and "not a database" in line
+
+
+# --- item 2: usage errors, --version, help ----------------------------------------------
+
+@pytest.mark.parametrize("argv, words, hint", [
+    (["simulate", "--bogus"], ["no such option: --bogus"], "vrtrainer simulate --help"),
+    (["train", "pinch", "--sed", "3"], ["--sed", "--seed"], "vrtrainer train --help"),
+    (["simulate", "-g", "pinch"], ["missing option", "--output"], "vrtrainer simulate --help"),
+    (["info"], ["missing argument", "FILE"], "vrtrainer info --help"),
+    (["nope"], ["no such command 'nope'"], "vrtrainer --help"),
+    (["reference", "biuld"], ["'biuld'", "build"], "vrtrainer reference --help"),
+    (["results", "list", "--limit", "0"], ["--limit"], "vrtrainer results list --help"),
+    (["render", "x.vrtake", "--size"], ["--size", "requires an argument"],
+     "vrtrainer render --help"),
+])
+def test_usage_errors_are_one_line_and_a_hint(argv, words, hint, capsys):
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("error: "), err
+    assert "╭" not in err and "Usage:" not in err
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    assert lines[1].strip() == f"see: {hint}"
+
+
+def test_version(capsys):
+    from vrtrainer import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"vrtrainer {__version__}"
+
+
+def _help(capsys, path: str) -> str:
+    assert main([*path.split(), "--help"]) == 0
+    return capsys.readouterr().out
+
+
+def test_every_help_has_an_example_and_no_type_placeholders(capsys):
+    paths = command_paths(app)
+    assert {"simulate", "reference build", "scenario try", "take recover"} <= set(paths)
+    assert set(paths) <= set(EXAMPLES), set(paths) - set(EXAMPLES)
+    for path in ["", *paths]:
+        text = _help(capsys, path)
+        assert "Example" in text, path
+        for placeholder in ("<str>", "<path>", "<int>", "<float>", "<bool>", "list[", "{"):
+            assert placeholder not in text, (path, placeholder)
+    assert "Take file to write" in _help(capsys, "take recover")
+
+
+def test_simulate_and_train_help_name_every_flaw_and_fault_with_units(capsys):
+    from vrtrainer.trade.motions import FAULTS
+
+    for path in ("simulate", "train"):
+        text = " ".join(_help(capsys, path).split())
+        for name in sim.FLAW_NAMES:
+            assert name in text.replace("- ", "-"), (path, name)
+        assert "jitter=5 (millimetres" in text
+    text = " ".join(_help(capsys, "train").split()).replace("- ", "-")  # wrapped at hyphens
+    for faults in FAULTS.values():
+        for fault in faults:
+            assert fault in text
+    assert "work angle 70°" in text and "compression depth 35 mm" in text
+
+
+def test_group_help_lists_every_subcommand(capsys):
+    for group in ("scenario", "reference", "results", "report", "take", "xapi"):
+        text = _help(capsys, group)
+        subs = [p.split()[1] for p in command_paths(app) if p.startswith(group + " ")]
+        first_line = text.split("\n\n")[1]
+        for sub in subs:
+            assert f"  {sub} " in text, (group, sub)
+        if group == "scenario":
+            assert all(sub in first_line for sub in subs), first_line
