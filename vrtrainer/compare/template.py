@@ -35,12 +35,18 @@ from vrtrainer.compare.features import (
 from vrtrainer.errors import InvalidFileError, VrtrainerError
 from vrtrainer.hands.hand import HAND_NAMES
 from vrtrainer.takes.archive import ArraySpec, read_archive, write_archive
-from vrtrainer.takes.take import Take
+from vrtrainer.takes.take import MAX_FRAMES, Take
+from vrtrainer.takes.timebase import check_times
 
 KIND = "vrtrainer.template"
 FORMAT_VERSION = 1
 SUFFIX = ".vrref"
 MAX_BYTES = 256 * 1024 * 1024
+#: Widest tolerance a template may hold, in its channels' units (metres or radians):
+#: 10 m or 10 rad passes any hand motion, so a wider one is a forged file.
+MAX_TOLERANCE = 10.0
+#: Most phases a template may declare (builders make at most 6).
+MAX_PHASES = 64
 
 _SPECS = {
     "values": ArraySpec(("<f8",), ("T", "C")),
@@ -206,7 +212,7 @@ def motion_speed(values: np.ndarray, mask: np.ndarray, weights: np.ndarray,
     speed = np.sqrt((d * d * weights).sum(axis=1)) / dt
     speed = np.concatenate([[speed[0]], speed, [speed[-1]]])
     rate = (n - 1) / max(times[-1] - times[0], 1e-9)
-    k = max(1, int(round(0.15 * rate)))
+    k = min(n, max(1, int(round(0.15 * rate))))  # a size from a rate: bounded by the frames
     return np.convolve(speed, np.ones(k) / k, mode="same")
 
 
@@ -391,7 +397,8 @@ def save_template(template: Template, path: str | Path) -> Path:
 
 def load_template(path: str | Path) -> Template:
     """Read a template, refusing anything malformed with an error naming the file."""
-    header, arrays, sizes = read_archive(path, KIND, (FORMAT_VERSION,), _SPECS, MAX_BYTES)
+    header, arrays, sizes = read_archive(path, KIND, (FORMAT_VERSION,), _SPECS, MAX_BYTES,
+                                         limits={"T": MAX_FRAMES, "P": MAX_PHASES})
     try:
         config = FeatureConfig.from_dict(header["config"])
         hands = tuple(sorted(HAND_NAMES.index(h) for h in header["hands"]))
@@ -413,11 +420,15 @@ def load_template(path: str | Path) -> Template:
     if sizes["C"] != layout.size:
         raise InvalidFileError(path, f"{sizes['C']} channels, the configuration makes "
                                      f"{layout.size}")
-    if sizes["T"] < 2 or np.any(np.diff(arrays["times"]) <= 0):
+    if sizes["T"] < 2:
         raise InvalidFileError(path, "times are not strictly increasing over 2+ frames")
+    check_times(arrays["times"], path)
     tol = arrays["tolerance"]
-    if not (np.all(np.isfinite(tol)) and np.all(tol > 0)):
-        raise InvalidFileError(path, "tolerances must be finite and positive")
+    if not (np.all(np.isfinite(tol)) and np.all(tol > 0) and np.all(tol <= MAX_TOLERANCE)):
+        raise InvalidFileError(
+            path, f"tolerances must be finite, positive and at most {MAX_TOLERANCE:g} "
+            "(metres or radians; wider would pass any motion)"
+        )
     if not np.all(np.isfinite(arrays["values"][arrays["mask"]])):
         raise InvalidFileError(path, "reference values are not finite")
     phases = arrays["phases"]

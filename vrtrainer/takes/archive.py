@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
-import tempfile
+import stat
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ import numpy as np
 from numpy.lib import format as npformat
 
 from vrtrainer.errors import InvalidFileError
-from vrtrainer.files import make_shared
+from vrtrainer.files import atomic_output
 
 HEADER_NAME = "header.json"
 #: Default cap on the bytes an archive may hold once uncompressed.
@@ -72,42 +73,43 @@ def write_archive(
     The file is written beside its destination, flushed to disk, then renamed
     over it, so a crash leaves either the old file or the new one, never half.
     """
-    path = Path(path)
     full_header = {"kind": kind, "format_version": version, **dict(header)}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    with atomic_output(path) as raw:
+        with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr(HEADER_NAME, json.dumps(full_header, indent=1, sort_keys=True))
+            for name, array in arrays.items():
+                array = np.ascontiguousarray(array)
+                if array.dtype.hasobject:
+                    raise ValueError(f"array {name!r} has object dtype")
+                buf = io.BytesIO()
+                npformat.write_array(buf, array, allow_pickle=False)
+                z.writestr(f"{name}.npy", buf.getvalue())
+
+
+def open_regular(path: str | Path, max_bytes: int | None = None):
+    """Open ``path`` for binary reading only if it is a regular file (at most ``max_bytes``).
+
+    A FIFO, device or socket named like a take would block ``open`` or never end; it is
+    opened without blocking, looked at, and refused. Raises :class:`InvalidFileError`.
+    """
+    path = Path(path)
     try:
-        make_shared(fd)  # takes and references are shared between accounts, not 0600
-        with os.fdopen(fd, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as z:
-                z.writestr(HEADER_NAME, json.dumps(full_header, indent=1, sort_keys=True))
-                for name, array in arrays.items():
-                    array = np.ascontiguousarray(array)
-                    if array.dtype.hasobject:
-                        raise ValueError(f"array {name!r} has object dtype")
-                    buf = io.BytesIO()
-                    npformat.write_array(buf, array, allow_pickle=False)
-                    z.writestr(f"{name}.npy", buf.getvalue())
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InvalidFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidFileError(path, "is not a regular file (a folder, FIFO or device?)")
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise InvalidFileError(
+                path, f"file is {info.st_size} bytes, over the cap of {max_bytes}"
+            )
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory or ".", os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
         os.close(fd)
+        raise
 
 
 def read_archive(
@@ -116,29 +118,28 @@ def read_archive(
     versions: tuple[int, ...],
     specs: Mapping[str, ArraySpec],
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: Mapping[str, int] | None = None,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, int]]:
     """Read and check an archive written by :func:`write_archive`.
 
     Returns the header, the arrays and the sizes bound to the shape symbols
-    (e.g. ``{"T": 900}``). Raises :class:`InvalidFileError` naming the file and
-    the problem for anything unexpected; nothing is unpickled or executed.
+    (e.g. ``{"T": 900}``). ``limits`` caps symbols (e.g. ``{"T": 216000}``), checked
+    from each array's ``.npy`` header before its data is read. Raises
+    :class:`InvalidFileError` naming the file and the problem for anything
+    unexpected; nothing is unpickled or executed.
     """
     path = Path(path)
+    raw = open_regular(path, max_bytes)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InvalidFileError(path, f"cannot read: {exc.strerror or exc}") from None
-    if size > max_bytes:
-        raise InvalidFileError(path, f"file is {size} bytes, over the cap of {max_bytes}")
-    try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(raw)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raw.close()
         raise InvalidFileError(path, f"not a valid archive (zip): {exc}") from None
-    with zf:
-        return _read(zf, path, kind, versions, specs, max_bytes)
+    with raw, zf:
+        return _read(zf, path, kind, versions, specs, max_bytes, dict(limits or {}))
 
 
-def _read(zf, path, kind, versions, specs, max_bytes):
+def _read(zf, path, kind, versions, specs, max_bytes, limits):
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
         raise InvalidFileError(path, f"{len(infos)} members, more than the cap of {MAX_MEMBERS}")
@@ -174,7 +175,7 @@ def _read(zf, path, kind, versions, specs, max_bytes):
     if header.get("kind") != kind:
         raise InvalidFileError(path, f"is a {header.get('kind')!r} file, expected {kind!r}")
     version = header.get("format_version")
-    if version not in versions:
+    if type(version) is not int or version not in versions:  # not True, not 1.0
         raise InvalidFileError(
             path,
             f"format version {version!r} is not supported (this vrtrainer reads {list(versions)})",
@@ -187,7 +188,7 @@ def _read(zf, path, kind, versions, specs, max_bytes):
             if spec.required:
                 raise InvalidFileError(path, f"array {name!r} is missing")
             continue
-        arrays[name] = _read_array(zf, path, info, name, spec, symbols, max_bytes)
+        arrays[name] = _read_array(zf, path, info, name, spec, symbols, max_bytes, limits)
     return header, arrays, symbols
 
 
@@ -207,44 +208,89 @@ def _read_member(zf: zipfile.ZipFile, path: Path, info: zipfile.ZipInfo) -> byte
 def _parse_header(path: Path, raw: bytes) -> dict[str, Any]:
     try:
         header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InvalidFileError(path, f"header.json is not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # ValueError: also ints over 4300 digits
+        raise InvalidFileError(path, f"header.json is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(header, dict):
         raise InvalidFileError(path, "header.json is not a JSON object")
     return header
 
 
 def _read_array(
-    zf, path, info, name, spec: ArraySpec, symbols: dict[str, int], max_bytes: int
+    zf, path, info, name, spec: ArraySpec, symbols: dict[str, int], max_bytes: int,
+    limits: Mapping[str, int],
 ) -> np.ndarray:
-    raw = _read_member(zf, path, info)
-    buf = io.BytesIO(raw)
+    """Read one ``.npy`` member: its header first, checked, then exactly its data."""
     try:
-        major, minor = npformat.read_magic(buf)
+        stream = zf.open(info)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise InvalidFileError(path, f"member {info.filename!r} is damaged: {exc}") from None
+    with stream:
+        shape, dtype, offset = _array_header(stream, path, info, name)
+        expected = _check_array_header(path, name, spec, shape, dtype, symbols, max_bytes,
+                                       limits)
+        if offset + expected != info.file_size:
+            raise InvalidFileError(
+                path, f"array {name!r} declares {expected} bytes of data but holds "
+                f"{info.file_size - offset}"
+            )
+        try:
+            data = stream.read(expected + 1)
+        except Exception as exc:  # zlib.error, BadZipFile (CRC) from a corrupt stream
+            raise InvalidFileError(path, f"member {info.filename!r} is damaged: {exc}") from None
+    if len(data) != expected:
+        raise InvalidFileError(path, f"member {info.filename!r} is not the size it declares")
+    array = np.frombuffer(data, dtype=dtype).reshape(shape)
+    if dtype.kind == "b" and array.size and data.translate(None, b"\x00\x01"):
+        raise InvalidFileError(path, f"array {name!r} holds booleans other than 0 and 1")
+    return array.copy()
+
+
+def _array_header(stream, path, info, name) -> tuple[tuple, np.dtype, int]:
+    """Shape, dtype and data offset from a ``.npy`` header read off ``stream``."""
+    try:
+        major, minor = npformat.read_magic(stream)
         if (major, minor) == (1, 0):
-            shape, fortran, dtype = npformat.read_array_header_1_0(buf)
+            shape, fortran, dtype = npformat.read_array_header_1_0(stream)
         elif (major, minor) == (2, 0):
-            shape, fortran, dtype = npformat.read_array_header_2_0(buf)
+            shape, fortran, dtype = npformat.read_array_header_2_0(stream)
         else:
             raise ValueError(f"unsupported .npy version {major}.{minor}")
+        offset = stream.tell()
+    except InvalidFileError:
+        raise
     except Exception as exc:
         raise InvalidFileError(path, f"array {name!r} has a bad .npy header: {exc}") from None
+    if fortran:
+        raise InvalidFileError(path, f"array {name!r} is Fortran-ordered; expected C order")
+    return shape, dtype, offset
+
+
+def _check_array_header(
+    path, name, spec: ArraySpec, shape, dtype, symbols: dict[str, int], max_bytes: int,
+    limits: Mapping[str, int],
+) -> int:
+    """Check a declared dtype and shape against ``spec`` and the caps; return data bytes.
+
+    Sizes are Python integers: a product of dimensions cannot wrap around as int64 does.
+    """
     if dtype.hasobject:
         raise InvalidFileError(path, f"array {name!r} holds Python objects (pickle); refused")
     if dtype.str.lstrip("<|=") not in {d.lstrip("<|=") for d in spec.dtypes} or dtype.str[0] == ">":
         raise InvalidFileError(
             path, f"array {name!r} has dtype {dtype.str}, expected one of {list(spec.dtypes)}"
         )
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if expected > max_bytes:
-        raise InvalidFileError(
-            path, f"array {name!r} declares {expected} bytes, over the cap of {max_bytes}"
-        )
-    if fortran:
-        raise InvalidFileError(path, f"array {name!r} is Fortran-ordered; expected C order")
+    if not isinstance(shape, tuple) or not all(
+        type(d) is int and d >= 0 for d in shape  # not bool, not negative
+    ):
+        raise InvalidFileError(path, f"array {name!r} declares shape {shape!r}, not sizes")
     if len(shape) != len(spec.shape):
         raise InvalidFileError(
             path, f"array {name!r} has shape {shape}, expected {len(spec.shape)} dimensions"
+        )
+    expected = math.prod(shape) * dtype.itemsize
+    if expected > max_bytes:
+        raise InvalidFileError(
+            path, f"array {name!r} declares {expected} bytes, over the cap of {max_bytes}"
         )
     for got, want in zip(shape, spec.shape):
         if isinstance(want, int):
@@ -252,17 +298,18 @@ def _read_array(
                 raise InvalidFileError(
                     path, f"array {name!r} has shape {shape}, expected {_pattern(spec.shape)}"
                 )
-        elif symbols.setdefault(want, got) != got:
+            continue
+        if want in limits and got > limits[want]:
+            raise InvalidFileError(
+                path, f"array {name!r} declares {got} along {want!r}, over the cap of "
+                f"{limits[want]}"
+            )
+        if symbols.setdefault(want, got) != got:
             raise InvalidFileError(
                 path,
                 f"array {name!r} has {got} along {want!r} but other arrays have {symbols[want]}",
             )
-    remaining = len(raw) - buf.tell()
-    if remaining != expected:
-        raise InvalidFileError(
-            path, f"array {name!r} declares {expected} bytes of data but holds {remaining}"
-        )
-    return np.frombuffer(raw, dtype=dtype, offset=buf.tell()).reshape(shape).copy()
+    return expected
 
 
 def _pattern(shape: tuple[int | str, ...]) -> str:

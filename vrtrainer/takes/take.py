@@ -45,6 +45,7 @@ import numpy as np
 
 from vrtrainer import __version__
 from vrtrainer.errors import InvalidFileError, VrtrainerError
+from vrtrainer.files import atomic_output
 from vrtrainer.hands.hand import (
     HAND_COUNT,
     HAND_NAMES,
@@ -56,7 +57,8 @@ from vrtrainer.hands.hand import (
     HandFrame,
     hand_length,
 )
-from vrtrainer.takes.archive import ArraySpec, read_archive, write_archive
+from vrtrainer.takes.archive import ArraySpec, open_regular, read_archive, write_archive
+from vrtrainer.takes.timebase import check_times
 
 KIND = "vrtrainer.take"
 FORMAT_VERSION = 1
@@ -203,7 +205,7 @@ class Take:
 
     def validate(self, path: str | Path = "<take>") -> None:
         """Check shapes, dtypes and values; raise InvalidFileError naming ``path``."""
-        validate_arrays(self._arrays(), self.tool_names, path)
+        validate_arrays(self._arrays(), self.tool_names, path, self.meta.nominal_rate)
 
     def _arrays(self) -> dict[str, np.ndarray]:
         arrays = {
@@ -238,8 +240,13 @@ def empty_take(n_frames: int, tool_names: tuple[str, ...] = (), head: bool = Fal
     )
 
 
-def validate_arrays(arrays: dict[str, np.ndarray], tool_names, path) -> None:
-    """Check a take's arrays for shape, dtype and value consistency."""
+def validate_arrays(arrays: dict[str, np.ndarray], tool_names, path,
+                    nominal_rate: float | None = None) -> None:
+    """Check a take's arrays for shape, dtype and value consistency.
+
+    Times must be a plausible time base for ``nominal_rate`` (see
+    :func:`vrtrainer.takes.timebase.check_times`).
+    """
     expected = {name: spec for name, spec in _SPECS.items()}
     symbols: dict[str, int] = {}
     for name, spec in expected.items():
@@ -271,12 +278,9 @@ def validate_arrays(arrays: dict[str, np.ndarray], tool_names, path) -> None:
     k = symbols.get("K", 0)
     if k > MAX_TOOLS or len(tool_names) != k:
         raise InvalidFileError(path, f"{k} tool arrays but tool names {list(tool_names)}")
-    times = arrays["times"]
-    if not np.all(np.isfinite(times)):
-        raise InvalidFileError(path, "times contain NaN or infinity")
-    if n > 1 and not np.all(np.diff(times) > 0):
-        bad = int(np.argmin(np.diff(times) > 0)) + 1
-        raise InvalidFileError(path, f"times are not strictly increasing (at frame {bad})")
+    if not all(isinstance(t, str) and 0 < len(t) <= 200 for t in tool_names):
+        raise InvalidFileError(path, "tool names must be non-empty strings of at most 200 chars")
+    check_times(arrays["times"], path, nominal_rate)
     _check_poses(path, "poses", arrays["poses"], arrays["flags"], arrays["active"][..., None])
     radii, flags = arrays["radii"], arrays["flags"]
     pos_ok = (flags & POSITION_VALID) != 0
@@ -330,12 +334,13 @@ def save_take(take: Take, path: str | Path) -> Path:
 
 def load_take(path: str | Path) -> Take:
     """Read a take, refusing anything malformed with an error naming the file."""
-    header, arrays, _ = read_archive(path, KIND, (FORMAT_VERSION,), _SPECS, MAX_BYTES)
+    header, arrays, _ = read_archive(path, KIND, (FORMAT_VERSION,), _SPECS, MAX_BYTES,
+                                     limits={"T": MAX_FRAMES, "K": MAX_TOOLS})
     meta = TakeMeta.from_dict(header.get("meta"), path)
     tool_names = header.get("tool_names", [])
     if not isinstance(tool_names, list) or not all(isinstance(t, str) for t in tool_names):
         raise InvalidFileError(path, "header tool_names is not a list of names")
-    validate_arrays(arrays, tuple(tool_names), path)
+    validate_arrays(arrays, tuple(tool_names), path, meta.nominal_rate)
     if header.get("n_frames") != arrays["times"].shape[0]:
         raise InvalidFileError(path, "header n_frames disagrees with the arrays")
     return Take(
@@ -400,14 +405,8 @@ def write_csv(take: Take, stream: TextIO) -> None:
 def export_csv(take: Take, path: str | Path) -> Path:
     """Write joint positions to a spreadsheet-friendly CSV file atomically (see write_csv)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "w", newline="") as f:
-            write_csv(take, f)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_output(path, "w", newline="") as f:  # synced, no .tmp left on failure
+        write_csv(take, f)
     return path
 
 
@@ -593,43 +592,82 @@ def journal_path(take_path: str | Path) -> Path:
     return p.with_name(p.name + JOURNAL_SUFFIX)
 
 
-def _take_from_journal(journal: Path) -> Take:
-    try:
-        data = journal.read_bytes()
-    except OSError as exc:
-        raise InvalidFileError(journal, f"cannot read: {exc.strerror or exc}") from None
-    if not data.startswith(_JOURNAL_MAGIC) or len(data) < len(_JOURNAL_MAGIC) + 4:
+#: Cap on a journal's JSON header (bytes).
+MAX_JOURNAL_HEADER = 1_000_000
+#: Journal records checked per read (bounded memory for any file size).
+_JOURNAL_CHUNK = 2048
+
+
+def _journal_header(journal: Path, f) -> dict[str, Any]:
+    """The journal's JSON header, its kind, version and field types checked."""
+    head = f.read(len(_JOURNAL_MAGIC) + 4)
+    if not head.startswith(_JOURNAL_MAGIC) or len(head) < len(_JOURNAL_MAGIC) + 4:
         raise InvalidFileError(journal, "not a vrtrainer take journal")
-    off = len(_JOURNAL_MAGIC)
-    hlen = int.from_bytes(data[off : off + 4], "little")
-    if hlen > 1_000_000 or off + 4 + hlen > len(data):
+    hlen = int.from_bytes(head[len(_JOURNAL_MAGIC):], "little")
+    if hlen > MAX_JOURNAL_HEADER:
+        raise InvalidFileError(journal, "journal header is damaged")
+    raw = f.read(hlen)
+    if len(raw) != hlen:
         raise InvalidFileError(journal, "journal header is damaged")
     try:
-        header = json.loads(data[off + 4 : off + 4 + hlen])
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidFileError(journal, f"journal header is not JSON: {exc}") from None
+        header = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # also ints over 4300 digits, nesting bombs
+        raise InvalidFileError(journal, f"journal header is not JSON: {str(exc)[:200]}") from None
     if not isinstance(header, dict):
         raise InvalidFileError(journal, "journal header is not a JSON object")
+    if header.get("kind") != KIND + ".journal":
+        raise InvalidFileError(journal, f"is a {str(header.get('kind'))[:80]!r} file, not a "
+                                        "take journal")
+    version = header.get("format_version")
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise InvalidFileError(
+            journal, f"journal format version {str(version)[:40]} is not supported "
+            f"(this vrtrainer reads {FORMAT_VERSION})"
+        )
     tool_names = header.get("tool_names", [])
-    if not isinstance(tool_names, list) or len(tool_names) > MAX_TOOLS:
-        raise InvalidFileError(journal, "journal tool_names is damaged")
-    meta = TakeMeta.from_dict(header.get("meta"), journal)
-    dtype = _record_dtype(len(tool_names))
-    body = data[off + 4 + hlen :]
-    n = min(len(body) // dtype.itemsize, MAX_FRAMES)
-    if n == 0:
-        raise InvalidFileError(journal, "journal holds no complete frame")
-    recs = np.frombuffer(body, dtype=dtype, count=n)
-    raw = np.frombuffer(body, dtype=np.uint8, count=n * dtype.itemsize).reshape(n, -1)
-    crc_off = dtype.fields["crc"][1]
-    good = 0
-    for i in range(n):
-        if zlib.crc32(raw[i, :crc_off]) != recs["crc"][i]:
-            break
-        good += 1
+    if (not isinstance(tool_names, list) or len(tool_names) > MAX_TOOLS
+            or not all(isinstance(t, str) and 0 < len(t) <= 200 for t in tool_names)):
+        raise InvalidFileError(journal, "journal tool_names is not a list of tool names")
+    if not isinstance(header.get("with_head", False), bool):
+        raise InvalidFileError(journal, "journal with_head is not true or false")
+    return header
+
+
+def _take_from_journal(journal: Path) -> Take:
+    with open_regular(journal) as f:
+        header = _journal_header(journal, f)
+        tool_names = header.get("tool_names", [])
+        meta = TakeMeta.from_dict(header.get("meta"), journal)
+        dtype = _record_dtype(len(tool_names))
+        crc_off = dtype.fields["crc"][1]
+        # Read records a chunk at a time and stop at the first torn one: a sparse or
+        # padded file costs at most a chunk more than its good frames.
+        chunks: list[np.ndarray] = []
+        good = 0
+        while good < MAX_FRAMES:
+            want = min(_JOURNAL_CHUNK, MAX_FRAMES - good)
+            try:
+                body = f.read(want * dtype.itemsize)
+            except OSError as exc:
+                raise InvalidFileError(journal, f"cannot read: {exc.strerror or exc}") from None
+            n = len(body) // dtype.itemsize
+            if n == 0:
+                break
+            recs = np.frombuffer(body, dtype=dtype, count=n)
+            raw = np.frombuffer(body, dtype=np.uint8, count=n * dtype.itemsize).reshape(n, -1)
+            ok = 0
+            for i in range(n):
+                if zlib.crc32(raw[i, :crc_off]) != recs["crc"][i]:
+                    break
+                ok += 1
+            if ok:
+                chunks.append(recs[:ok])
+                good += ok
+            if ok < want:
+                break
     if good == 0:
         raise InvalidFileError(journal, "journal holds no complete frame")
-    recs = recs[:good]
+    recs = np.concatenate(chunks)
     k = len(tool_names)
     with_head = bool(header.get("with_head"))
     take = Take(
