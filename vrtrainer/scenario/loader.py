@@ -89,6 +89,49 @@ def scenario_schema() -> dict:
     return json.loads(ref.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def _validation_schema() -> dict:
+    """The schema with each pattern's closing ``$`` made ``\\Z``.
+
+    JSON Schema patterns are ECMA regular expressions, where ``$`` is the end of the
+    text; Python's ``$`` also matches before a final newline, which let ``"weld\\n"``
+    pass as an id.
+    """
+
+    def fix(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: fix(v) for k, v in node.items()}
+            pattern = out.get("pattern")
+            if isinstance(pattern, str) and pattern.endswith("$") and not pattern.endswith("\\$"):
+                out["pattern"] = pattern[:-1] + "\\Z"
+            return out
+        if isinstance(node, list):
+            return [fix(v) for v in node]
+        return node
+
+    return fix(scenario_schema())
+
+
+#: Largest magnitude of any number in scenario.toml: metres, seconds, degrees, weights and
+#: thresholds are all far below it, and NaN or infinity is never a setting.
+MAX_NUMBER = 1e6
+
+
+def _check_numbers(doc: dict, out: _Collector) -> None:
+    """Every float must be finite and within +-MAX_NUMBER (JSON Schema lets NaN through)."""
+    stack: list[tuple[Any, KeyPath]] = [(doc, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, path + (k,)) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, path + (i,)) for i, v in enumerate(item))
+        elif isinstance(item, float) and not (math.isfinite(item) and abs(item) <= MAX_NUMBER):
+            out.add(path, f"{item!r} is not a finite number within +-{MAX_NUMBER:g}")
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_NUMBER:
+            out.add(path, f"{item} is beyond +-{MAX_NUMBER:g}")
+
+
 def _key_text(path: KeyPath) -> str:
     out = ""
     for part in path:
@@ -156,14 +199,17 @@ def check_document(doc: dict, scan: TomlScan | None, file: str) -> list[Problem]
     if version is None:
         out.add((), f"no schema_version (this vrtrainer reads {list(SCHEMA_VERSIONS)})")
         return out.problems
-    if isinstance(version, bool) or version not in SCHEMA_VERSIONS:
+    if type(version) is not int or version not in SCHEMA_VERSIONS:  # not true, not 1.0
         out.add(("schema_version",),
                 f"schema version {version!r} is not supported (this vrtrainer reads "
                 f"{list(SCHEMA_VERSIONS)}); update vrtrainer or use a pack of a known version")
         return out.problems
     import jsonschema  # deferred: only validation needs it
 
-    validator = jsonschema.Draft202012Validator(scenario_schema())
+    _check_numbers(doc, out)
+    if out.problems:
+        return out.problems
+    validator = jsonschema.Draft202012Validator(_validation_schema())
     errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     for err in errors:
         message = err.message if len(err.message) <= 300 else err.message[:297] + "..."
@@ -520,6 +566,13 @@ def validate_pack(path: str | Path) -> list[Problem]:
                 except VrtrainerError as exc:
                     problems.append(Problem(str(path), "", None, str(exc)))
             for step in sc.steps:
+                if step.reference_template:
+                    try:
+                        from vrtrainer.compare.template import load_template
+
+                        load_template(pack.reference_path(step.reference_template))
+                    except VrtrainerError as exc:
+                        problems.append(Problem(str(path), f"steps.{step.id}", None, str(exc)))
                 for rel in step.reference_takes:
                     try:
                         from vrtrainer.takes.take import load_take

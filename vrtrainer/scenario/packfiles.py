@@ -20,6 +20,7 @@ are never used as paths there.
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
 import stat
@@ -70,6 +71,20 @@ _FORBIDDEN_MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
+#: What the first bytes of a file must be for its suffix: a pickle or anything else named
+#: ``.png`` is refused by its content. ``.bin`` (glTF buffers) is raw data by nature.
+_EXPECTED_MAGIC: dict[str, tuple[tuple[bytes, ...], str]] = {
+    ".png": ((b"\x89PNG\r\n\x1a\n",), "a PNG image"),
+    ".jpg": ((b"\xff\xd8\xff",), "a JPEG image"),
+    ".jpeg": ((b"\xff\xd8\xff",), "a JPEG image"),
+    ".ktx2": ((b"\xabKTX 20\xbb",), "a KTX2 texture"),
+    ".glb": ((b"glTF",), "a GLB mesh"),
+    ".vrtake": ((b"PK\x03\x04",), "a vrtrainer archive (zip)"),
+    ".vrref": ((b"PK\x03\x04",), "a vrtrainer archive (zip)"),
+}
+_TEXT_SUFFIXES = frozenset({".toml", ".gltf", ".md", ".txt", ""})
+
+
 def check_relative_path(pack: Path | str, rel: str) -> PurePosixPath:
     """Return ``rel`` as a clean pack-relative path, or refuse it.
 
@@ -79,7 +94,7 @@ def check_relative_path(pack: Path | str, rel: str) -> PurePosixPath:
     """
     if not isinstance(rel, str) or not rel:
         raise InvalidFileError(pack, f"empty or non-text path {rel!r}")
-    if any(ord(c) < 32 for c in rel) or "\\" in rel:
+    if any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in rel) or "\\" in rel:
         raise InvalidFileError(pack, f"path {rel!r} has a backslash or control character")
     if rel.startswith("/") or (len(rel) > 1 and rel[1] == ":"):
         raise InvalidFileError(pack, f"path {rel!r} is absolute; pack paths must be relative")
@@ -112,6 +127,18 @@ def check_magic(pack: Path | str, rel: str, head: bytes) -> None:
     for magic, what in _FORBIDDEN_MAGIC:
         if head.startswith(magic):
             raise InvalidFileError(pack, f"{rel!r} is {what}; packs may not carry code or pickles")
+    suffix = PurePosixPath(rel).suffix.lower()
+    if suffix in _EXPECTED_MAGIC:
+        magics, what = _EXPECTED_MAGIC[suffix]
+        if not any(head.startswith(m) for m in magics):
+            raise InvalidFileError(pack, f"{rel!r} is not {what} (its first bytes say otherwise)")
+    elif suffix in _TEXT_SUFFIXES:
+        try:
+            text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        except UnicodeDecodeError:
+            text = "\0"
+        if "\0" in text:
+            raise InvalidFileError(pack, f"{rel!r} is not UTF-8 text")
 
 
 class PackFiles:
