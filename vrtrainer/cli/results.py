@@ -39,10 +39,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(xapi, name="xapi")
 
 
-def _open(db: str | None):
+def _open(db: str | None, read_only: bool = False):
     from vrtrainer.results import ResultsStore
 
-    return ResultsStore.open(db)
+    return ResultsStore.open(db, read_only=read_only)
 
 
 def list_(
@@ -53,7 +53,7 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List stored attempts, oldest first."""
-    with _open(db) as store:
+    with _open(db, read_only=True) as store:
         rows = store.list_attempts(
             trainee=trainee, scenario_id=scenario, limit=limit, newest_first=limit is not None
         )
@@ -83,7 +83,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one attempt with its per-criterion results."""
-    with _open(db) as store:
+    with _open(db, read_only=True) as store:
         a = store.get_attempt(attempt)
     if as_json:
         typer.echo(json.dumps(a.to_dict(), indent=2, ensure_ascii=False))
@@ -121,7 +121,7 @@ def export(
 ) -> None:
     """Export attempts to a CSV file (one row per attempt)."""
     output_file(csv_out, option="--csv", stdout_ok=True)
-    with _open(db) as store:
+    with _open(db, read_only=True) as store:
         if is_stdout(csv_out):
             import sys
 
@@ -203,7 +203,7 @@ def send(
 
 def status(db: DbOption = None) -> None:
     """How many statements wait in the outbox, went out, or were refused by the LRS."""
-    with _open(db) as store:
+    with _open(db, read_only=True) as store:
         counts = store.outbox.counts()
         last = store.outbox.last_error()
         where = store.where

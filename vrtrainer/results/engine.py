@@ -9,6 +9,8 @@ reached through a URL (``postgresql://...``) and needs nothing special.
 from __future__ import annotations
 
 import os
+import sqlite3
+import urllib.parse
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -80,6 +82,8 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 
 
 READ_ONLY = {"vrtrainer_read_only": True}
+#: Execution option set on engines opened by ``make_engine(read_only=True)``.
+OPENED_READ_ONLY = "vrtrainer_opened_read_only"
 
 
 def _sqlite_begin(connection) -> None:
@@ -91,8 +95,44 @@ def _sqlite_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | os.PathLike[str] | None = None) -> Engine:
-    """Create the SQLAlchemy engine for ``url`` (see :func:`resolve_url`)."""
+def _sqlite_connect_read_only(dbapi_connection, _record) -> None:
+    # No journal-mode change: that is a write, refused on a read-only file or folder.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.close()
+
+
+def _read_only_sqlite(parsed, database: str) -> Engine:
+    """An engine that opens the SQLite file read-only (``mode=ro``), for reading commands.
+
+    Where neither the file nor its folder may be written (a read-only share, another
+    user's store), SQLite cannot make the shared-memory file a WAL database needs, so
+    the file is opened as ``immutable``: it must not change while we read, which nobody
+    can make it do from here anyway.
+    """
+    path = Path(database)
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    uri = "file:" + urllib.parse.quote(str(path)) + "?mode=ro" + ("" if writable
+                                                                  else "&immutable=1")
+
+    def connect():
+        return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+
+    engine = create_engine(parsed, creator=connect)
+    event.listen(engine, "connect", _sqlite_connect_read_only)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine.execution_options(**{OPENED_READ_ONLY: True})
+
+
+def make_engine(url: str | os.PathLike[str] | None = None, *, read_only: bool = False
+                ) -> Engine:
+    """Create the SQLAlchemy engine for ``url`` (see :func:`resolve_url`).
+
+    ``read_only`` opens an existing SQLite file without ever writing to it or its folder
+    (PostgreSQL is unaffected: its server enforces permissions).
+    """
     resolved = resolve_url(url)
     try:
         parsed = make_url(resolved)
@@ -106,6 +146,8 @@ def make_engine(url: str | os.PathLike[str] | None = None) -> Engine:
                 f"{resolved}: the results store must be a SQLite file that several "
                 "processes can share, not an in-memory database"
             )
+        if read_only and Path(database).is_file():
+            return _read_only_sqlite(parsed, database)
         folder = Path(database).parent
         try:
             folder.mkdir(parents=True, exist_ok=True)

@@ -7,10 +7,12 @@ retry with the same attempt UUID returns the stored attempt instead of adding an
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +24,10 @@ from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 
 import vrtrainer
 from vrtrainer.errors import VrtrainerError
+from vrtrainer.files import atomic_output
 from vrtrainer.results import migrate
 from vrtrainer.results.engine import (
+    OPENED_READ_ONLY,
     READ_ONLY,
     StoreError,
     make_engine,
@@ -111,23 +115,70 @@ class StoredAttempt:
         return data
 
 
+def _checked_row(attempt_id: Any, build: Callable[[], StoredAttempt]) -> StoredAttempt:
+    """Build a StoredAttempt and check its fields' types: a row edited by another tool
+    (text in a number, a date that is not one, JSON that does not parse) is refused."""
+    try:
+        a = build()
+        numbers = [a.score, a.duration_s] + [v for c in a.criteria for v in (c.score, c.weight)]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                   for v in numbers):
+            raise ValueError("a score, weight or duration is not a finite number")
+        if not all(isinstance(t, datetime) for t in (a.started_at, a.ended_at, a.recorded_at)):
+            raise ValueError("a time is not a date and time")
+        if not isinstance(a.breakdown, dict):
+            raise ValueError("the breakdown is not a JSON object")
+        texts = (a.uuid, a.trainee, a.scenario_id, a.scenario_version, a.step)
+        if not all(isinstance(t, str) for t in texts):
+            raise ValueError("an identifier is not text")
+    except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+        raise StoreError(f"attempt {attempt_id}: the stored row is damaged ({str(exc)[:200]})"
+                         ) from None
+    return a
+
+
 class ResultsStore:
     """Attempts, trainees, sessions and the xAPI outbox in one SQL database."""
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn a damaged store or row met while reading into one :class:`StoreError`."""
+        try:
+            yield
+        except StoreError as exc:
+            raise StoreError(f"{self.where}: {exc}") from None
+        except SQLAlchemyError as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise StoreError(f"{self.where}: cannot read the results store ({reason})") from None
+        except (ValueError, TypeError, OverflowError) as exc:  # JSON, dates of a damaged row
+            raise StoreError(f"{self.where}: a stored row is damaged ({str(exc)[:200]})"
+                             ) from None
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.outbox = Outbox(engine)
 
     @classmethod
-    def open(cls, url: str | os.PathLike[str] | None = None, *, migrate_schema: bool = True):
+    def open(cls, url: str | os.PathLike[str] | None = None, *, migrate_schema: bool = True,
+             read_only: bool = False):
         """Open (creating and migrating if needed) the store at ``url``.
 
         ``url`` defaults to ``$VRTRAINER_DB``, then to the SQLite file in the user's data
-        folder; a plain path is a SQLite file.
+        folder; a plain path is a SQLite file. ``read_only`` (for commands that only read)
+        opens an existing SQLite file without writing to it or its folder and does not
+        migrate; a store older than this vrtrainer is then refused with a clear message.
         """
-        engine = make_engine(url)
+        engine = make_engine(url, read_only=read_only)
         try:
-            if migrate_schema:
+            if engine.get_execution_options().get(OPENED_READ_ONLY):
+                current = migrate.current_revision(engine)
+                if current != migrate.head_revision():
+                    raise StoreError(
+                        f"{shown_url(str(engine.url))}: the store's schema ({current}) is not "
+                        "this vrtrainer's; run a command that records, with write access, to "
+                        "migrate it"
+                    )
+            elif migrate_schema:
                 migrate.upgrade(engine)
         except DatabaseError as exc:  # unreachable server, or a file that is no database
             engine.dispose()
@@ -346,7 +397,7 @@ class ResultsStore:
                     Criterion(c.name, c.score, c.weight, c.passed, c.message, c.severity)
                 )
         return [
-            StoredAttempt(
+            _checked_row(row.id, lambda row=row: StoredAttempt(
                 id=row.id,
                 uuid=row.uuid,
                 trainee=row.trainee,
@@ -369,7 +420,7 @@ class ResultsStore:
                 locale=row.locale,
                 vrtrainer_version=row.vrtrainer_version,
                 recorded_at=as_utc(row.recorded_at),
-            )
+            ))
             for row in rows
         ]
 
@@ -380,7 +431,7 @@ class ResultsStore:
             query = query.where(attempts.c.id == int(attempt))
         else:
             query = query.where(attempts.c.uuid == str(attempt).lower())
-        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+        with self._reading(), self.engine.connect().execution_options(**READ_ONLY) as conn:
             rows = conn.execute(query).all()
             if not rows:
                 raise AttemptNotFoundError(f"{self.url}: no attempt {attempt}")
@@ -424,7 +475,7 @@ class ResultsStore:
         query = query.order_by(*order)
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+        with self._reading(), self.engine.connect().execution_options(**READ_ONLY) as conn:
             return self._load(conn, conn.execute(query).all())
 
     def trainee_history(self, trainee: str) -> list[StoredAttempt]:
@@ -433,7 +484,7 @@ class ResultsStore:
 
     def trainees(self) -> list[tuple[str, str | None]]:
         """(pseudonym, display name) of every trainee, by pseudonym."""
-        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+        with self._reading(), self.engine.connect().execution_options(**READ_ONLY) as conn:
             rows = conn.execute(
                 select(trainees.c.pseudonym, trainees.c.display_name).order_by(trainees.c.pseudonym)
             ).all()
@@ -482,14 +533,16 @@ def write_csv_rows(stream: IO[str], rows: Iterable[StoredAttempt]) -> int:
 
 
 def write_csv(out: str | os.PathLike[str], rows: Iterable[StoredAttempt]) -> int:
-    """Write ``rows`` as :data:`CSV_COLUMNS` to ``out`` atomically; return the count."""
+    """Write ``rows`` as :data:`CSV_COLUMNS` to ``out`` atomically and synced; return the count.
+
+    A full disk or any other failure leaves no partial file behind (and ``out`` as it was).
+    """
     target = Path(out)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
-        with open(partial, "w", newline="", encoding="utf-8") as stream:
+        with atomic_output(target, "w", newline="", encoding="utf-8") as stream:
             count = write_csv_rows(stream, rows)
-        os.replace(partial, target)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise StoreError(f"{target}: cannot write the CSV export ({exc.strerror})") from None
+    except VrtrainerError as exc:  # disk full
+        raise StoreError(f"{exc}") from None
     return count
