@@ -208,3 +208,77 @@ def test_group_help_lists_every_subcommand(capsys):
             assert f"  {sub} " in text, (group, sub)
         if group == "scenario":
             assert all(sub in first_line for sub in subs), first_line
+
+
+# --- item 3: verdicts that explain themselves ------------------------------------------------
+
+def test_train_says_why_an_attempt_did_not_pass(tmp_path, capsys):
+    db = tmp_path / "r.sqlite"
+    argv = ["train", "pinch", "--flaw", "wrong-finger=40", "--no-render", "--out",
+            str(tmp_path / "takes"), "--db", str(db), "--lang", "en"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "step 1, attempt 1: 77/100, not passed (pass mark 70)" in out
+    assert "why: shape 63 is below 70 (the shape must pass too)" in out
+    assert "> right ring finger 25 degrees too open during phase 2" in out  # advice
+    assert "sqlite:" not in out and "[1]" not in out
+    assert f"results stored in {db} (attempt 1)" in out  # on one line, to copy
+    # results show fills the message column from the same explanations
+    assert main(["results", "show", "1", "--db", str(db)]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "score 77/100, not passed" in shown and "ring finger 25 degrees too" in shown
+    assert main(["results", "list", "--db", str(db)]) == 0
+    assert "not passed" in capsys.readouterr().out
+
+
+def test_train_in_french_speaks_french_and_unknown_languages_are_refused(tmp_path, capsys,
+                                                                         monkeypatch):
+    argv = ["train", "pinch", "--flaw", "wrong-finger=40", "--no-render", "--no-store",
+            "--out", str(tmp_path)]
+    monkeypatch.setenv("VRTRAINER_LANG", "fr")  # one default for every command
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "étape 1, essai 1 : 77/100, non réussi (seuil 70)" in out
+    assert "pourquoi : forme 63 sous 70" in out
+    assert "> annulaire droit : 25 degrés trop ouvert pendant la phase 2" in out
+    assert "step 1" not in out and "your turn" not in out
+    for command in (["train", "pinch"], ["scenario", "show", "hand-rub"],
+                    ["report", "group", "--html", str(tmp_path / "g.html")],
+                    ["replay", "x.vrtake", "--against", "y.vrref", "--frames", str(tmp_path)]):
+        code = main([*command, "--lang", "de"])
+        err = capsys.readouterr().err
+        assert code == 2 and err.startswith("error: ") and "one of fr, en" in err, command
+    monkeypatch.setenv("VRTRAINER_LANG", "xx")
+    assert main(["scenario", "show", "hand-rub"]) == 2
+    assert "VRTRAINER_LANG" in capsys.readouterr().err
+
+
+def test_best_badge_is_the_best_passed_attempt():
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from report_helpers import parse
+
+    from vrtrainer.report.progress import trainee_page
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def attempt(i, score, passed):
+        return SimpleNamespace(id=i, score=score, passed=passed, scenario_id="gesture/pinch",
+                               step="1", started_at=t0 + timedelta(minutes=i), duration_s=3.0,
+                               trainee="t-1", trainee_name=None,
+                               breakdown={"pass_threshold": 80.0})
+
+    # 85 did not pass (another rule failed); 81 did: the badge says 81
+    page = parse(trainee_page("t-1", [attempt(1, 85.0, False), attempt(2, 81.0, True)], "en"))
+    assert "81 Best" in page.visible and "85 Best" not in page.visible
+    page = parse(trainee_page("t-1", [attempt(1, 60.5, False)], "fr"))
+    assert "Meilleur, pas encore réussi" in page.visible
+
+
+def test_french_report_numbers_take_a_decimal_comma():
+    from vrtrainer.report.page import num, page_language
+
+    assert num(1.33, 2) == "1.33"
+    with page_language("fr"):
+        assert num(1.33, 2, " s") == "1,33 s"

@@ -45,7 +45,7 @@ def test_list_table_uses_the_env_store(db, capsys, monkeypatch):
     monkeypatch.setenv("VRTRAINER_DB", db)
     code, out, _ = run(capsys, "results", "list")
     assert code == 0
-    assert "T-002" in out and "pinch 1.0" in out and "failed" in out
+    assert "T-002" in out and "pinch 1.0" in out and "not passed" in out
 
 
 def test_show(db, capsys):

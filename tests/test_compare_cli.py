@@ -28,7 +28,7 @@ def test_build_then_score_prints_and_writes_the_breakdown(files, capsys):
     out_json = d / "wrong.json"
     assert main(["score", str(wrong), "--against", str(ref), "-o", str(out_json)]) == 0
     printed = capsys.readouterr().out
-    assert "FAIL" in printed and "degrees too" in printed
+    assert "not passed" in printed and "why: " in printed and "degrees too" in printed
     data = json.loads(out_json.read_text())
     assert data["passed"] is False and 0 <= data["total"] <= 100
     assert set(data) >= {"shape", "timing", "steadiness", "coverage", "messages", "fingers"}

@@ -58,14 +58,14 @@ def test_attempt_page_has_breakdown_hand_map_and_no_script(store):
     assert "Rapport de tentative #1" in text and "Non réussi" in text
     assert "Forme du geste" in text and "Rythme" in text and "Stabilité" in text
     # the comparator's English explanation, in French
-    assert "index droite : 25 degrés trop ouvert pendant la phase 2" in text
-    assert "auriculaire droite" in text  # per-finger table
-    assert "Phase" in text and "1.33 – 2.17" in text  # per-phase table from the breakdown
+    assert "index droit : 25 degrés trop ouvert pendant la phase 2" in text
+    assert "auriculaire droit" in text  # per-finger table (masculine noun)
+    assert "Phase" in text and "1,33 – 2,17" in text  # per-phase table, decimal commas
     # the hand map: an SVG whose worst joint (index tip, from the breakdown) is named
     svgs = [image_bytes(i) for i in page.images]
     assert [m for m, _ in svgs] == ["image/svg+xml"]
     _svg_ok(svgs[0][1])
-    assert "1 : index bout (droite)" in text
+    assert "1 : bout de l'index (main droite)" in text
 
 
 def test_attempt_page_in_english(store):
@@ -200,9 +200,10 @@ def test_messages_and_joint_names_in_french():
     assert comparator_message("hesitated 0.6 s during phase 3", "fr") == \
         "hésitation de 0,6 s pendant la phase 3"
     assert comparator_message("right thumb off by 1.2 cm during phase 1", "fr") == \
-        "pouce droite : écart de 1,2 cm pendant la phase 1"
+        "pouce droit : écart de 1,2 cm pendant la phase 1"
     assert comparator_message("something new", "fr") == "something new"
-    assert joint_label("left.ring_distal", "fr") == "annulaire distale (gauche)"
+    assert joint_label("left.ring_distal", "fr") == \
+        "phalange distale de l'annulaire (main gauche)"
     assert joint_label("left.ring_distal", "en") == "ring distal (left)"
 
 

@@ -145,11 +145,15 @@ def score(
     if as_json:
         print(text)
         return
-    verdict = ("REJECTED (another gesture)" if result.rejected
-               else "PASS" if result.passed else "FAIL")
+    from vrtrainer.session.verdict import reasons, timing_note, verdict_word
+
+    verdict = verdict_word(result.passed, result.rejected)
     console.print(f"[bold]{take}[/bold] against {tpl.name!r}"
                   + (" (mirrored for a left-handed trainee)" if result.mirrored else ""))
-    console.print(f"score [bold]{result.total:.1f}[/bold] / 100  {verdict}")
+    console.print(f"score [bold]{result.total:.0f}[/bold]/100, {verdict}")
+    data_ = result.to_dict()
+    for why in reasons(result.total, result.passed, result.rejected, data_):
+        console.print(f"  why: {why}", markup=False, highlight=False)
     table = Table("component", "score")
     for key in ("shape", "timing", "steadiness", "coverage"):
         table.add_row(key, f"{getattr(result, key):.1f}")
@@ -164,7 +168,10 @@ def score(
                        "-" if p["shape"] is None else f"{p['shape']:.1f}")
     console.print(phases)
     console.print(f"tempo x{result.tempo:.2f} of the expert's; mismatch {result.mismatch:.2f}")
+    note = timing_note(data_)
+    if note:
+        console.print(f"  {note}", markup=False, highlight=False)
     for m in result.messages:
-        console.print(f"  - {m}")
+        console.print(f"  - {m}", markup=False, highlight=False)
     if output is not None:
         console.print(f"wrote {output}")

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vrtrainer.cli.options import DEFAULT_LANG, LangOption
 from vrtrainer.cli.outputs import output_folder
 
 console = Console()
@@ -34,7 +35,7 @@ def demo(
         help="Typical trade fault of the simulated trainee.")] = "work-angle-high",
     flaw: Annotated[list[str] | None, typer.Option(
         "--flaw", help="Extra simulator flaw NAME[=AMOUNT].")] = None,
-    lang: Annotated[str, typer.Option(help="fr or en.")] = "en",
+    lang: LangOption = DEFAULT_LANG,
     seed: Annotated[int, typer.Option(help="Seed of the simulated trainee.")] = 3,
 ) -> None:
     """Run a headless training attempt with simulated hands and report on it."""
@@ -51,9 +52,10 @@ def demo(
         trainee="demo-trainee", language=lang, out_dir=out / "takes",
         frames_dir=out / "frames", size=(320, 240), script=PersonScript(), db=str(db),
     )
-    run = run_training(opts, progress=console.print)
+    run = run_training(opts, progress=lambda m: console.print(m, markup=False, highlight=False,
+                                                         soft_wrap=True))
     for outcome in run.outcomes:
-        _show(outcome)
+        _show(outcome, lang)
     report = None
     if run.attempt_ids:
         report = _report(db, run.attempt_ids, out / "report.html", lang)
@@ -73,14 +75,18 @@ def demo(
     console.print(table)
 
 
-def _show(outcome) -> None:
+def _show(outcome, lang: str) -> None:
+    from vrtrainer.session.verdict import attempt_lines
+
     s = outcome.score
-    title = f"step {outcome.step + 1}, attempt {outcome.number}"
+    lines = attempt_lines(outcome.step + 1, outcome.number, s, lang, outcome.ended_by,
+                          advice=0)
     if s is None:
-        console.print(f"{title}: not scored ({outcome.ended_by})")
+        console.print(lines[0], markup=False)
         return
-    verdict = "REJECTED" if s.rejected else "PASSED" if s.passed else "NOT PASSED"
-    console.rule(f"{title}: {s.score:.0f}/100 {verdict}")
+    console.rule(lines[0])
+    for line in lines[1:]:
+        console.print(line, markup=False, highlight=False)
     b = s.breakdown
     parts = Table("criterion", "score", show_edge=False)
     for key in ("shape", "timing", "steadiness", "coverage"):
@@ -91,7 +97,7 @@ def _show(outcome) -> None:
             parts.add_row(f"{name} ({metric.get('verdict', '')})", f"{100 * metric['score']:.0f}")
     console.print(parts)
     for message in s.messages[:6]:
-        console.print(f"  - {message}")
+        console.print(f"  - {message}", markup=False, highlight=False)
 
 
 def _report(db: Path, attempt_ids: list[int], path: Path, lang: str) -> Path | None:

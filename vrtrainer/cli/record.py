@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vrtrainer.cli.options import DEFAULT_LANG, LangOption
 from vrtrainer.cli.outputs import output_folder
-from vrtrainer.errors import VrtrainerError
 
 console = Console()
 
@@ -39,7 +39,7 @@ def record(
     time_limit: Annotated[float, typer.Option(help="Longest take (s).")] = 30.0,
     trim: Annotated[bool, typer.Option(
         "--trim", help="Cut each kept take to its motion (the proposal shown).")] = False,
-    lang: Annotated[str, typer.Option(help="fr or en.")] = "fr",
+    lang: LangOption = DEFAULT_LANG,
     frames: Annotated[Path | None, typer.Option(help="Folder for PNG frames.")] = None,
     size: Annotated[str, typer.Option(help="Offscreen eye size WxH.")] = "320x240",
     no_render: Annotated[bool, typer.Option("--no-render", help="Draw nothing.")] = False,
@@ -56,8 +56,6 @@ def record(
     from vrtrainer.cli.train import parse_size
     from vrtrainer.session.record_run import RecordOptions, run_recording
 
-    if lang not in ("fr", "en"):
-        raise VrtrainerError(f"--lang must be fr or en, not {lang!r}")
     output_folder(output)
     if frames is not None:
         output_folder(frames)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vrtrainer.cli.options import DEFAULT_LANG, LangOption
 from vrtrainer.cli.outputs import output_folder
 from vrtrainer.errors import VrtrainerError
 
@@ -31,7 +32,7 @@ def replay(
         help="Expert take to show as the ghost (default: the reference's own).")] = None,
     every: Annotated[float, typer.Option(help="Seconds of take between PNG frames.")] = 0.25,
     size: Annotated[str, typer.Option(help="Image size WxH.")] = "320x240",
-    lang: Annotated[str, typer.Option(help="fr or en.")] = "en",
+    lang: LangOption = DEFAULT_LANG,
 ) -> None:
     """Replay a take against the expert: ghost aligned by DTW, joints coloured by error."""
     from vrtrainer.cli.train import parse_size

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
+from vrtrainer.cli.options import DEFAULT_LANG, LangOption
 from vrtrainer.cli.outputs import output_file
 from vrtrainer.cli.results import DbOption
 from vrtrainer.errors import VrtrainerError
 
 HtmlOption = Annotated[Path, typer.Option("--html", help="Write the report to this HTML file.")]
-LangOption = Annotated[str, typer.Option("--lang", help="Language of the report: fr or en.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -35,7 +35,7 @@ def attempt(
     attempt_id: Annotated[str | None, typer.Argument(
         metavar="ID|UUID", help="The attempt's number or UUID.")] = None,
     latest: Annotated[bool, typer.Option("--latest", help="The newest stored attempt.")] = False,
-    lang: LangOption = "fr",
+    lang: LangOption = DEFAULT_LANG,
     no_snapshots: Annotated[bool, typer.Option(
         "--no-snapshots", help="Leave out the pictures of the worst moments (no rendering).")
     ] = False,
@@ -60,7 +60,7 @@ def attempt(
 def trainee(
     name: Annotated[str, typer.Argument(metavar="TRAINEE", help="The trainee's pseudonym.")],
     html: HtmlOption,
-    lang: LangOption = "fr",
+    lang: LangOption = DEFAULT_LANG,
     db: DbOption = None,
 ) -> None:
     """One trainee: learning curve across attempts, per scenario step."""
@@ -76,7 +76,7 @@ def trainee(
 def group(
     html: HtmlOption,
     scenario: Annotated[str | None, typer.Option(help="Only this scenario id.")] = None,
-    lang: LangOption = "fr",
+    lang: LangOption = DEFAULT_LANG,
     db: DbOption = None,
 ) -> None:
     """All trainees: best and last score per scenario step, and whether they passed."""

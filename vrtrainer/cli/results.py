@@ -45,6 +45,13 @@ def _open(db: str | None, read_only: bool = False):
     return ResultsStore.open(db, read_only=read_only)
 
 
+def _verdict(passed: bool) -> str:
+    from vrtrainer.session.verdict import verdict_word
+
+    word = verdict_word(passed)
+    return f"[green]{word}[/green]" if passed else f"[red]{word}[/red]"
+
+
 def list_(
     db: DbOption = None,
     trainee: Annotated[str | None, typer.Option(help="Only this trainee (pseudonym).")] = None,
@@ -71,8 +78,8 @@ def list_(
             a.trainee,
             f"{a.scenario_id} {a.scenario_version}",
             a.step,
-            f"{a.score:.1f}",
-            "[green]passed[/green]" if a.passed else "[red]failed[/red]",
+            f"{a.score:.0f}",
+            _verdict(a.passed),
         )
     console.print(table)
 
@@ -88,16 +95,16 @@ def show(
     if as_json:
         typer.echo(json.dumps(a.to_dict(), indent=2, ensure_ascii=False))
         return
-    verdict = "[green]passed[/green]" if a.passed else "[red]failed[/red]"
+    verdict = _verdict(a.passed)
     console.print(
         f"attempt {a.id} ({a.uuid})\n"
         f"trainee {a.trainee}" + (f" ({a.trainee_name})" if a.trainee_name else "") + "\n"
         f"scenario {a.scenario_id} {a.scenario_version}, step {a.step}\n"
         f"{a.started_at:%Y-%m-%d %H:%M:%S} UTC, {a.duration_s:.1f} s, "
         f"device {a.device or '-'}, runtime {a.runtime or '-'}\n"
-        f"score {a.score:.1f} / 100, {verdict}\n"
+        f"score {a.score:.0f}/100, {verdict}\n"
         f"take {a.take_path or '-'}" + (f" (sha256 {a.take_sha256})" if a.take_sha256 else ""),
-        highlight=False,
+        highlight=False, soft_wrap=True,
     )
     table = Table("criterion", "score", "weight", "result", "message")
     for c in a.criteria:
@@ -105,7 +112,7 @@ def show(
             c.name,
             f"{c.score:.1f}",
             f"{c.weight:g}",
-            c.severity,
+            _verdict(c.passed),
             c.message,
         )
     if a.criteria:

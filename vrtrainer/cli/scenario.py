@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vrtrainer.cli.options import DEFAULT_LANG, LangOption
 from vrtrainer.errors import VrtrainerError
 
 console = Console()
@@ -81,7 +82,7 @@ def list_(
 
 def show(
     id_or_path: Annotated[str, typer.Argument(help="Scenario id or pack path.")],
-    lang: Annotated[str, typer.Option(help="fr or en.")] = "en",
+    lang: LangOption = DEFAULT_LANG,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show a scenario: titles, steps, metrics with their bands, scene."""
@@ -144,7 +145,7 @@ def try_(
     ] = None,
     step: Annotated[str | None, typer.Option(help="Only this step.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the simulated trainee.")] = 0,
-    lang: Annotated[str, typer.Option(help="fr or en.")] = "en",
+    lang: LangOption = DEFAULT_LANG,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Judge a simulated trainee on each step of a bundled scenario, headless."""
@@ -169,8 +170,10 @@ def try_(
                               ensure_ascii=False, default=float))
         return
     for r in reports:
-        word = {"fr": ("réussi", "non réussi")}.get(lang, ("passed", "not passed"))
-        verdict = f"[green]{word[0]}[/green]" if r.passed else f"[red]{word[1]}[/red]"
+        from vrtrainer.session.verdict import verdict_word
+
+        word = verdict_word(r.passed, lang=lang)
+        verdict = f"[green]{word}[/green]" if r.passed else f"[red]{word}[/red]"
         console.print(f"[bold]{r.step.title.get(lang)}[/bold]: {r.score:.0f}/100 {verdict} "
                       f"({r.duration:.1f} s)")
         for m in r.metrics.values():

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from vrtrainer.cli.helptext import fault_help, flaw_help
+from vrtrainer.cli.options import DEFAULT_LANG, LangOption
 from vrtrainer.cli.outputs import output_folder
 from vrtrainer.cli.render import parse_size
 from vrtrainer.errors import VrtrainerError
@@ -36,7 +37,7 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed of the simulated trainee.")] = 1,
     hand: Annotated[str, typer.Option(help="Trainee's dominant hand: right or left.")] = "right",
     trainee: Annotated[str, typer.Option(help="Pseudonymous trainee id.")] = "trainee-1",
-    lang: Annotated[str, typer.Option(help="fr or en.")] = "fr",
+    lang: LangOption = DEFAULT_LANG,
     out: Annotated[Path, typer.Option(help="Folder for the attempts' takes.")] = Path("out/train"),
     frames: Annotated[Path | None, typer.Option(
         help="Folder for PNG frames of the session.")] = None,
@@ -57,8 +58,6 @@ def train(
 
     if hand not in ("right", "left"):
         raise VrtrainerError(f"--hand must be right or left, not {hand!r}")
-    if lang not in ("fr", "en"):
-        raise VrtrainerError(f"--lang must be fr or en, not {lang!r}")
     output_folder(out)
     if frames is not None:
         output_folder(frames)
@@ -68,7 +67,8 @@ def train(
         frames_dir=frames, render=not no_render, size=parse_size(size), mirror=mirror,
         script=PersonScript(retries=retries), db=db, store=not no_store,
     )
-    say = (lambda _m: None) if as_json else console.print
+    say = (lambda _m: None) if as_json else (
+        lambda m: console.print(m, markup=False, highlight=False, soft_wrap=True))
     run = run_training(opts, progress=say)
     summary = run_summary(run)
     if as_json:
@@ -84,7 +84,12 @@ def train(
     if run.snapshots:
         console.print(f"frames: {run.snapshots[0].parent} ({len(run.snapshots)} PNG)")
     if run.db_url:
-        console.print(f"results stored in {run.db_url} (attempts {run.attempt_ids})")
+        from vrtrainer.results.engine import shown_url
+
+        ids = ", ".join(map(str, run.attempt_ids))
+        word = "attempts" if len(run.attempt_ids) > 1 else "attempt"
+        console.print(f"results stored in {shown_url(run.db_url)} ({word} {ids})",
+                      highlight=False, markup=False, soft_wrap=True)
 
 
 def run_summary(run) -> dict:

@@ -152,8 +152,10 @@ def _cues(replay: AlignedReplay, i: int, language: str) -> Any:
 
     s = replay.score
     t = replay.take
-    verdict = ("rejected" if s.rejected else "passed" if s.passed else "not passed")
-    first = s.messages[0] if s.messages else ""
+    from vrtrainer.compare.wording import comparator_message, verdict_word
+
+    verdict = verdict_word(s.passed, s.rejected, language)
+    first = comparator_message(s.messages[0], language) if s.messages else ""
     return Cues(progress=i / max(t.n_frames - 1, 1), score=s.total, language=language,
                 title=f"replay — {t.meta.performer or 'take'} vs {replay.template.name}",
                 instruction_fr=f"{t.times[i] - t.times[0]:.2f} s", instruction_en=

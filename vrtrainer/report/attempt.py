@@ -28,6 +28,7 @@ from vrtrainer.report.page import (
     facts,
     image,
     num,
+    page_language,
     section,
     table,
     write_page,
@@ -386,6 +387,11 @@ def _details(attempt, lang: str) -> str:
 def attempt_page(attempt, lang: str = "fr", extras: Extras | None = None) -> str:
     """The HTML of an attempt's report; ``extras`` from :func:`gather_extras` (or none)."""
     check_lang(lang)
+    with page_language(lang):
+        return _attempt_page(attempt, lang, extras)
+
+
+def _attempt_page(attempt, lang: str, extras: Extras | None) -> str:
     extras = extras or Extras()
     parts = [
         _breakdown(attempt, lang),

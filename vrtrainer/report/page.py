@@ -13,7 +13,9 @@ import html
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from vrtrainer.errors import VrtrainerError
@@ -73,13 +75,30 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+#: The language of the page being built: French pages write decimal commas.
+PAGE_LANGUAGE: ContextVar[str] = ContextVar("page_language", default="en")
+
+
+@contextmanager
+def page_language(lang: str) -> Iterator[None]:
+    """Build a page in ``lang``: :func:`num` writes its numbers the way ``lang`` does."""
+    token = PAGE_LANGUAGE.set(lang)
+    try:
+        yield
+    finally:
+        PAGE_LANGUAGE.reset(token)
+
+
 def num(value: object, digits: int = 1, unit: str = "") -> str:
-    """A number for a table cell ('–' when missing or not finite)."""
+    """A number for a table cell ('–' when missing or not finite), in the page's language."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "–"
     if not math.isfinite(value):
         return "–"
-    return f"{value:.{digits}f}{unit}"
+    text = f"{value:.{digits}f}"
+    if PAGE_LANGUAGE.get() == "fr":
+        text = text.replace(".", ",")
+    return f"{text}{unit}"
 
 
 def level(score: float | None) -> str:

@@ -23,6 +23,7 @@ from vrtrainer.report.page import (
     facts,
     image,
     num,
+    page_language,
     section,
     table,
     write_page,
@@ -68,6 +69,13 @@ def _mark(kind: str) -> str:
 
 
 def trainee_page(trainee: str, attempts: Sequence, lang: str = "fr") -> str:
+    """The HTML of one trainee's learning curve over ``attempts``."""
+    check_lang(lang)
+    with page_language(lang):
+        return _trainee_page(trainee, attempts, lang)
+
+
+def _trainee_page(trainee: str, attempts: Sequence, lang: str) -> str:
     """The HTML of one trainee's progress over ``attempts`` (theirs, any order)."""
     check_lang(lang)
     if not attempts:
@@ -97,15 +105,18 @@ def trainee_page(trainee: str, attempts: Sequence, lang: str = "fr") -> str:
                            text("duration", lang)), rows, numeric=(0, 4, 7), cls="attempts")
     name = ordered[-1].trainee_name
     who = esc(trainee) + (f" ({esc(name)})" if name else "")
-    best = max(a.score for a in ordered)
-    kind = "pass" if any(a.passed for a in ordered) else "fail"
+    # the badge shows the best PASSED attempt; a failed one, however high, is not "best"
+    passed = [a.score for a in ordered if a.passed]
+    best = max(passed) if passed else max(a.score for a in ordered)
+    kind = "pass" if passed else "fail"
+    badge = text("best" if passed else "best_not_passed", lang)
     header = (f"<div><h1>{esc(text('trainee_title', lang))}</h1>" + facts([
         (text("trainee", lang), who),
         (text("attempt_count", lang), str(len(ordered))),
         (text("date", lang), f"{esc(when(ordered[0].started_at, lang))} – "
                              f"{esc(when(ordered[-1].started_at, lang))}"),
     ]) + f'</div><div class="badge {kind}" id="score-badge"><div class="total">{num(best, 0)}'
-        f'</div><div class="verdict">{esc(text("best", lang))}</div></div>')
+        f'</div><div class="verdict">{esc(badge)}</div></div>')
     sections = [section(text("learning_curve", lang), curve, "curve"),
                 section(text("summary", lang), summary_table, "summary"),
                 section(text("attempts", lang), attempt_table, "attempts")]
@@ -115,6 +126,14 @@ def trainee_page(trainee: str, attempts: Sequence, lang: str = "fr") -> str:
 
 def group_page(attempts: Sequence, trainees: Sequence[tuple[str, str | None]], lang: str = "fr",
                scenario_id: str | None = None) -> str:
+    """The HTML of the trainees x scenario steps table over ``attempts``."""
+    check_lang(lang)
+    with page_language(lang):
+        return _group_page(attempts, trainees, lang, scenario_id)
+
+
+def _group_page(attempts: Sequence, trainees: Sequence[tuple[str, str | None]], lang: str,
+                scenario_id: str | None) -> str:
     """The HTML of the trainees x scenario steps table over ``attempts``."""
     check_lang(lang)
     groups = _by_step(attempts)

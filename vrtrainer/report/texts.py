@@ -6,12 +6,8 @@ French is the default; every key exists in both languages (a test checks it).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
 from vrtrainer.errors import VrtrainerError
-
-LANGUAGES = ("fr", "en")
+from vrtrainer.language import LANGUAGES  # noqa: E402  one list for the whole program
 
 TEXTS: dict[str, dict[str, str]] = {
     "attempt_title": {"fr": "Rapport de tentative", "en": "Attempt report"},
@@ -115,6 +111,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "attempts": {"fr": "Tentatives", "en": "Attempts"},
     "attempt_count": {"fr": "Nombre de tentatives", "en": "Number of attempts"},
     "best": {"fr": "Meilleur", "en": "Best"},
+    "best_not_passed": {"fr": "Meilleur, pas encore réussi", "en": "Best, not passed yet"},
     "last": {"fr": "Dernier", "en": "Last"},
     "no_attempts": {"fr": "Aucune tentative enregistrée.", "en": "No attempt stored."},
     "summary": {"fr": "Synthèse", "en": "Summary"},
@@ -149,84 +146,10 @@ def text(key: str, lang: str, **values: object) -> str:
     return words.format(**values) if values else words
 
 
-_PARTS_FR = {"left": "gauche", "right": "droite", "thumb": "pouce", "index": "index",
-             "middle": "majeur", "ring": "annulaire", "little": "auriculaire",
-             "wrist": "poignet", "palm": "paume"}
-
-
-def part_label(label: str, lang: str) -> str:
-    """A comparator body part ('right index', 'left wrist', 'tool torch') in ``lang``."""
-    if lang == "en":
-        return label
-    words = label.split(" ")
-    if words[0] == "tool":
-        return "outil " + " ".join(words[1:])
-    if len(words) == 2 and words[0] in ("left", "right") and words[1] in _PARTS_FR:
-        return f"{_PARTS_FR[words[1]]} {_PARTS_FR[words[0]]}"
-    return label
-
-
-_SEGMENTS = {"metacarpal": ("métacarpe", "metacarpal"), "proximal": ("proximale", "proximal"),
-             "intermediate": ("intermédiaire", "intermediate"), "distal": ("distale", "distal"),
-             "tip": ("bout", "tip")}
-
-
-def joint_label(key: str, lang: str) -> str:
-    """'right.index_tip' as 'index bout (droite)' / 'index tip (right)'."""
-    hand, _, joint = key.partition(".")
-    finger, _, segment = joint.partition("_")
-    k = 0 if lang == "fr" else 1
-    fr = lang == "fr"
-    name = _PARTS_FR.get(finger, finger) if fr else finger
-    if segment in _SEGMENTS:
-        name = f"{name} {_SEGMENTS[segment][k]}"
-    elif segment:
-        name = f"{name} {segment}"
-    side = _PARTS_FR.get(hand, hand) if fr else hand
-    return f"{name} ({side})" if hand else name
-
-
-def _what_fr(what: str) -> str:
-    if what == "hand path":
-        return "trajet de la main"
-    if what.endswith(" finger"):
-        what = what.removesuffix(" finger")
-    return part_label(what, "fr")
-
-
-#: The comparator's explanations (vrtrainer.compare.score) as French sentences; a message
-#: that matches none is shown as it came.
-_MESSAGES_FR: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
-    (r"this does not look like (.+)",
-     lambda m: f"ce geste ne ressemble pas à {m[1]}"),
-    (r"part of phase (\d+) was skipped or rushed through",
-     lambda m: f"une partie de la phase {m[1]} a été sautée ou faite trop vite"),
-    (r"(.+) (\d+) degrees too (closed|open) during phase (\d+)",
-     lambda m: f"{_what_fr(m[1])} : {m[2]} degrés trop "
-               f"{'fermé' if m[3] == 'closed' else 'ouvert'} pendant la phase {m[4]}"),
-    (r"(.+) off by ([\d.]+) cm during phase (\d+)",
-     lambda m: f"{_what_fr(m[1])} : écart de {m[2].replace('.', ',')} cm pendant la phase "
-               f"{m[3]}"),
-    (r"(.+) turned (\d+) degrees off during phase (\d+)",
-     lambda m: f"{_what_fr(m[1])} : orienté à {m[2]} degrés de l'expert pendant la phase "
-               f"{m[3]}"),
-    (r"(\d+)% (slower|faster) than the expert",
-     lambda m: f"{m[1]} % plus {'lent' if m[2] == 'slower' else 'rapide'} que l'expert"),
-    (r"hesitated ([\d.]+) s during phase (\d+)",
-     lambda m: f"hésitation de {m[1].replace('.', ',')} s pendant la phase {m[2]}"),
-    (r"hand is unsteady: ([\d.]+) mm of jitter",
-     lambda m: f"main instable : {m[1].replace('.', ',')} mm de tremblement"),
-    (r"tracking lost for (\d+)% of the gesture \(not scored there\)",
-     lambda m: f"suivi des mains perdu sur {m[1]} % du geste (non évalué à ces moments)"),
+# The comparator's words in French live beside the comparator, for the cue panel as much as
+# for reports; re-exported here for the report modules.
+from vrtrainer.compare.wording import (  # noqa: E402
+    comparator_message as comparator_message,
 )
-
-
-def comparator_message(message: str, lang: str) -> str:
-    """One of the comparator's explanations in ``lang`` (they are made in English)."""
-    if lang == "en":
-        return message
-    for pattern, french in _MESSAGES_FR:
-        match = re.fullmatch(pattern, message)
-        if match:
-            return french(match)
-    return message
+from vrtrainer.compare.wording import joint_label as joint_label  # noqa: E402
+from vrtrainer.compare.wording import part_label as part_label  # noqa: E402

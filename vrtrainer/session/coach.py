@@ -67,6 +67,7 @@ class ComparatorCoach:
 
     def final(self, take: Take) -> AttemptScore:
         from vrtrainer.compare.score import score_take
+        from vrtrainer.compare.wording import comparator_message
 
         score = score_take(take, self.template, mirror=self.mirror or None)
         breakdown = score.to_dict()
@@ -79,4 +80,5 @@ class ComparatorCoach:
             breakdown["metrics"] = self.metrics(take)
         return AttemptScore(score=float(score.total), passed=passed,
                             rejected=bool(score.rejected), breakdown=breakdown,
-                            messages=list(score.messages))
+                            messages=[comparator_message(m, self.language)
+                                      for m in score.messages])

@@ -13,6 +13,7 @@ from vrtrainer.errors import VrtrainerError
 from vrtrainer.session.loop import LoopResult, run_loop
 from vrtrainer.session.plan import steps_for
 from vrtrainer.session.training import AttemptOutcome, TrainingSession
+from vrtrainer.session.verdict import attempt_lines, criterion_messages, phase_line, words
 from vrtrainer.takes.take import Take, load_take
 
 BACKENDS = ("simulated", "replay", "openxr", "openxr-headless")
@@ -120,11 +121,11 @@ def run_training(opts: TrainingOptions,
 
         def on_attempt(outcome: AttemptOutcome) -> None:
             s = outcome.score
-            verdict = ("no score" if s is None else
-                       f"score {s.score:.0f}/100, "
-                       + ("rejected" if s.rejected else "passed" if s.passed else "not passed"))
-            say(f"step {outcome.step + 1} attempt {outcome.number}: {verdict} "
-                f"({outcome.ended_by}); take {outcome.take_path}")
+            for line in attempt_lines(outcome.step + 1, outcome.number, s, opts.language,
+                                      outcome.ended_by):
+                say(line)
+            colon = " :" if opts.language == "fr" else ":"
+            say(f"  {words(opts.language)['take']}{colon} {outcome.take_path}")
             if store is not None and s is not None:
                 attempt_ids.append(_store(store, outcome, steps, opts, session_uuid,
                                           backend.describe()))
@@ -139,8 +140,8 @@ def run_training(opts: TrainingOptions,
             phase = f"{outcome_session.phase.value}:{outcome_session.machine.step}"
             if phase != last_phase[0]:
                 last_phase[0] = phase
-                say(f"  step {outcome_session.machine.step + 1}: "
-                    f"{outcome_session.phase.value}")
+                say(phase_line(outcome_session.machine.step + 1, outcome_session.phase.value,
+                               opts.language))
 
         session.on_phase = watch
         loop = run_loop(backend, session)
@@ -174,7 +175,7 @@ def _store(store, outcome: AttemptOutcome, steps, opts: TrainingOptions, session
     s = outcome.score
     breakdown = dict(s.breakdown, score=round(s.score, 2), passed=s.passed,
                      rejected=s.rejected,
-                     criteria=criteria_from_breakdown(s.breakdown))
+                     criteria=criteria_from_breakdown(s.breakdown, opts.language))
     record = AttemptRecord.from_breakdown(
         breakdown,
         trainee=opts.trainee,
@@ -198,21 +199,25 @@ def _store(store, outcome: AttemptOutcome, steps, opts: TrainingOptions, session
 GESTURE_CRITERIA = ("shape", "timing", "steadiness", "coverage")
 
 
-def criteria_from_breakdown(breakdown: dict[str, Any]) -> list[dict[str, Any]]:
+def criteria_from_breakdown(breakdown: dict[str, Any], lang: str = "en"
+                            ) -> list[dict[str, Any]]:
     """Per-criterion rows (0-100) for the results store, from a step's breakdown.
 
     The comparator's parts (shape, timing, steadiness, coverage) with their
-    weights, then each trade metric of a scenario step with its verdict.
+    weights and the comparator's first explanation about each, then each trade
+    metric of a scenario step with its verdict.
     """
     from vrtrainer.compare.score import PASS_MARK, WEIGHTS
 
+    messages = criterion_messages(breakdown, lang)
     rows: list[dict[str, Any]] = []
     for name in GESTURE_CRITERIA:
         value = breakdown.get(name)
         if isinstance(value, int | float) and not isinstance(value, bool):
             rows.append({"name": name, "score": max(0.0, min(100.0, float(value))),
                          "weight": WEIGHTS.get(name, 0.0),
-                         "passed": bool(value >= PASS_MARK), "message": ""})
+                         "passed": bool(value >= PASS_MARK),
+                         "message": messages.get(name, "")})
     trade = breakdown.get("trade") or {}
     for name, m in (trade.get("metrics") or {}).items():
         score = m.get("score")

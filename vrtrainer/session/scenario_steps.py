@@ -149,7 +149,8 @@ class TradeCoach:
                       and trade.time_ok)
         breakdown = dict(gesture.breakdown)
         breakdown.update(gesture_score=gesture.score, trade=trade.to_dict(self.language),
-                         score=round(score, 2), passed=passed)
+                         score=round(score, 2), passed=passed,
+                         pass_threshold=self.step.pass_threshold)
         messages = [m.get(self.language) for m in trade.messages] + list(gesture.messages)
         return AttemptScore(score=float(score), passed=passed, rejected=gesture.rejected,
                             breakdown=breakdown, messages=messages)

@@ -1,0 +1,204 @@
+"""The one wording of a verdict: passed or not, why not, and the first pieces of advice.
+
+Every command that tells a trainee how an attempt went (``train``, ``demo``, ``score``,
+``replay``, ``results``, ``scenario try``) says it through these functions, so the words,
+the rounding and the reasons are the same everywhere and in the chosen language.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from vrtrainer.compare.wording import verdict_word
+
+__all__ = ["attempt_lines", "criterion_messages", "reasons", "timing_note", "verdict_word"]
+
+#: How many pieces of advice the normal output shows after the verdict.
+ADVICE_SHOWN = 2
+
+_WORDS = {
+    "en": {"pass": "passed", "fail": "not passed", "rejected": "not passed (another gesture)",
+           "pass_mark": "pass mark", "below": "score {score} is below the pass mark {mark}",
+           "shape_below": "shape {shape} is below {mark} (the shape must pass too)",
+           "coverage": "the hands were tracked for only {pct} % of the gesture (at least "
+                       "{need} % needed)",
+           "skipped": "part of the gesture was skipped",
+           "rejected_why": "this is not the expert's gesture (mismatch {mismatch} is beyond what "
+                           "the reference accepts)",
+           "metric": "{label}: out of its band",
+           "time": "time limit not kept",
+           "step": "step {step}, attempt {attempt}:",
+           "mark": "pass mark {mark}",
+           "take": "take",
+           "phases": {"intro": "introduction", "watch": "watch the expert", "attempt": "your turn",
+                      "feedback": "feedback", "done": "done"},
+           "not_scored": "not scored ({why})",
+           "timing_vs_tempo": "timing {timing}: overall pace x{tempo} like the expert's, but "
+                              "uneven within phases or with pauses"},
+    "fr": {"pass": "réussi", "fail": "non réussi", "rejected": "non réussi (autre geste)",
+           "pass_mark": "seuil de réussite",
+           "below": "score {score} sous le seuil de réussite {mark}",
+           "shape_below": "forme {shape} sous {mark} (la forme doit aussi être réussie)",
+           "coverage": "mains suivies sur seulement {pct} % du geste (au moins {need} % requis)",
+           "skipped": "une partie du geste a été sautée",
+           "rejected_why": "ce n'est pas le geste de l'expert (écart {mismatch} au-delà de ce "
+                           "que la référence accepte)",
+           "metric": "{label} : hors de sa plage",
+           "time": "limite de temps non respectée",
+           "step": "étape {step}, essai {attempt} :",
+           "mark": "seuil {mark}",
+           "take": "prise",
+           "phases": {"intro": "présentation", "watch": "regardez l'expert",
+                      "attempt": "à vous", "feedback": "retour", "done": "terminé"},
+           "not_scored": "non évalué ({why})",
+           "timing_vs_tempo": "rythme {timing} : allure globale x{tempo} comme l'expert, mais "
+                              "irrégulière dans les phases ou avec des pauses"},
+}
+
+
+def fmt(value: float, digits: int, lang: str) -> str:
+    """A number with ``digits`` decimals, a decimal comma in French."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def words(lang: str) -> Mapping[str, Any]:
+    return _WORDS.get(lang, _WORDS["en"])
+
+
+def _number(d: Mapping[str, Any] | None, key: str) -> float | None:
+    v = (d or {}).get(key)
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        return None
+    return float(v)
+
+
+def pass_mark(breakdown: Mapping[str, Any]) -> float:
+    """The score needed to pass this attempt's step."""
+    for value in (_number(breakdown, "pass_threshold"),
+                  _number(breakdown.get("details") or {}, "pass_mark"),
+                  _number(breakdown, "pass_mark")):
+        if value is not None:
+            return value
+    from vrtrainer.compare.score import PASS_MARK
+
+    return PASS_MARK
+
+
+def reasons(score: float, passed: bool, rejected: bool, breakdown: Mapping[str, Any],
+            lang: str = "en") -> list[str]:
+    """Why an attempt did not pass: every failing rule, the deciding one first."""
+    if passed:
+        return []
+    w = words(lang)
+    out: list[str] = []
+    mark = pass_mark(breakdown)
+    if rejected:
+        rule = breakdown.get("verdict_rule")
+        mismatch = _number(breakdown, "mismatch")
+        if lang == "en" and isinstance(rule, str) and rule:
+            out.append(rule)
+        else:
+            out.append(w["rejected_why"].format(
+                mismatch="?" if mismatch is None else fmt(mismatch, 2, lang)))
+    if score < mark:
+        out.append(w["below"].format(score=fmt(score, 0, lang), mark=f"{mark:g}"))
+    shape = _number(breakdown, "shape")
+    if shape is not None and shape < mark and score >= mark:
+        out.append(w["shape_below"].format(shape=fmt(shape, 0, lang), mark=f"{mark:g}"))
+    coverage = _number(breakdown, "coverage")
+    from vrtrainer.compare.score import MIN_COVERAGE
+
+    if coverage is not None and coverage < 100 * MIN_COVERAGE:
+        out.append(w["coverage"].format(pct=fmt(coverage, 0, lang),
+                                        need=f"{100 * MIN_COVERAGE:g}"))
+    trade = breakdown.get("trade") or {}
+    for name, metric in (trade.get("metrics") or {}).items():
+        if isinstance(metric, Mapping) and metric.get("verdict") not in (None, "ok", "unsteady"):
+            out.append(str(metric.get("message") or w["metric"].format(label=name)))
+    if trade and trade.get("time_ok") is False:
+        out.append(w["time"])
+    if not out:  # decided by a rule this module does not know by name
+        rule = breakdown.get("verdict_rule")
+        out.append(rule if isinstance(rule, str) and rule else w["fail"])
+    return out
+
+
+def timing_note(breakdown: Mapping[str, Any], lang: str = "en") -> str:
+    """Say what timing measured when it disagrees with a tempo close to the expert's."""
+    timing, tempo = _number(breakdown, "timing"), _number(breakdown, "tempo")
+    if timing is None or tempo is None or timing >= 70 or not (1 / 1.2 <= tempo <= 1.2):
+        return ""
+    return words(lang)["timing_vs_tempo"].format(timing=fmt(timing, 0, lang),
+                                                 tempo=fmt(tempo, 2, lang))
+
+
+def attempt_lines(step: int, attempt: int, score: Any, lang: str = "en",
+                  ended_by: str = "", advice: int = ADVICE_SHOWN) -> list[str]:
+    """The lines a trainee reads after an attempt: verdict, why not, first advice.
+
+    ``score`` is an :class:`~vrtrainer.session.training.AttemptScore` (or None when the
+    attempt was not scored); ``step`` and ``attempt`` count from 1.
+    """
+    w = words(lang)
+    title = w["step"].format(step=step, attempt=attempt)
+    if score is None:
+        return [f"{title} {w['not_scored'].format(why=ended_by or '-')}"]
+    verdict = verdict_word(score.passed, score.rejected, lang)
+    mark = "" if score.passed else f" ({w['mark'].format(mark=f'{pass_mark(score.breakdown):g}')})"
+    lines = [f"{title} {fmt(score.score, 0, lang)}/100, {verdict}{mark}"]
+    why = reasons(score.score, score.passed, score.rejected, score.breakdown, lang)
+    for line in why:
+        lines.append(f"  {_bullet(lang)}{line}")
+    note = timing_note(score.breakdown, lang)
+    if note and not score.passed:
+        lines.append(f"  {_bullet(lang)}{note}")
+    shown = [m for m in score.messages if m not in why] if not score.passed else []
+    for message in shown[:advice]:
+        lines.append(f"  > {message}")
+    return lines
+
+
+def phase_line(step: int, phase: str, lang: str = "en") -> str:
+    """'  step 2: your turn' as the session moves on."""
+    w = words(lang)
+    title = w["step"].format(step=step, attempt="").split(",")[0]
+    return f"  {title}{' :' if lang == 'fr' else ':'} {w['phases'].get(phase, phase)}"
+
+
+def _bullet(lang: str) -> str:
+    return "why: " if lang == "en" else "pourquoi : "
+
+
+#: Which criterion each of the comparator's explanations is about (by its wording).
+_CRITERION_OF = (
+    ("tracking lost", "coverage"),
+    ("unsteady", "steadiness"),
+    ("slower than", "timing"),
+    ("faster than", "timing"),
+    ("hesitated", "timing"),
+    ("degrees too", "shape"),
+    ("off by", "shape"),
+    ("turned", "shape"),
+    ("skipped", "shape"),
+    ("does not look like", "shape"),
+)
+
+
+def criterion_messages(breakdown: Mapping[str, Any], lang: str = "en") -> dict[str, str]:
+    """For each criterion (shape, timing, ...) the comparator's first explanation about it,
+    in ``lang``; a timing that disagrees with the tempo gets :func:`timing_note`."""
+    from vrtrainer.compare.wording import comparator_message
+
+    out: dict[str, str] = {}
+    for message in breakdown.get("messages") or []:
+        for key, criterion in _CRITERION_OF:
+            if key in str(message):
+                out.setdefault(criterion, comparator_message(str(message), lang))
+                break
+    note = timing_note(breakdown, lang)
+    if note and "timing" not in out:
+        out["timing"] = note
+    return out
