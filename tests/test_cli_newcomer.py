@@ -282,3 +282,69 @@ def test_french_report_numbers_take_a_decimal_comma():
     assert num(1.33, 2) == "1.33"
     with page_language("fr"):
         assert num(1.33, 2, " s") == "1,33 s"
+
+
+# --- item 5: a cold start says so -------------------------------------------------------------
+
+class _Terminal:
+    def __init__(self, tty: bool) -> None:
+        self.text, self.tty = "", tty
+
+    def write(self, s: str) -> None:
+        self.text += s
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_a_numba_compilation_announces_the_cold_start(tty):
+    import numba
+    from numba.core import event
+
+    from vrtrainer.cli.coldstart import ColdStartNotice
+
+    notice = ColdStartNotice(_Terminal(tty))
+
+    class Forward(event.Listener):
+        def on_start(self, ev):
+            notice.on_start(ev)
+
+        def on_end(self, ev):
+            notice.on_end(ev)
+
+    @numba.njit  # a fresh kernel (no cache): numba compiles it now
+    def add(a, b):
+        return a + b
+
+    with event.install_listener("numba:compile", Forward()):
+        assert add(1, 2) == 3
+        assert add(3, 4) == 7  # already compiled: no second notice
+    notice.finish()
+    text = notice.stream.text
+    assert text.count("preparing the comparator, first run only") == (2 if tty else 1)
+    assert ("1 kernels compiled" in text and "comparator ready" in text) == tty
+    quiet = ColdStartNotice(_Terminal(tty))
+    quiet.finish()  # nothing compiled, nothing said
+    assert quiet.stream.text == ""
+
+
+# --- item 6: the OpenXR loader's own lines do not reach the user -----------------------------
+
+def test_no_runtime_is_one_clear_line_without_the_loader_noise(tmp_path):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("XR_", "VRTRAINER_"))}
+    env["XR_RUNTIME_JSON"] = str(tmp_path / "no-runtime.json")  # no runtime there
+    run = subprocess.run([sys.executable, "-m", "vrtrainer", "train", "pinch", "--backend",
+                          "openxr", "--no-store", "--out", str(tmp_path)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert "OpenXR-Loader" not in run.stderr and "Traceback" not in run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "runtime" in lines[0]

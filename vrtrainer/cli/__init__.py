@@ -14,6 +14,9 @@ os.environ.setdefault(
 )
 if sys.platform.startswith("linux"):
     os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+# The OpenXR loader prints its own diagnostics to stderr before vrtrainer can explain the
+# problem in one line; XR_LOADER_DEBUG=error (or all) brings them back for debugging.
+os.environ.setdefault("XR_LOADER_DEBUG", "none")
 
 from typing import Annotated  # noqa: E402
 
@@ -94,7 +97,28 @@ def _usage_error(exc: click.UsageError, command, argv: list[str]) -> str:
     return f"error: {message}\n  see: {where} --help"
 
 
+_NOTICE: list = []
+
+
+def _cold_start_notice():
+    """The process's one cold-start listener (numba compiling: say so, with progress)."""
+    if not _NOTICE:
+        from vrtrainer.cli.coldstart import install
+
+        _NOTICE.append(install())
+    return _NOTICE[0]
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (see :func:`_main`)."""
+    try:
+        return _main(argv)
+    finally:
+        if _NOTICE and _NOTICE[0] is not None:
+            _NOTICE[0].finish()
+
+
+def _main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code.
 
     Project errors, refused usage and file-system refusals become one ``error:`` line on
@@ -108,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore", RuntimeWarning)
     command = typer.main.get_command(app)
     plain_placeholders(command)
+    _cold_start_notice()
     try:
         code = command.main(args=argv, prog_name="vrtrainer", standalone_mode=False)
     except click.NoArgsIsHelpError as exc:  # a group alone: its help is the answer
