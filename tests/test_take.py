@@ -25,6 +25,7 @@ from vrtrainer.takes.take import (
     load_take,
     recover_take,
     save_take,
+    validate_arrays,
 )
 
 
@@ -243,3 +244,20 @@ def test_csv_export(tmp_path):
     assert row[col] == "" and float(rows[1].split(",")[col]) == pytest.approx(
         take.poses[0, 0, 4, 0], abs=1e-6
     )
+
+
+def test_tool_grippers_are_checked_where_the_tool_is_valid(tmp_path):
+    take = random_take(n=10, seed=3)
+    take.tool_grippers = np.linspace(-1, 0.5, 10, dtype=np.float32)[:, None]
+    back = load_take(save_take(take, tmp_path / "g.vrtake"))
+    np.testing.assert_array_equal(back.tool_grippers, take.tool_grippers)
+    take.tool_flags[4] = 0
+    take.tool_grippers[4] = np.nan  # not valid there: not read
+    save_take(take, tmp_path / "h.vrtake")
+    take.tool_grippers[5] = np.nan
+    with pytest.raises(InvalidFileError, match="tool_grippers are not finite"):
+        save_take(take, tmp_path / "i.vrtake")
+    bare = random_take(n=10, seed=3, tools=())
+    bare.tool_grippers = np.zeros((10, 0), np.float32)
+    with pytest.raises(InvalidFileError, match="tool_grippers needs tools"):
+        validate_arrays({**bare._arrays(), "tool_grippers": bare.tool_grippers}, (), "x")

@@ -19,11 +19,11 @@ def register(app: typer.Typer) -> None:
 
 
 def import_capture(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="shrec17 or sfinge3d.")],
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="shrec17, sfinge3d or jigsaws.")],
     file: Annotated[Path, typer.Argument(help="Capture file in that format.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Take file to write.")],
     handedness: Annotated[
-        str, typer.Option(help="Which hand the capture shows: right or left.")
+        str, typer.Option(help="Which hand the capture shows (jigsaws: the dominant hand).")
     ] = "right",
     rate: Annotated[
         float | None, typer.Option(help="Frame rate in Hz (default: the format's).")
@@ -31,8 +31,12 @@ def import_capture(
     role: Annotated[str, typer.Option(help="expert or trainee.")] = "expert",
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing reference or expert take at the output.")] = False,
+    ratings: Annotated[
+        Path | None, typer.Option(help="jigsaws: meta_file_<Task>.txt whose ratings of this "
+                                       "trial go into the take's meta.extra.")
+    ] = None,
 ) -> None:
-    """Import a hand capture from another tracker as a take with OpenXR's 26 joints."""
+    """Import a capture from another tracker as a take (OpenXR's 26 joints, or tools)."""
     from vrtrainer.errors import VrtrainerError
     from vrtrainer.takes.importers import import_take
     from vrtrainer.takes.take import save_take
@@ -42,8 +46,17 @@ def import_capture(
     output_file(output, force=force)
     take = import_take(fmt, file, handedness=handedness, rate=rate)
     take.meta.role = role
+    if ratings is not None:
+        if fmt != "jigsaws":
+            raise VrtrainerError("--ratings is for the jigsaws format only")
+        from vrtrainer.takes.importers import read_jigsaws_meta
+
+        table = read_jigsaws_meta(ratings)
+        if file.stem not in table:
+            raise VrtrainerError(f"{ratings}: no ratings for trial {file.stem}")
+        r = table[file.stem]
+        take.meta.extra.update({"skill": r.skill, "grs": r.grs, "osats": list(r.osats)})
     save_take(take, output)
-    console.print(
-        f"wrote {output} ({take.n_frames} frames, {take.duration:.2f} s, "
-        f"{take.meta.handedness} hand)"
-    )
+    what = (f"tools {', '.join(take.tool_names)}" if take.tool_names
+            else f"{take.meta.handedness} hand")
+    console.print(f"wrote {output} ({take.n_frames} frames, {take.duration:.2f} s, {what})")

@@ -1,6 +1,6 @@
-"""Importers: hand captures from other trackers turned into takes with OpenXR's 26 joints.
+"""Importers: captures from other trackers turned into takes (OpenXR's 26 joints, tools).
 
-Two formats are read (joint-by-joint mapping and reasoning in docs/importers.md):
+Three formats are read (joint-by-joint mapping and reasoning in docs/importers.md):
 
 * ``shrec17``: SHREC'17 / DHG-14/28 Intel RealSense skeletons, ``skeletons_world.txt``:
   one line per frame, 66 numbers separated by spaces = 22 joints x (x, y, z) in metres
@@ -9,6 +9,8 @@ Two formats are read (joint-by-joint mapping and reasoning in docs/importers.md)
   separated by ';' or ',' (a trailing separator allowed) = 20 joints x (position x, y, z,
   quaternion x, y, z, w): palm, thumb A, B, tip, then A, B, C, tip of index, middle,
   ring, little, in a left-handed (Unity) space, 20 fps.
+* ``jigsaws``: JIGSAWS da Vinci kinematics, 30 Hz: the two master manipulators the
+  surgeon's hands hold become two tools with a gripper channel each (no hands).
 
 Joints the tracker measured get POSITION_VALID | POSITION_TRACKED; joints derived from
 them (metacarpals, OpenXR's palm, ...) only POSITION_VALID. Orientations are all derived
@@ -18,6 +20,7 @@ from bone directions and the palm plane, so they are ORIENTATION_VALID, never TR
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +33,7 @@ from vrtrainer.hands.hand import (
     HAND_COUNT,
     JOINT_COUNT,
     LEFT,
+    ORIENTATION_TRACKED,
     ORIENTATION_VALID,
     PALM,
     PARENTS,
@@ -39,7 +43,7 @@ from vrtrainer.hands.hand import (
     RIGHT,
     WRIST,
 )
-from vrtrainer.takes.take import MAX_FRAMES, Take, TakeMeta
+from vrtrainer.takes.take import MAX_FRAMES, Take, TakeMeta, empty_take
 
 #: Largest capture file read (bytes); a 40-minute Leap capture at 20 fps is ~60 MB.
 MAX_FILE_BYTES = 128 * 1024 * 1024
@@ -100,7 +104,12 @@ def read_rows(
     absurd size) raises InvalidFileError naming the file and the line.
     """
     path = Path(path)
-    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    text = _read_text(path, MAX_FILE_BYTES if max_bytes is None else max_bytes)
+    return _parse_rows(path, text.splitlines(), n_values, separators, 1, max_frames)
+
+
+def _read_text(path: Path, max_bytes: int) -> str:
+    """The file as ASCII text, refusing missing, non-regular, oversized or binary files."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -114,13 +123,19 @@ def read_rows(
     except OSError as exc:
         raise InvalidFileError(path, f"cannot read: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("ascii")
+        return raw.decode("ascii")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InvalidFileError(path, f"line {line}: not a plain-text number file") from None
+
+
+def _parse_rows(
+    path: Path, lines: list[str], n_values: int, separators: str, first: int, max_frames: int
+) -> np.ndarray:
+    """Numbers of ``lines`` (the first is line number ``first``), see :func:`read_rows`."""
     table = str.maketrans({c: " " for c in separators})
     rows: list[list[float]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=first):
         if len(line) > MAX_LINE_CHARS:
             raise InvalidFileError(path, f"line {number}: longer than {MAX_LINE_CHARS} characters")
         stripped = line.strip()
@@ -443,6 +458,169 @@ def read_sfinge3d(path: str | Path, *, handedness: str = "right", rate: float = 
     )
 
 
+# ---------------------------------------------------------------------------- JIGSAWS
+
+#: The two master manipulators of a JIGSAWS kinematics file, as they become tools.
+JIGSAWS_MASTERS = ("MASTER_LEFT", "MASTER_RIGHT")
+JIGSAWS_TOOLS = ("master_left", "master_right")
+#: Per manipulator, in the order of the standard 76-column file (19 per manipulator,
+#: MASTER_LEFT, MASTER_RIGHT, SLAVE_LEFT, SLAVE_RIGHT).
+JIGSAWS_FIELDS = (
+    "POS_X", "POS_Y", "POS_Z",
+    *(f"ROT_R{r}{c}" for r in (1, 2, 3) for c in (1, 2, 3)),
+    "LIN_VEL_X", "LIN_VEL_Y", "LIN_VEL_Z", "ROT_VEL_X", "ROT_VEL_Y", "ROT_VEL_Z",
+    "GRIPPER_ANGLE",
+)
+JIGSAWS_COLUMNS = tuple(
+    f"{arm}_{f}"
+    for arm in ("MASTER_LEFT", "MASTER_RIGHT", "SLAVE_LEFT", "SLAVE_RIGHT")
+    for f in JIGSAWS_FIELDS
+)
+#: The da Vinci console frame to OpenXR's: its +x points to the surgeon's left (the left
+#: master sits at +x), +y up, +z away from the surgeon; a half turn about y makes it
+#: OpenXR's +x right, +y up, +z towards the user. A rotation, so handedness is kept.
+DAVINCI_TO_OPENXR = np.diag([-1.0, 1.0, -1.0])
+#: Largest departure of a stored rotation matrix from orthonormal (|R R^T - I|) accepted;
+#: the recorded ones are within 0.002.
+ROTATION_TOLERANCE = 0.05
+#: Gripper angles beyond this (radians) are refused as absurd (the recorded span -2..0.6).
+MAX_GRIPPER_ANGLE = 2 * math.pi
+
+
+def read_jigsaws(path: str | Path, *, handedness: str = "right", rate: float = 30.0) -> Take:
+    """Import a JIGSAWS kinematics file: the two master manipulators as two tools.
+
+    Tools ``master_left`` and ``master_right`` get the manipulator's position (m) and
+    orientation (its rotation matrix as a quaternion), both turned into OpenXR's axes by
+    :data:`DAVINCI_TO_OPENXR`, and its gripper angle (radians) in ``tool_grippers``. Both
+    hands are inactive. The file is either the processed CSV (a header line naming the
+    columns, comma separated) or the original text (76 numbers a line, whitespace
+    separated, in :data:`JIGSAWS_COLUMNS` order); the patient-side columns and the
+    velocities are read but not kept. ``handedness`` is the surgeon's dominant hand.
+    """
+    path = Path(path)
+    _hand_index(handedness)
+    rate = _check_rate(rate)
+    lines = _read_text(path, MAX_FILE_BYTES).splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise InvalidFileError(path, "no frames (empty file)")
+    head = lines[first]
+    if len(head) > MAX_LINE_CHARS:
+        raise InvalidFileError(path, f"line {first + 1}: longer than {MAX_LINE_CHARS} characters")
+    names = [c.strip() for c in head.replace(",", " ").split()]
+    if names and not _is_float(names[0]):
+        missing = [c for c in (f"{m}_{f}" for m in JIGSAWS_MASTERS for f in JIGSAWS_FIELDS)
+                   if c not in names]
+        if missing:
+            raise InvalidFileError(
+                path, f"line {first + 1}: header lacks column {missing[0]} "
+                      f"({len(missing)} master columns missing)")
+        if len(set(names)) != len(names):
+            raise InvalidFileError(path, f"line {first + 1}: header repeats a column name")
+        body, start = lines[first + 1:], first + 2
+    else:
+        names, body, start = list(JIGSAWS_COLUMNS), lines, 1
+    raw = _parse_rows(path, body, len(names), ",", start, MAX_FRAMES)
+    col = {name: i for i, name in enumerate(names)}
+    n = raw.shape[0]
+    tools = np.zeros((n, len(JIGSAWS_MASTERS), POSE_SIZE), np.float32)
+    grippers = np.zeros((n, len(JIGSAWS_MASTERS)), np.float32)
+    for k, arm in enumerate(JIGSAWS_MASTERS):
+        pos = raw[:, [col[f"{arm}_{f}"] for f in JIGSAWS_FIELDS[:3]]]
+        rot = raw[:, [col[f"{arm}_{f}"] for f in JIGSAWS_FIELDS[3:12]]].reshape(n, 3, 3)
+        grip = raw[:, col[f"{arm}_GRIPPER_ANGLE"]]
+        far = np.abs(pos).max(axis=1) > MAX_COORDINATE
+        if far.any():
+            raise InvalidFileError(path, f"frame {int(np.argmax(far)) + 1}: {arm} position "
+                                         f"beyond {MAX_COORDINATE:g} m (not metres?)")
+        error = np.abs(rot @ rot.transpose(0, 2, 1) - np.eye(3)).max(axis=(1, 2))
+        bad = (error > ROTATION_TOLERANCE) | (np.linalg.det(rot) <= 0)
+        if bad.any():
+            raise InvalidFileError(path, f"frame {int(np.argmax(bad)) + 1}: {arm} rotation "
+                                         "matrix is not a rotation")
+        wild = np.abs(grip) > MAX_GRIPPER_ANGLE
+        if wild.any():
+            raise InvalidFileError(path, f"frame {int(np.argmax(wild)) + 1}: {arm} gripper "
+                                         f"angle beyond {MAX_GRIPPER_ANGLE:.2f} rad")
+        tools[:, k, :3] = pos @ DAVINCI_TO_OPENXR.T
+        tools[:, k, 3:] = matrices_to_quats(DAVINCI_TO_OPENXR @ rot)
+        grippers[:, k] = grip
+    take = empty_take(n, JIGSAWS_TOOLS)
+    take.times = np.arange(n, dtype=np.float64) / rate
+    take.tools = tools
+    take.tool_flags[:] = MEASURED | ORIENTATION_TRACKED
+    take.tool_grippers = grippers
+    match = _JIGSAWS_NAME.fullmatch(path.stem)
+    take.meta = TakeMeta(
+        role="expert", handedness=handedness, source=f"jigsaws:{path.name}", nominal_rate=rate,
+        scenario=match.group(1) if match else "", performer=match.group(2) if match else "",
+        notes="imported from JIGSAWS kinematics: master manipulators as tools "
+              "master_left/master_right, da Vinci console frame turned to OpenXR's",
+    )
+    take.validate(path)
+    return take
+
+
+_JIGSAWS_NAME = re.compile(r"([A-Za-z_]+)_([A-Z])(\d{3})")
+
+
+@dataclass(frozen=True)
+class JigsawsRating:
+    """One trial's ratings in a JIGSAWS meta file."""
+
+    trial: str
+    skill: str  # self-proclaimed: N novice, I intermediate, E expert
+    grs: int  # global rating score, 6..30
+    osats: tuple[int, ...]  # the six sub-scores, 1..5
+
+    @property
+    def subject(self) -> str:
+        """The subject letter of the trial name (``Knot_Tying_B001`` -> ``B``)."""
+        m = _JIGSAWS_NAME.fullmatch(self.trial)
+        return m.group(2) if m else ""
+
+
+#: Largest meta file read (bytes); the real ones are ~2 kB.
+MAX_META_BYTES = 1024 * 1024
+
+
+def read_jigsaws_meta(path: str | Path) -> dict[str, JigsawsRating]:
+    """Ratings of a JIGSAWS ``meta_file_<Task>.txt``, by trial name.
+
+    A line is: trial name, self-proclaimed skill (N, I or E), GRS (6..30), then the six
+    OSATS sub-scores (1..5), whitespace separated. Anything else is refused naming the
+    line.
+    """
+    path = Path(path)
+    out: dict[str, JigsawsRating] = {}
+    for number, line in enumerate(_read_text(path, MAX_META_BYTES).splitlines(), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise InvalidFileError(path, f"line {number}: longer than {MAX_LINE_CHARS} characters")
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != 9:
+            raise InvalidFileError(path, f"line {number}: {len(fields)} fields, expected 9 "
+                                         "(trial, skill, GRS, six OSATS scores)")
+        trial, skill, *scores = fields
+        if not _JIGSAWS_NAME.fullmatch(trial):
+            raise InvalidFileError(path, f"line {number}: {trial[:40]!r} is not a trial name")
+        if skill not in ("N", "I", "E"):
+            raise InvalidFileError(path, f"line {number}: skill {skill[:10]!r} is not N, I or E")
+        if not all(s.isdigit() and len(s) <= 2 for s in scores):
+            raise InvalidFileError(path, f"line {number}: scores must be whole numbers")
+        grs, *osats = (int(s) for s in scores)
+        if not 6 <= grs <= 30 or not all(1 <= o <= 5 for o in osats):
+            raise InvalidFileError(path, f"line {number}: GRS must be 6..30 and OSATS 1..5")
+        if trial in out:
+            raise InvalidFileError(path, f"line {number}: trial {trial} is listed twice")
+        out[trial] = JigsawsRating(trial, skill, grs, tuple(osats))
+    if not out:
+        raise InvalidFileError(path, "no trials (empty file)")
+    return out
+
+
 FORMATS: dict[str, ImportFormat] = {
     "shrec17": ImportFormat(
         "shrec17", "SHREC'17 / DHG RealSense skeletons_world.txt (22 joints, 30 fps)",
@@ -451,6 +629,10 @@ FORMATS: dict[str, ImportFormat] = {
     "sfinge3d": ImportFormat(
         "sfinge3d", "SFINGE 3D Leap Motion text (20 joints + quaternions, 20 fps)",
         20.0, read_sfinge3d,
+    ),
+    "jigsaws": ImportFormat(
+        "jigsaws", "JIGSAWS da Vinci kinematics (two master manipulators as tools, 30 Hz)",
+        30.0, read_jigsaws,
     ),
 }
 

@@ -15,6 +15,9 @@ flags         (T, 2, 26)        uint8    XrSpaceLocationFlags bits
 active        (T, 2)            bool     XrHandJointLocationsEXT.isActive
 tools         (T, K, 7)         float32  tool/controller poses, optional
 tool_flags    (T, K)            uint8    XrSpaceLocationFlags of each tool pose
+tool_grippers (T, K)            float32  each tool's gripper or trigger value (radians
+                                         of jaw opening, or a trigger's 0..1), optional;
+                                         read where the tool's pose is valid
 head          (T, 7)            float32  head (view) pose, optional
 head_flags    (T,)              uint8    XrSpaceLocationFlags of the head pose
 ============  ================  =======  ===========================================
@@ -69,6 +72,8 @@ MAX_FRAMES = 216_000
 MAX_TOOLS = 8
 #: Cap on a take file's uncompressed size (bytes).
 MAX_BYTES = 512 * 1024 * 1024
+#: Largest gripper/trigger magnitude accepted (radians or a 0..1 value: 2 pi is a full turn).
+MAX_GRIPPER = 2 * np.pi
 #: Tolerance on quaternion norms (float32 storage, runtime rounding).
 QUAT_NORM_TOLERANCE = 1e-3
 
@@ -83,6 +88,7 @@ _SPECS = {
     "active": ArraySpec(("|b1",), ("T", HAND_COUNT)),
     "tools": ArraySpec(("<f4",), ("T", "K", POSE_SIZE), required=False),
     "tool_flags": ArraySpec(("|u1",), ("T", "K"), required=False),
+    "tool_grippers": ArraySpec(("<f4",), ("T", "K"), required=False),
     "head": ArraySpec(("<f4",), ("T", POSE_SIZE), required=False),
     "head_flags": ArraySpec(("|u1",), ("T",), required=False),
 }
@@ -158,6 +164,7 @@ class Take:
     tool_flags: np.ndarray | None = None
     head: np.ndarray | None = None
     head_flags: np.ndarray | None = None
+    tool_grippers: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -201,6 +208,8 @@ class Take:
             tool_flags=None if self.tool_flags is None else self.tool_flags[sl].copy(),
             head=None if self.head is None else self.head[sl].copy(),
             head_flags=None if self.head_flags is None else self.head_flags[sl].copy(),
+            tool_grippers=None if self.tool_grippers is None
+            else self.tool_grippers[sl].copy(),
         )
 
     def validate(self, path: str | Path = "<take>") -> None:
@@ -215,6 +224,8 @@ class Take:
         if self.tools is not None:
             arrays["tools"] = self.tools
             arrays["tool_flags"] = self.tool_flags
+            if self.tool_grippers is not None:
+                arrays["tool_grippers"] = self.tool_grippers
         if self.head is not None:
             arrays["head"] = self.head
             arrays["head_flags"] = self.head_flags
@@ -270,6 +281,8 @@ def validate_arrays(arrays: dict[str, np.ndarray], tool_names, path,
         raise InvalidFileError(path, "tools and tool_flags must come together")
     if ("head" in arrays) != ("head_flags" in arrays):
         raise InvalidFileError(path, "head and head_flags must come together")
+    if "tool_grippers" in arrays and "tools" not in arrays:
+        raise InvalidFileError(path, "tool_grippers needs tools")
     n = symbols["T"]
     if n < 1:
         raise InvalidFileError(path, "take has no frames")
@@ -291,6 +304,11 @@ def validate_arrays(arrays: dict[str, np.ndarray], tool_names, path,
         raise InvalidFileError(path, "flags have bits outside XrSpaceLocationFlags")
     if "tools" in arrays:
         _check_poses(path, "tools", arrays["tools"], arrays["tool_flags"], True)
+    if "tool_grippers" in arrays:
+        g = arrays["tool_grippers"][(arrays["tool_flags"] & POSITION_VALID) != 0]
+        if g.size and not (np.all(np.isfinite(g)) and np.max(np.abs(g)) <= MAX_GRIPPER):
+            raise InvalidFileError(
+                path, f"tool_grippers are not finite and within +-{MAX_GRIPPER:g} where valid")
     if "head" in arrays:
         _check_poses(path, "head", arrays["head"], arrays["head_flags"], True)
 
@@ -348,7 +366,7 @@ def load_take(path: str | Path) -> Take:
         flags=arrays["flags"], active=arrays["active"], meta=meta,
         tool_names=tuple(tool_names), tools=arrays.get("tools"),
         tool_flags=arrays.get("tool_flags"), head=arrays.get("head"),
-        head_flags=arrays.get("head_flags"),
+        head_flags=arrays.get("head_flags"), tool_grippers=arrays.get("tool_grippers"),
     )
 
 
