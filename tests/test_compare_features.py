@@ -12,6 +12,7 @@ from vrtrainer.compare import FeatureConfig, take_features
 from vrtrainer.compare.features import (
     PATH,
     WORLD,
+    hands_in,
     mirror_channels,
     robust_hand_length,
     smoothed,
@@ -239,3 +240,95 @@ def test_configuration_round_trips_and_reads_older_headers():
     for key in ("centred", "facing", "palm_relative"):
         del old[key]
     assert FeatureConfig.from_dict(old) == FeatureConfig()
+
+
+def _tool_take(n=60, seed=5, grippers=True):
+    """Two tools moving and turning smoothly, no hands (a tool-only take)."""
+    from vrtrainer.takes.take import empty_take
+
+    rng = np.random.default_rng(seed)
+    take = empty_take(n, ("left_tool", "right_tool"))
+    t = np.linspace(0, 2 * np.pi, n)
+    for k in range(2):
+        take.tools[:, k, :3] = (np.stack([np.sin(t + k), np.cos(2 * t), 0.3 * t], 1) * 0.05
+                                + rng.normal(size=3))
+        rv = np.stack([0.4 * np.sin(t), 0.2 * t, 0.1 * np.cos(t + k)], 1) + rng.normal(size=3)
+        take.tools[:, k, 3:] = Rotation.from_rotvec(rv).as_quat()
+    take.tool_flags[:] = POSITION_VALID | 0x1
+    if grippers:
+        take.tool_grippers = np.stack([np.sin(t), np.cos(t)], 1).astype(np.float32)
+    return take
+
+
+def _naive_tool_motion(take, k):
+    """Per frame with scipy: pose relative to the mean pose (Markley mean orientation).
+
+    For the mean only, lost frames take positions interpolated and the orientation of
+    the nearest tracked frame (the later one on a tie).
+    """
+    ok = (take.tool_flags[:, k] & 3) == 3
+    pos = take.tools[:, k, :3].astype(float)
+    quats = take.tools[:, k, 3:].astype(float)
+    centre = np.mean([np.interp(np.arange(len(pos)), np.flatnonzero(ok), pos[ok, a])
+                      for a in range(3)], axis=1)
+    good = np.flatnonzero(ok)
+    near = [good[np.argmin(np.abs(good - i) - 1e-3 * (good > i))] for i in range(len(pos))]
+    bridged = quats[near] / np.linalg.norm(quats[near], axis=1)[:, None]
+    m = sum(np.outer(q, q) for q in bridged)
+    mean = Rotation.from_quat(np.linalg.eigh(m)[1][:, -1])
+    out = np.zeros((len(pos), 6))
+    for i in np.flatnonzero(ok):
+        out[i, :3] = mean.apply(pos[i] - centre, inverse=True)
+        out[i, 3:] = (mean.inv() * Rotation.from_quat(quats[i])).as_rotvec()
+    return out, ok
+
+
+def test_tool_motion_channels_match_a_naive_version():
+    take = _tool_take()
+    take.tool_flags[10:14, 1] = 0  # the right tool lost for a moment
+    config = FeatureConfig(tools=("left_tool", "right_tool"))
+    f = take_features(take, config)
+    assert f.layout.names[:7] == tuple(
+        f"tool.left_tool.{c}" for c in ("path.x", "path.y", "path.z", "turn.x", "turn.y",
+                                        "turn.z", "gripper"))
+    for k in range(2):
+        want, ok = _naive_tool_motion(take, k)
+        cols = slice(7 * k, 7 * k + 6)
+        np.testing.assert_array_equal(f.mask[:, cols], np.repeat(ok[:, None], 6, 1))
+        np.testing.assert_allclose(f.values[ok, cols], want[ok], atol=2e-5)
+        np.testing.assert_allclose(f.values[ok, 7 * k + 6], take.tool_grippers[ok, k], atol=1e-7)
+        assert not f.mask[~ok, 7 * k + 6].any()
+
+
+def test_tool_motion_ignores_where_the_scene_is_and_which_way_it_faces():
+    take = _tool_take()
+    config = FeatureConfig(tools=("left_tool", "right_tool"))
+    moved = _tool_take()
+    rot, shift = Rotation.from_euler("xyz", [20, -70, 35], degrees=True), np.array([1, 0.2, -3])
+    moved.tools = _move(moved.tools, rot, shift)
+    a, b = take_features(take, config), take_features(moved, config)
+    np.testing.assert_allclose(a.values, b.values, atol=5e-5)
+
+
+def test_tool_only_takes_compare_tools_and_grippers_by_default():
+    from vrtrainer.compare import build_template, score_take
+
+    take = _tool_take(grippers=False)
+    assert hands_in(take) == ()
+    f = take_features(take, FeatureConfig(tools=("left_tool",)))
+    assert f.layout.size == 7 and not f.mask[:, 6].any()  # no gripper recorded: masked
+    takes = [_tool_take(seed=s) for s in (1, 2, 3)]
+    tpl = build_template(takes)
+    assert tpl.config.tools == ("left_tool", "right_tool") and tpl.hands == ()
+    assert all(n.startswith("tool.") for n in tpl.layout.names)
+    same = score_take(_tool_take(seed=4), tpl)
+    wrong = _tool_take(seed=4)
+    wrong.tool_grippers[:] = -wrong.tool_grippers  # closes the grippers where they opened
+    worse = score_take(wrong, tpl)
+    assert same.shape > 90 and worse.shape < same.shape - 20
+    assert any(p.startswith("tool ") for p in worse.fingers)
+    assert not take_features(take, FeatureConfig(tools=("saw",))).mask.any()  # not tracked
+    with pytest.raises(VrtrainerError, match="twice"):
+        FeatureConfig(tools=("a", "a"))
+    cfg = FeatureConfig(tools=("left_tool",))
+    assert FeatureConfig.from_dict(cfg.to_dict()) == cfg

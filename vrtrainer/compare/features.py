@@ -25,6 +25,12 @@ Per hand, every frame gives (channel kinds in :data:`KINDS`):
   joint positions relative to the palm in the tracking space's axes, normalised
   to a standard hand like ``position``.
 
+Per tool named in :attr:`FeatureConfig.tools` (a controller, a torch, a surgical
+master), whatever the hands do: ``tool_path`` and ``tool_turn``, the tool's
+position and rotation relative to its mean pose over the take, in that mean
+pose's frame, as the wrist's ``path`` and ``turn``; and ``gripper``, the tool's
+gripper or trigger value (the take's ``tool_grippers``) where it has one.
+
 A channel is valid only where every joint, tool or orientation it is computed
 from is valid and the hand active; invalid values are masked (their numbers are
 meaningless), never zero-filled or interpolated.
@@ -57,12 +63,15 @@ from vrtrainer.takes.take import Take
 #: Hand length (wrist to middle fingertip, m) positions are normalised to.
 STANDARD_HAND_LENGTH = 0.19
 KINDS = ("position", "flexion", "abduction", "path", "turn", "world", "tool",
-         "centred", "facing", "palm_relative")
+         "centred", "facing", "palm_relative", "tool_path", "tool_turn", "gripper")
 (POSITION, FLEXION, ABDUCTION, PATH, TURN, WORLD, TOOL,
- CENTRED, FACING, PALM_RELATIVE) = range(len(KINDS))
+ CENTRED, FACING, PALM_RELATIVE, TOOL_PATH, TOOL_TURN, GRIPPER) = range(len(KINDS))
 #: Kinds measured in metres (the others are angles in radians, or unit vectors,
-#: whose differences read as radians for small turns).
-LENGTH_KINDS = (POSITION, PATH, WORLD, TOOL, CENTRED, PALM_RELATIVE)
+#: whose differences read as radians for small turns; a gripper's value is its
+#: jaw angle in radians, or a trigger's 0..1).
+LENGTH_KINDS = (POSITION, PATH, WORLD, TOOL, CENTRED, PALM_RELATIVE, TOOL_PATH)
+#: Kinds that describe a tool's own motion (channels named ``tool.<name>.<kind>...``).
+TOOL_KINDS = (TOOL_PATH, TOOL_TURN, GRIPPER)
 #: Kinds whose x component a mirror through the YZ plane negates.
 MIRROR_X_KINDS = (*LENGTH_KINDS, FACING)
 #: Joints that get a position channel: not the wrist (the origin), nor the palm
@@ -86,7 +95,8 @@ class FeatureConfig:
     """Which channels to compute and how much each weighs in alignment and scoring.
 
     ``kind_weights`` by kind name and ``joint_weights`` by joint name (default 1)
-    multiply; ``tool_pairs`` are (tool, anchor) names for ``tool`` channels.
+    multiply; ``tool_pairs`` are (tool, anchor) names for ``tool`` channels;
+    ``tools`` names the tools whose own path, turn and gripper are compared.
     ``centred``, ``facing`` and ``palm_relative`` add the channels of those kinds
     (off by default: they depend on which way the performer faces).
     """
@@ -101,8 +111,11 @@ class FeatureConfig:
     palm_relative: bool = False
     kind_weights: dict[str, float] = field(default_factory=dict)
     joint_weights: dict[str, float] = field(default_factory=dict)
+    tools: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if len(set(self.tools)) != len(self.tools):
+            raise VrtrainerError(f"tools {list(self.tools)} name a tool twice")
         for name, w in {**self.kind_weights, **self.joint_weights}.items():
             if not (isinstance(w, (int, float)) and np.isfinite(w) and w >= 0):
                 raise VrtrainerError(f"feature weight for {name!r} must be >= 0, not {w!r}")
@@ -120,6 +133,7 @@ class FeatureConfig:
             "centred": self.centred, "facing": self.facing,
             "palm_relative": self.palm_relative,
             "kind_weights": dict(self.kind_weights), "joint_weights": dict(self.joint_weights),
+            "tools": list(self.tools),
         }
 
     @classmethod
@@ -135,6 +149,7 @@ class FeatureConfig:
                 palm_relative=bool(data.get("palm_relative", False)),
                 kind_weights={str(k): float(v) for k, v in data["kind_weights"].items()},
                 joint_weights={str(k): float(v) for k, v in data["joint_weights"].items()},
+                tools=tuple(str(t) for t in data.get("tools", [])),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise VrtrainerError(f"feature configuration is malformed: {exc}") from None
@@ -210,6 +225,11 @@ def build_layout(config: FeatureConfig, hands: tuple[int, ...]) -> Layout:
     for tool, anchor in config.tool_pairs:
         for a, ax in enumerate("xyz"):
             rows.append((f"tool.{tool}@{anchor}.{ax}", TOOL, -1, -1, -1, a))
+    for tool in config.tools:
+        for kind in (TOOL_PATH, TOOL_TURN):
+            for a, ax in enumerate("xyz"):
+                rows.append((f"tool.{tool}.{KINDS[kind][5:]}.{ax}", kind, -1, -1, -1, a))
+        rows.append((f"tool.{tool}.gripper", GRIPPER, -1, -1, -1, -1))
     if not rows:
         raise VrtrainerError("the feature configuration selects no channels")
     names, kind, hand, joint, finger, axis = zip(*rows)
@@ -332,10 +352,44 @@ def _mean_pose(pos: np.ndarray, quat: np.ndarray, ok: np.ndarray
 
 
 def hands_in(take: Take) -> tuple[int, ...]:
-    """Hands active in at least a tenth of the take's frames (both if neither is)."""
+    """Hands active in at least a tenth of the take's frames.
+
+    If neither is: none for a take with tools (the tools are what moved), both
+    otherwise (the hands were lost).
+    """
     share = take.active.mean(axis=0)
     used = tuple(int(h) for h in np.flatnonzero(share >= 0.1))
-    return used or (0, 1)
+    return used or (() if take.tool_names else (0, 1))
+
+
+def default_config(takes: list[Take]) -> FeatureConfig:
+    """The default features for ``takes``: with the tools that every one of them has."""
+    common = [t for t in takes[0].tool_names if all(t in k.tool_names for k in takes[1:])]
+    return FeatureConfig(tools=tuple(common))
+
+
+def _tool_motion(take: Take, tool: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A tool's (path, turn) (T, 6) relative to its mean pose, gripper (T,), validity (T,).
+
+    A take without that tool has it never tracked (the reference's tool was not seen).
+    """
+    n = take.n_frames
+    if tool not in take.tool_names:
+        return np.zeros((n, 6)), np.full(n, np.nan), np.zeros(n, bool)
+    poses, flags = take.tool_pose(tool)
+    ok = position_valid(flags) & orientation_valid(flags)
+    pos = poses[:, :3].astype(np.float64)
+    quat = np.where(ok[:, None], poses[:, 3:].astype(np.float64), [0.0, 0.0, 0.0, 1.0])
+    motion = np.zeros((n, 6))
+    if ok.any():
+        centre, mean_q = _mean_pose(pos, quat, ok)
+        motion[:, :3] = (pos - centre) @ quat_to_matrix(mean_q)
+        inv = mean_q * np.array([-1.0, -1.0, -1.0, 1.0])
+        motion[:, 3:] = quat_log(_quat_mul(inv, quat))
+    grip = np.full(n, np.nan)
+    if take.tool_grippers is not None:
+        grip = take.tool_grippers[:, take.tool_names.index(tool)].astype(np.float64)
+    return motion, grip, ok
 
 
 def take_features(
@@ -442,6 +496,13 @@ def take_features(
         values[:, col:col + 3] = np.einsum("tji,tj->ti", quat_to_matrix(aq), rel)
         mask[:, col:col + 3] = ok[:, None]
         col += 3
+    for tool in config.tools:
+        motion, grip, ok = _tool_motion(take, tool)
+        values[:, col:col + 6] = motion
+        values[:, col + 6] = grip
+        mask[:, col:col + 6] = ok[:, None]
+        mask[:, col + 6] = ok & np.isfinite(grip)
+        col += 7
     assert col == layout.size
     mask &= np.isfinite(values)
     values[~mask] = 0.0  # storage only: masked values are never read
@@ -488,7 +549,7 @@ def mirror_channels(values: np.ndarray, mask: np.ndarray, layout: Layout) -> tup
     """
     sign = np.ones(layout.size)
     xs = np.isin(layout.kind, MIRROR_X_KINDS) & (layout.axis == 0)
-    yz = (layout.kind == TURN) & (layout.axis > 0)
+    yz = np.isin(layout.kind, (TURN, TOOL_TURN)) & (layout.axis > 0)
     sign[xs | yz] = -1.0
     hands = sorted(set(int(h) for h in layout.hand if h >= 0))
     order = np.arange(layout.size)

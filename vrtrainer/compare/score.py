@@ -32,10 +32,14 @@ from vrtrainer.compare.dtw import dtw_path
 from vrtrainer.compare.features import (
     ABDUCTION,
     FLEXION,
+    GRIPPER,
     KINDS,
     PATH,
     POSITION,
     TOOL,
+    TOOL_KINDS,
+    TOOL_PATH,
+    TOOL_TURN,
     TURN,
     WORLD,
     Features,
@@ -222,7 +226,7 @@ def _parts(layout) -> tuple[list[str], np.ndarray]:
     for g in range(groups.max() + 1):
         c = int(np.flatnonzero(groups == g)[0])
         kind, hand, finger = int(layout.kind[c]), int(layout.hand[c]), int(layout.finger[c])
-        if kind == TOOL:
+        if kind == TOOL or kind in TOOL_KINDS:
             label = "tool " + layout.names[c].split(".")[1]
         elif finger >= 0:
             label = f"{HAND_NAMES[hand]} {FINGER_NAMES[finger]}"
@@ -416,11 +420,12 @@ def _skipped(path: np.ndarray, travel: np.ndarray, expected: float, ref_rate: fl
 def _untracked(tpl, mirrored: bool) -> Score:
     """The score of a take in which the reference's hands were never tracked."""
     hands = " and ".join(HAND_NAMES[h] for h in tpl.hands)
+    what = f"the {hands} hand was" if hands else "the tools were"
     return Score(
         total=0.0, shape=0.0, timing=0.0, steadiness=0.0, coverage=0.0, passed=False,
         rejected=False, mismatch=float("inf"), tempo=float("nan"), hesitations=[], fingers={},
         joints={}, phases=[], mirrored=mirrored, template=tpl.name,
-        messages=[f"the {hands} hand was never tracked: nothing to score"],
+        messages=[f"{what} never tracked: nothing to score"],
         details={"weights": WEIGHTS, "pass_mark": PASS_MARK},
     )
 
@@ -504,8 +509,8 @@ def _messages(a, tpl, cells, valid_cells, part_names, part_of, phase, tempo, hes
                     what = label if label.endswith("thumb") else f"{label} finger"
                     text = f"{what} {abs(d):.0f} degrees too {how} during phase {ph + 1}"
         if text is None:
-            pos = cols & np.isin(layout.kind, (POSITION, PATH, WORLD, TOOL))
-            ang = cols & np.isin(layout.kind, (ABDUCTION, TURN))
+            pos = cols & np.isin(layout.kind, (POSITION, PATH, WORLD, TOOL, TOOL_PATH))
+            ang = cols & np.isin(layout.kind, (ABDUCTION, TURN, TOOL_TURN, GRIPPER))
             if pos.any():
                 e = np.sqrt((a["mean"][rows][:, pos] ** 2).sum(axis=1)).max() / 3 ** 0.5
                 what = "hand path" if "wrist" in label else label

@@ -252,14 +252,14 @@ def _high_frequency(f: Features) -> float:
     """Jitter (m): RMS 3-D residual of positions minus the mean of their neighbours in time.
 
     Smooth motion leaves almost nothing; tracking noise, jitter and tremor
-    stand out. Taken separately for the fingers (wrist-local positions) and
-    the wrist's path, and the larger returned, so a shaking wrist is not
-    averaged away by steady fingers.
+    stand out. Taken separately for the fingers (wrist-local positions), the
+    wrist's path and the tools' paths, and the largest returned, so a shaking
+    wrist or tool is not averaged away by steady fingers.
     """
-    from vrtrainer.compare.features import PATH, POSITION
+    from vrtrainer.compare.features import PATH, POSITION, TOOL_PATH
 
     worst = 0.0
-    for kind in (POSITION, PATH):
+    for kind in (POSITION, PATH, TOOL_PATH):
         cols = np.flatnonzero(f.layout.kind == kind)
         if f.n_frames < 3 or cols.size == 0:
             continue
@@ -286,17 +286,19 @@ def build_template(
     """Reference and tolerance envelope from expert takes of one gesture.
 
     Takes performed left-handed are mirrored to the first take's handedness.
+    Without ``config`` the default features are used, with the tools every take
+    has (:func:`vrtrainer.compare.features.default_config`).
     A take whose mismatch with the reference is over ``outlier_ratio`` times
     the others' median (and beyond the tolerance) is flagged and left out, as
     long as two takes remain. Rejection is not calibrated here (see
     :func:`vrtrainer.compare.score.calibrate_rejection`).
     """
-    from vrtrainer.compare.features import hands_in
+    from vrtrainer.compare.features import default_config, hands_in
     from vrtrainer.compare.score import SMOOTH_S, dissimilarity
 
     if len(takes) < 1:
         raise VrtrainerError("building a reference needs at least one expert take")
-    config = config or FeatureConfig()
+    config = config or default_config(takes)
     rule = tolerance or Tolerance()
     names = names or [f"take {i + 1}" for i in range(len(takes))]
     handedness = takes[0].meta.handedness
