@@ -19,11 +19,16 @@ class ColdStartNotice:
     """A numba compile-event listener that prints the cold-start notice and its progress."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream or sys.stderr
+        self._stream = stream
         self.compiled = 0
         self.started: float | None = None
         self.depth = 0
         self._lock = threading.Lock()
+
+    @property
+    def stream(self) -> TextIO:
+        """The given stream, else the current stderr (looked up each time: it may change)."""
+        return self._stream or sys.stderr
 
     def _tty(self) -> bool:
         return bool(getattr(self.stream, "isatty", lambda: False)())
