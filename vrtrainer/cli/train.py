@@ -51,6 +51,12 @@ def train(
     no_store: Annotated[bool, typer.Option(
         "--no-store", help="Do not store the attempts in the results database.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    publish: Annotated[str | None, typer.Option(
+        help="A trainer's server (vrtrainer serve) to publish the live session to.")] = None,
+    publish_key: Annotated[str | None, typer.Option(
+        envvar="VRTRAINER_PUBLISH_KEY",
+        help="The server's publish key (default: the key file `vrtrainer serve` wrote).")
+    ] = None,
 ) -> None:
     """Run a training session: watch the expert, try, get feedback, retry or go on."""
     from vrtrainer.backends.scripted import PersonScript
@@ -66,6 +72,7 @@ def train(
         fault=fault, seed=seed, hand=hand, trainee=trainee, language=lang, out_dir=out,
         frames_dir=frames, render=not no_render, size=parse_size(size), mirror=mirror,
         script=PersonScript(retries=retries), db=db, store=not no_store,
+        publish=publish, publish_key=publish_key,
     )
     say = (lambda _m: None) if as_json else (
         lambda m: console.print(m, markup=False, highlight=False, soft_wrap=True))

@@ -106,7 +106,8 @@ xapi_outbox = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("statement_id", String(36), nullable=False, unique=True),
-    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False),
+    # NULL for statements about no attempt (a trainer's action, see trainers below).
+    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE")),
     Column("seq", Integer, nullable=False),
     Column("endpoint", String(MAX_PATH)),
     Column("statement", Text, nullable=False),
@@ -119,4 +120,34 @@ xapi_outbox = Table(
     Column("rejected_at", DateTime(timezone=True)),
     Column("last_error", String(MAX_TEXT)),
     Index("ix_xapi_outbox_due", "sent_at", "rejected_at", "next_try_at"),
+)
+
+# Trainers who watch and coach live sessions (`vrtrainer serve`); the password is kept only
+# as a salted scrypt hash (vrtrainer.results.trainers).
+trainers = Table(
+    "trainers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(MAX_ID), nullable=False, unique=True),
+    Column("password_hash", String(400), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+# Everything a trainer did to a live session (sign-in, cue, message, retry, end of step),
+# written with its xAPI statement in the same transaction.
+trainer_actions = Table(
+    "trainer_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uuid", String(36), nullable=False, unique=True),
+    Column("trainer_id", Integer, ForeignKey("trainers.id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("session_uuid", String(36)),
+    Column("trainee", String(MAX_ID)),
+    Column("scenario_id", String(MAX_ID)),
+    Column("step", String(MAX_ID)),
+    Column("text", String(MAX_TEXT), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_trainer_actions_session", "session_uuid", "created_at"),
 )

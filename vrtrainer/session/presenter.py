@@ -113,6 +113,10 @@ class SessionPresenter:
         else:
             c.score = None
             c.message = ""
+        remote = getattr(session, "remote_cue", "")
+        if remote and session._now < getattr(session, "remote_cue_until", 0.0):
+            prefix = {"fr": "Formateur", "en": "Trainer"}.get(lang, "Trainer")
+            c.message = f"{prefix} : {remote}" if lang == "fr" else f"{prefix}: {remote}"
         if session.debug:
             t = session.timings.last
             c.message = (f"{c.message}  [cpu {t['update']:.2f}+{t['render']:.2f} ms]").strip()

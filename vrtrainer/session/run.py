@@ -40,6 +40,8 @@ class TrainingOptions:
     script: PersonScript = field(default_factory=PersonScript)
     db: str | None = None
     store: bool = True
+    publish: str | None = None  # a trainer's server (vrtrainer serve) to publish to
+    publish_key: str | None = None
 
 
 @dataclass
@@ -51,6 +53,7 @@ class TrainingRun:
     attempt_ids: list[int]
     db_url: str | None
     session: TrainingSession
+    published: Any = None  # the publisher's report when --publish was given
 
 
 def simulated_performances(opts: TrainingOptions, steps) -> list[Take]:
@@ -91,6 +94,14 @@ def run_training(opts: TrainingOptions,
     offscreen = None
     presenter = None
     backend: Any
+    publisher = published = None
+    if opts.publish:
+        from vrtrainer.session.publisher import Publisher, resolve_key
+
+        publisher = Publisher(opts.publish, resolve_key(opts.publish_key), session_uuid, {
+            "trainee": opts.trainee, "language": opts.language, "backend": opts.backend,
+            "scenario": steps[0].scenario_id,
+            "steps": [s.title.get(opts.language, "") for s in steps]})
     try:
         if opts.backend in ("simulated", "replay"):
             if opts.render:
@@ -126,9 +137,16 @@ def run_training(opts: TrainingOptions,
                 say(line)
             colon = " :" if opts.language == "fr" else ":"
             say(f"  {words(opts.language)['take']}{colon} {outcome.take_path}")
+            attempt_id = None
             if store is not None and s is not None:
-                attempt_ids.append(_store(store, outcome, steps, opts, session_uuid,
-                                          backend.describe()))
+                attempt_id = _store(store, outcome, steps, opts, session_uuid,
+                                    backend.describe())
+                attempt_ids.append(attempt_id)
+            if publisher is not None:
+                from vrtrainer.session.published import result_of
+
+                publisher.add_result(f"{outcome.step}:{outcome.number}",
+                                     result_of(outcome, attempt_id, session_uuid))
 
         session = TrainingSession(steps, opts.out_dir, trainee=opts.trainee,
                                   language=opts.language,
@@ -144,15 +162,25 @@ def run_training(opts: TrainingOptions,
                                opts.language))
 
         session.on_phase = watch
-        loop = run_loop(backend, session)
+        app: Any = session
+        if publisher is not None:
+            from vrtrainer.session.published import PublishedSession
+
+            app = PublishedSession(session, publisher.start())
+        loop = run_loop(backend, app)
     finally:
+        if publisher is not None:
+            published = publisher.close()
+            if published.results_pending:
+                say(f"{published.results_pending} result(s) not delivered to {opts.publish} "
+                    "(they are in the results database)")
         if offscreen is not None:
             offscreen.close()
     run = TrainingRun(
         outcomes=session.outcomes, loop=loop,
         snapshots=list(presenter.snapshots) if presenter is not None else [],
         timings=session.timings.summary(), attempt_ids=attempt_ids,
-        db_url=None if store is None else store.url, session=session,
+        db_url=None if store is None else store.url, session=session, published=published,
     )
     if store is not None:
         store.close()

@@ -156,6 +156,9 @@ class TrainingSession:
         self.replay_frame = HandFrame()
         self._display = Display()
         self.on_phase: Any = None
+        # A remote trainer's cue for the cue panel, shown until that display time.
+        self.remote_cue = ""
+        self.remote_cue_until = 0.0
         self._expert_frame(0.0)
 
     # --- per frame ----------------------------------------------------------
