@@ -329,6 +329,7 @@ def make_app(store: Any, publish_key: str, *, secure_cookies: bool = False) -> S
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/healthz", healthz),
+        Route("/favicon.ico", lambda _request: Response(status_code=204)),
         Route("/api/publish/register", publish_register, methods=["POST"]),
         Route("/api/publish/{session}", publish, methods=["POST"]),
         Route("/api/sessions", sessions),
