@@ -196,8 +196,9 @@ async def sessions(request: Request) -> Response:
     trainer = _signed_in(request)
     if trainer is None:
         return _refuse(401, "sign in first")
-    return JSONResponse({"trainer": trainer.name, "sessions": _state(request).registry.grid(),
-                         "cues": CUE_TEXT})
+    registry = _state(request).registry
+    return JSONResponse({"trainer": trainer.name, "sessions": registry.grid(),
+                         "cues": CUE_TEXT, "results_received": registry.results_received})
 
 
 async def session_detail(request: Request) -> Response:

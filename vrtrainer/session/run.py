@@ -42,6 +42,7 @@ class TrainingOptions:
     store: bool = True
     publish: str | None = None  # a trainer's server (vrtrainer serve) to publish to
     publish_key: str | None = None
+    publish_flush_s: float = 5.0  # how long the end waits for results to reach the server
 
 
 @dataclass
@@ -170,7 +171,7 @@ def run_training(opts: TrainingOptions,
         loop = run_loop(backend, app)
     finally:
         if publisher is not None:
-            published = publisher.close()
+            published = publisher.close(opts.publish_flush_s)
             if published.results_pending:
                 say(f"{published.results_pending} result(s) not delivered to {opts.publish} "
                     "(they are in the results database)")
