@@ -26,8 +26,12 @@ $(STAMP): pyproject.toml tools/apt-ensure
 demo: $(STAMP)
 	$(VENV)/bin/vrtrainer demo
 
-test: $(STAMP)
+# Style, and the layering contract of layers.toml (tests/test_layers.py).
+lint: $(STAMP)
 	$(VENV)/bin/ruff check vrtrainer tests benchmarks
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_layers.py
+
+test: lint
 	$(PY) -m pytest -q tests
 
 # Tests against real services: a PostgreSQL server (Debian's, started by the tests on

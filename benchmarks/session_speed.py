@@ -34,12 +34,12 @@ os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 import numpy as np  # noqa: E402
 
+from vrtrainer.app.training import TrainingOptions, run_training, simulated_performances  # noqa: E402
 from vrtrainer.backends.base import FrameState  # noqa: E402
 from vrtrainer.backends.scripted import SimulatedBackend  # noqa: E402
 from vrtrainer.hands.hand import HandFrame  # noqa: E402
 from vrtrainer.session.loop import run_loop  # noqa: E402
 from vrtrainer.session.plan import steps_for  # noqa: E402
-from vrtrainer.session.run import TrainingOptions, run_training, simulated_performances  # noqa: E402
 from vrtrainer.session.training import AttemptScore, LiveFeedback, TrainingSession  # noqa: E402
 
 REAL_RATE = 90.0

@@ -32,10 +32,10 @@ import numpy as np
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
+from vrtrainer.app.training import TrainingOptions, _store, simulated_performances  # noqa: E402
 from vrtrainer.backends.scripted import PersonScript, SimulatedBackend  # noqa: E402
 from vrtrainer.session.loop import run_loop  # noqa: E402
 from vrtrainer.session.plan import steps_for  # noqa: E402
-from vrtrainer.session.run import TrainingOptions, _store, simulated_performances  # noqa: E402
 from vrtrainer.session.training import TrainingSession  # noqa: E402
 
 MAX_RSS_GROWTH = 0.05
@@ -142,8 +142,8 @@ class SampledBackend:
 def soak(minutes: float, sample_s: float, out_dir: Path, gesture: str = "pinch",
          paced: bool = True) -> SoakResult:
     """Train for ``minutes`` and return the samples and the verdict."""
+    from vrtrainer.render.presenter import OffscreenTargets, SessionPresenter
     from vrtrainer.results import ResultsStore
-    from vrtrainer.session.presenter import OffscreenTargets, SessionPresenter
 
     opts = TrainingOptions(target=gesture, out_dir=out_dir / "takes", flaws=["jitter=2"],
                            script=PersonScript(retries=10**9, feedback_wait=0.5))

@@ -34,7 +34,7 @@ CHILD = """
 import sys, time
 from pathlib import Path
 from vrtrainer.backends.scripted import PersonScript
-from vrtrainer.session.run import TrainingOptions, run_training
+from vrtrainer.app.training import TrainingOptions, run_training
 run_training(TrainingOptions(target="grab", out_dir=Path(sys.argv[1]), store=False,
                              render=False, mirror=True,
                              script=PersonScript(retries=10**6, feedback_wait=0.3)),

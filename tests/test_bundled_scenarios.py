@@ -23,8 +23,8 @@ from vrtrainer.cli import main
 from vrtrainer.errors import InvalidFileError
 from vrtrainer.hands import sim
 from vrtrainer.scenario import ScenarioError, load_scenario, open_pack, validate_pack
-from vrtrainer.scenario.judge import judge_step
 from vrtrainer.trade import motions as trade_motions
+from vrtrainer.trade.judge import judge_step
 from vrtrainer.trade.metrics import compute_metrics
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -314,7 +314,7 @@ def test_cli_try_judges_a_simulated_trainee(capsys) -> None:
 
 @pytest.mark.parametrize("sid", IDS)
 def test_render_scene_of_each_pack(sid: str, tmp_path: Path) -> None:
-    from vrtrainer.scenario.scene import pack_scene
+    from vrtrainer.render.scene import pack_scene
 
     with open_pack(zip_folder(SCENARIOS / sid, tmp_path / f"{sid}.zip")) as pack:
         scene = pack_scene(pack)

@@ -13,11 +13,11 @@ from vrtrainer.compare import (
     load_template,
     save_template,
     score_take,
-    synthetic_negatives,
     take_features,
 )
 from vrtrainer.errors import InvalidFileError, VrtrainerError
 from vrtrainer.hands import sim
+from vrtrainer.hands.negatives import negative_takes
 from vrtrainer.takes.take import save_take
 
 
@@ -26,8 +26,13 @@ def pinch():
     experts = [sim.simulate("pinch", seed=s) for s in range(1, 5)]
     tpl = build_template(experts, name="pinch")
     positives = [take_features(t, tpl.config, tpl.hands) for t in experts]
-    calibrate_rejection(tpl, positives, synthetic_negatives(tpl, exclude=("pinch",)))
+    calibrate_rejection(tpl, positives, negatives(tpl, "pinch"))
     return tpl
+
+
+def negatives(tpl, *exclude):
+    return [take_features(t, tpl.config, tpl.hands)
+            for t in negative_takes(tpl.handedness, exclude=exclude)]
 
 
 def trainee(*flaws, seed=20, **kw):
@@ -44,7 +49,7 @@ def test_ranking_is_a_trainers(gesture):
     experts = [sim.simulate(gesture, seed=s) for s in range(1, 5)]
     tpl = build_template(experts, name=gesture)
     positives = [take_features(t, tpl.config, tpl.hands) for t in experts]
-    calibrate_rejection(tpl, positives, synthetic_negatives(tpl, exclude=(gesture,)))
+    calibrate_rejection(tpl, positives, negatives(tpl, gesture))
 
     def attempt(*flaws):
         return score_take(sim.simulate(gesture, role="trainee", flaws=list(flaws), seed=20), tpl)

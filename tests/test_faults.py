@@ -15,9 +15,9 @@ import pytest
 from handmade import random_take
 from kill_trials import MAX_LOST_S, run_trials
 
+from vrtrainer.app.training import TrainingOptions, run_training
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
-from vrtrainer.session.run import TrainingOptions, run_training
 from vrtrainer.takes.take import TakeWriter, journal_path, load_take, recover_take, save_take
 
 KILL_TRIALS = int(os.environ.get("VRTRAINER_KILL_TRIALS", "5"))

@@ -16,10 +16,10 @@ from packmaker import make_pack, zip_folder
 
 from vrtrainer.errors import InvalidFileError
 from vrtrainer.results import AttemptRecord, ResultsStore
+from vrtrainer.results.cmi5 import Cmi5Error, Cmi5Launch
 from vrtrainer.results.records import InvalidRecordError
 from vrtrainer.scenario import open_pack
 from vrtrainer.takes.take import TakeWriter, load_take, recover_take, save_take
-from vrtrainer.xapi.cmi5 import Cmi5Error, Cmi5Launch
 
 
 def _claim_zip_version(path: Path, version: int) -> None:

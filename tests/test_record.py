@@ -6,10 +6,10 @@ import wave
 import numpy as np
 import pytest
 
+from vrtrainer.app.recording import RecordOptions, run_recording
 from vrtrainer.backends.scripted import PersonScript
 from vrtrainer.cli import main
 from vrtrainer.session.beeps import TONES, Beeper, write_tone
-from vrtrainer.session.record_run import RecordOptions, run_recording
 from vrtrainer.takes.take import load_take
 
 

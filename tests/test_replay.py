@@ -6,8 +6,8 @@ from PIL import Image
 
 from vrtrainer.cli import main
 from vrtrainer.compare import build_template, save_template
+from vrtrainer.compare.aligned import align, mirrored_take
 from vrtrainer.hands import sim
-from vrtrainer.render.replay import align, mirrored_take
 from vrtrainer.takes.take import save_take
 
 

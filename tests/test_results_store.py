@@ -174,7 +174,7 @@ def test_outbox_claims_are_disjoint_and_leases_expire(store):
 
 
 def test_statements_of_a_cmi5_launch_wait_for_their_lms(store):
-    from vrtrainer.xapi.cmi5 import Cmi5Launch
+    from vrtrainer.results.cmi5 import Cmi5Launch
 
     launch = Cmi5Launch.from_url(
         "https://vr.example/au?endpoint=https%3A%2F%2Flms.example%2Flrs%2F"

@@ -68,7 +68,7 @@ def test_live_gauges_follow_the_attempt(welding) -> None:
 
 def test_end_to_end_headless_cpr_with_frames(tmp_path) -> None:
     """The simulated trainee compresses too slowly: recorded, scored, drawn, not passed."""
-    from vrtrainer.session.run import TrainingOptions, run_training
+    from vrtrainer.app.training import TrainingOptions, run_training
 
     opts = TrainingOptions(target="cpr-compressions", backend="simulated", flaws=["slow=1.4"],
                            language="en", out_dir=tmp_path / "takes",

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from vrtrainer.app.training import TrainingOptions, run_training
 from vrtrainer.backends.scripted import PersonScript
-from vrtrainer.session.run import TrainingOptions, run_training
 from vrtrainer.takes.take import journal_path, load_take, recover_take
 
 
@@ -75,7 +75,7 @@ def test_rendered_attempt_writes_frames(tmp_path):
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
-from vrtrainer.session.run import TrainingOptions, run_training
+from vrtrainer.app.training import TrainingOptions, run_training
 run_training(TrainingOptions(target="grab", out_dir=Path(sys.argv[1]), store=False,
                              render=False, mirror=True))
 """

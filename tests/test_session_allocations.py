@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import tracemalloc
 
+from vrtrainer.app.training import TrainingOptions, simulated_performances
 from vrtrainer.backends.scripted import PersonScript, SimulatedBackend
 from vrtrainer.session.loop import run_loop
 from vrtrainer.session.plan import steps_for
-from vrtrainer.session.run import TrainingOptions, simulated_performances
 from vrtrainer.session.training import TrainingSession
 
 #: Most a frame may allocate and free again (bytes): small objects, no frame-sized arrays.

@@ -12,8 +12,8 @@ import pytest
 from attempt_factory import make_record
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.xapi.cmi5 import Cmi5Error, Cmi5Launch
-from vrtrainer.xapi.statements import (
+from vrtrainer.results.cmi5 import Cmi5Error, Cmi5Launch
+from vrtrainer.results.statements import (
     CATEGORY_CMI5,
     CATEGORY_SIMULATION,
     EXT_SEVERITY,

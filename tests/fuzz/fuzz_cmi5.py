@@ -11,8 +11,8 @@ from urllib.parse import quote, urlencode
 from attempt_factory import make_record
 from mutators import NUMBER_TOKENS, byte_mutation
 
-from vrtrainer.xapi.cmi5 import Cmi5Launch
-from vrtrainer.xapi.statements import attempt_statements
+from vrtrainer.results.cmi5 import Cmi5Launch
+from vrtrainer.results.statements import attempt_statements
 
 NAME = "cmi5"
 _RECORD = make_record(1)

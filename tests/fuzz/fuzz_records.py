@@ -20,7 +20,7 @@ from engine import Skip
 from mutators import json_mutation
 
 from vrtrainer.results import AttemptRecord, ResultsStore
-from vrtrainer.xapi.statements import attempt_statements
+from vrtrainer.results.statements import attempt_statements
 
 NAME = "records"
 _FIELDS = {f.name for f in dataclasses.fields(AttemptRecord)} - {

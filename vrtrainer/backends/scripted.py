@@ -17,6 +17,7 @@ import numpy as np
 
 from vrtrainer.backends.base import DEFAULT_FOV, DEFAULT_IPD, Display, FrameState, Input, View
 from vrtrainer.errors import VrtrainerError
+from vrtrainer.hands.hand import quat_rotate
 from vrtrainer.takes.take import Take
 
 
@@ -95,7 +96,6 @@ class ScriptedPerson:
 
 def stereo_views(head: np.ndarray, ipd: float = DEFAULT_IPD) -> list[View]:
     """Two eyes either side of a head pose (7,), looking where the head looks."""
-    from vrtrainer.hands.hand import quat_rotate
 
     views = []
     for side in (-0.5, 0.5):

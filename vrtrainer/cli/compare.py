@@ -34,10 +34,10 @@ def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reje
         Tolerance,
         build_template,
         calibrate_rejection,
-        synthetic_negatives,
         take_features,
     )
     from vrtrainer.hands import sim
+    from vrtrainer.hands.negatives import negative_takes
     from vrtrainer.takes.take import load_take
 
     if not paths:
@@ -60,7 +60,9 @@ def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reje
                 f.layout = build_layout(tpl.config, tpl.hands)
             positives.append(f)
         exclude = tuple(n for n in (name, _gesture_of(takes)) if n in sim.GESTURES)
-        calibrate_rejection(tpl, positives, synthetic_negatives(tpl, exclude=exclude))
+        negatives = [take_features(t, tpl.config, tpl.hands)
+                     for t in negative_takes(tpl.handedness, exclude=exclude)]
+        calibrate_rejection(tpl, positives, negatives)
     return tpl
 
 

@@ -39,8 +39,8 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the simulated trainee.")] = 3,
 ) -> None:
     """Run a headless training attempt with simulated hands and report on it."""
+    from vrtrainer.app.training import TrainingOptions, run_training
     from vrtrainer.backends.scripted import PersonScript
-    from vrtrainer.session.run import TrainingOptions, run_training
 
     out = output_folder(out).resolve()
     db = out / "results.sqlite"

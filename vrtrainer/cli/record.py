@@ -52,9 +52,9 @@ def record(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Record expert takes with a countdown; keep (NEXT) or discard (RETRY) each one."""
+    from vrtrainer.app.recording import RecordOptions, run_recording
     from vrtrainer.backends.scripted import PersonScript
     from vrtrainer.cli.train import parse_size
-    from vrtrainer.session.record_run import RecordOptions, run_recording
 
     output_folder(output)
     if frames is not None:

@@ -36,7 +36,8 @@ def replay(
 ) -> None:
     """Replay a take against the expert: ghost aligned by DTW, joints coloured by error."""
     from vrtrainer.cli.train import parse_size
-    from vrtrainer.render.replay import align, load_against, play_in_window, write_frames
+    from vrtrainer.compare.aligned import align
+    from vrtrainer.render.replay import load_against, play_in_window, write_frames
     from vrtrainer.takes.take import load_take
 
     if (frames is None) == (not mirror):

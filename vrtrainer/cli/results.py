@@ -172,7 +172,7 @@ def send(
     ] = 300.0,
 ) -> None:
     """Send the statements waiting in the outbox to the LRS (safe to run several at once)."""
-    from vrtrainer.xapi.cmi5 import Cmi5Launch
+    from vrtrainer.results.cmi5 import Cmi5Launch
     from vrtrainer.xapi.lrs import LrsClient, basic_auth
     from vrtrainer.xapi.sender import Backoff, OutboxSender
 

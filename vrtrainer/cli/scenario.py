@@ -151,8 +151,8 @@ def try_(
     """Judge a simulated trainee on each step of a bundled scenario, headless."""
     from vrtrainer.hands import sim
     from vrtrainer.scenario import find_scenario, load_scenario
-    from vrtrainer.scenario.judge import judge_step
     from vrtrainer.trade import motions as trade_motions
+    from vrtrainer.trade.judge import judge_step
 
     sc = load_scenario(find_scenario(id_or_path))
     steps = [s for s in sc.steps if step is None or s.id == step]

@@ -59,8 +59,8 @@ def train(
     ] = None,
 ) -> None:
     """Run a training session: watch the expert, try, get feedback, retry or go on."""
+    from vrtrainer.app.training import TrainingOptions, run_training
     from vrtrainer.backends.scripted import PersonScript
-    from vrtrainer.session.run import TrainingOptions, run_training
 
     if hand not in ("right", "left"):
         raise VrtrainerError(f"--hand must be right or left, not {hand!r}")

@@ -23,7 +23,6 @@ from vrtrainer.compare.score import (
     dissimilarity,
     score_features,
     score_take,
-    synthetic_negatives,
 )
 from vrtrainer.compare.template import (
     Template,
@@ -39,5 +38,5 @@ __all__ = [
     "LiveState", "Score", "Template", "Tolerance", "build_layout", "build_template",
     "calibrate_rejection", "dba", "derivative_estimate", "dissimilarity", "dtw_distance",
     "dtw_matrix", "dtw_path", "load_template", "mirror_channels", "save_template",
-    "score_features", "score_take", "smoothed", "synthetic_negatives", "take_features",
+    "score_features", "score_take", "smoothed", "take_features",
 ]

@@ -7,7 +7,6 @@ costs the same (window x channels) however long the reference or the attempt.
 
 Recurrence (symmetric weights, so that cells at different positions compare
 fairly after dividing by i + j + 2)::
-
     D[i, j] = min(D[i-1, j] + c, D[i, j-1] + c, D[i-1, j-1] + 2c),  D[0, 0] = 2c
 
 and the position after frame j is the window's argmin of D[i, j] / (i + j + 2).
@@ -34,6 +33,7 @@ from vrtrainer.compare.features import (
     POSITION_JOINTS,
     STANDARD_HAND_LENGTH,
     TURN,
+    rotvec_matrix,
 )
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.hand import (
@@ -256,7 +256,6 @@ def live_reference(template: Template) -> tuple[np.ndarray, np.ndarray, np.ndarr
     Frame-local channels are taken as they are; the path relative to the
     start is rebuilt from the template's mean-relative path and turn.
     """
-    from vrtrainer.compare.features import rotvec_matrix
 
     layout = template.layout
     if not (template.config.positions and template.config.angles and template.config.path):

@@ -46,6 +46,7 @@ from vrtrainer.compare.features import (
     smoothed,
     take_features,
 )
+from vrtrainer.compare.motion import jitter_rms, motion_speed, moving_frames
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.hand import FINGER_NAMES, HAND_NAMES, JOINT_NAMES
 from vrtrainer.takes.take import Take
@@ -278,8 +279,6 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
     end_j = path[path[:, 0] == t - 1, 1].min()
     span = max(take_t[end_j] - take_t[start_j], 1e-9)
     tempo = float(span / max(tpl.duration, 1e-9))
-    from vrtrainer.compare.template import motion_speed, moving_frames
-
     speed = motion_speed(tpl.values, tpl.mask, tpl.weights(), tpl.times)
     moving = moving_frames(speed)
     local = []
@@ -329,9 +328,7 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
         shape = 0.0
 
     # steadiness
-    from vrtrainer.compare.template import _high_frequency
-
-    jitter = _high_frequency(raw)
+    jitter = jitter_rms(raw)
     excess = max(0.0, jitter - 1.5 * tpl.steadiness)
     steadiness = 100.0 * float(quality(2.0 * excess / STEADINESS_HALF))
 
@@ -579,26 +576,7 @@ def calibrate_rejection(template: Template, positives: list[Features],
     return thr
 
 
-def synthetic_negatives(template: Template, exclude: tuple[str, ...] = (),
-                        seeds: tuple[int, ...] = (0, 1)) -> list[Features]:
-    """Features of simulated takes of the built-in gestures other than ``exclude``.
-
-    Performed with the template's handedness, featurised for its hands.
-    """
-    from vrtrainer.hands import sim
-
-    out = []
-    for name in sim.GESTURES:
-        if name in exclude:
-            continue
-        for seed in seeds:
-            take = sim.simulate(name, hand=template.handedness, seed=1000 + seed)
-            out.append(take_features(take, template.config, template.hands))
-    return out
-
-
 __all__ = [
     "KINDS", "PASS_MARK", "WEIGHTS", "Score", "calibrate_rejection", "dissimilarity",
     "features_for", "quality", "score_features", "score_take",
-    "synthetic_negatives",
 ]

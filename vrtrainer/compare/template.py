@@ -28,10 +28,14 @@ from vrtrainer.compare.features import (
     Features,
     Layout,
     build_layout,
+    default_config,
+    hands_in,
     mirror_channels,
     smoothed,
     take_features,
 )
+from vrtrainer.compare.motion import jitter_rms, motion_speed, moving_frames
+from vrtrainer.compare.score import SMOOTH_S, dissimilarity
 from vrtrainer.errors import InvalidFileError, VrtrainerError
 from vrtrainer.hands.hand import HAND_NAMES
 from vrtrainer.takes.archive import ArraySpec, read_archive, write_archive
@@ -201,26 +205,6 @@ def group_tolerance(spread: np.ndarray, layout: Layout, rule: Tolerance) -> np.n
     return np.hypot(floors, rule.spread_factor * combined)
 
 
-def motion_speed(values: np.ndarray, mask: np.ndarray, weights: np.ndarray,
-                 times: np.ndarray) -> np.ndarray:
-    """Smoothed speed (T,) of a feature sequence: weighted change per second over 0.15 s."""
-    n = values.shape[0]
-    if n < 3:
-        return np.zeros(n)
-    d = np.where(mask[2:] & mask[:-2], values[2:] - values[:-2], 0.0)
-    dt = np.maximum(times[2:] - times[:-2], 1e-9)
-    speed = np.sqrt((d * d * weights).sum(axis=1)) / dt
-    speed = np.concatenate([[speed[0]], speed, [speed[-1]]])
-    rate = (n - 1) / max(times[-1] - times[0], 1e-9)
-    k = min(n, max(1, int(round(0.15 * rate))))  # a size from a rate: bounded by the frames
-    return np.convolve(speed, np.ones(k) / k, mode="same")
-
-
-def moving_frames(speed: np.ndarray) -> np.ndarray:
-    """Frames (bool) where the reference moves: speed over half its median."""
-    return speed > 0.5 * np.median(speed)
-
-
 def _phases(values: np.ndarray, mask: np.ndarray, weights: np.ndarray, times: np.ndarray,
             max_phases: int = 6) -> np.ndarray:
     """Phase boundaries: the middle of each pause of the reference motion.
@@ -248,31 +232,6 @@ def _phases(values: np.ndarray, mask: np.ndarray, weights: np.ndarray, times: np
     return np.array(sorted(c for _, c in runs[:max_phases - 1]), np.int64)
 
 
-def _high_frequency(f: Features) -> float:
-    """Jitter (m): RMS 3-D residual of positions minus the mean of their neighbours in time.
-
-    Smooth motion leaves almost nothing; tracking noise, jitter and tremor
-    stand out. Taken separately for the fingers (wrist-local positions), the
-    wrist's path and the tools' paths, and the largest returned, so a shaking
-    wrist or tool is not averaged away by steady fingers.
-    """
-    from vrtrainer.compare.features import PATH, POSITION, TOOL_PATH
-
-    worst = 0.0
-    for kind in (POSITION, PATH, TOOL_PATH):
-        cols = np.flatnonzero(f.layout.kind == kind)
-        if f.n_frames < 3 or cols.size == 0:
-            continue
-        v = f.values[:, cols]
-        m = f.mask[:, cols]
-        r = v[1:-1] - 0.5 * (v[:-2] + v[2:])
-        ok = m[1:-1] & m[:-2] & m[2:]
-        if ok.any():
-            # three channels per point: a 3-D residual's RMS is sqrt(3) x the per-axis RMS
-            worst = max(worst, float(np.sqrt(3.0 * np.mean(r[ok] ** 2))))
-    return worst
-
-
 def build_template(
     takes: list[Take],
     *,
@@ -293,9 +252,6 @@ def build_template(
     long as two takes remain. Rejection is not calibrated here (see
     :func:`vrtrainer.compare.score.calibrate_rejection`).
     """
-    from vrtrainer.compare.features import default_config, hands_in
-    from vrtrainer.compare.score import SMOOTH_S, dissimilarity
-
     if len(takes) < 1:
         raise VrtrainerError("building a reference needs at least one expert take")
     config = config or default_config(takes)
@@ -347,7 +303,7 @@ def build_template(
          "hand_length": feats[i].hand_lengths}
         for i in range(len(feats))
     ]
-    tpl.steadiness = float(np.median([_high_frequency(raws[i]) for i in keep]))
+    tpl.steadiness = float(np.median([jitter_rms(raws[i]) for i in keep]))
     return tpl
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
+from scipy.spatial.transform import Rotation
 
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.hand import HAND_COUNT, HAND_NAMES, LEFT, POSE_SIZE, RIGHT, mirror_poses
@@ -189,7 +190,6 @@ def rest_wrist(hand: int) -> np.ndarray:
     """Wrist pose of an arm hanging at the side, fingers down, palm towards the thigh."""
     # Fingers (-Z) down, back of the hand (+Y) outwards (+X): columns X, Y, Z.
     m = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
-    from scipy.spatial.transform import Rotation
 
     pose = np.concatenate([[0.22, 0.85, 0.0], Rotation.from_matrix(m).as_quat(canonical=True)])
     return mirror_poses(pose) if hand == LEFT else pose

@@ -1,6 +1,9 @@
 """What the world contains besides hands: static meshes, tool meshes, the cue panel's place.
 
-The default scene is a tiled floor, a workbench with a welding workpiece (a
+A scenario pack's scene (:func:`pack_scene`) is its static meshes placed by
+their transforms, its tool meshes in their tool frames, every mesh checked by
+the pack (:meth:`Pack.mesh_path`) before the loader reads it. The default
+scene is a tiled floor, a workbench with a welding workpiece (a
 T-joint of two plates), a welding torch and a screwdriver, from the GLB files
 in ``assets/`` (made by ``tools/make_assets.py``). Tool meshes are in
 their grip frame: origin in the palm, -Z the way the tool points, as OpenXR
@@ -15,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from vrtrainer.render.meshes import MeshData, load_mesh, merge_meshes, mesh_from_arrays
+from vrtrainer.scenario.loader import Pack, open_pack
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -63,3 +67,19 @@ def default_scene() -> Scene:
                             {"torch": ASSETS / "welding_torch.glb",
                              "screwdriver": ASSETS / "screwdriver.glb"})
 
+
+
+def pack_scene(pack: Pack, floor: bool = True) -> Scene:
+    """The scene of an open pack: its objects placed in the world, its tools."""
+    sc = pack.scenario
+    static = [floor_mesh()] if floor else []
+    static += [load_mesh(pack.mesh_path(o.mesh)).transformed(o.transform.matrix())
+               for o in sc.objects]
+    tools = {t.name: load_mesh(pack.mesh_path(t.mesh)) for t in sc.tools}
+    return Scene(static=merge_meshes(static), tools=tools, cue_pose=DEFAULT_CUE_POSE.copy())
+
+
+def scene_of_pack(path: str | Path) -> Scene:
+    """The scene of the pack at ``path`` (a folder or a .zip)."""
+    with open_pack(path) as pack:
+        return pack_scene(pack)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from vrtrainer import __version__
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.hand import HAND_NAMES, JOINT_NAMES
 from vrtrainer.report import plots
@@ -40,6 +41,7 @@ from vrtrainer.report.texts import (
     part_label,
     text,
 )
+from vrtrainer.trade.metrics import compute_metrics, format_value
 
 COMPONENTS = ("shape", "timing", "steadiness", "coverage")
 DEFAULT_WEIGHTS = {"shape": 0.55, "timing": 0.15, "steadiness": 0.15, "coverage": 0.15}
@@ -80,8 +82,6 @@ def when(moment: datetime, lang: str) -> str:
 
 
 def footer(lang: str) -> str:
-    from vrtrainer import __version__
-
     return esc(text("generated", lang, v=__version__, d=when(datetime.now(UTC), lang)))
 
 
@@ -142,7 +142,6 @@ def _trade_series(sources: AttemptSources, lang: str, extras: Extras) -> None:
     step_id = getattr(sources.step, "step_id", "")
     if scenario is None or not step_id:
         return
-    from vrtrainer.trade.metrics import compute_metrics, format_value
 
     step = next((s for s in scenario.steps if s.id == step_id), None)
     if step is None or not step.metrics:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from vrtrainer.errors import VrtrainerError
+from vrtrainer.session.plan import steps_for
+from vrtrainer.takes.take import load_take
 
 #: Scenario ids of the built-in gestures carry this prefix (see vrtrainer.session.plan).
 GESTURE_PREFIX = "gesture/"
@@ -52,7 +54,6 @@ class AttemptSources:
 def load_attempt_take(attempt) -> Any:
     """The attempt's take, checked against the SHA-256 stored when it was scored."""
     from vrtrainer.results.records import sha256_file
-    from vrtrainer.takes.take import load_take
 
     if not attempt.take_path:
         raise ReferenceUnavailable("no_take")
@@ -79,7 +80,6 @@ def attempt_sources(attempt, take=None, language: str = "fr") -> AttemptSources:
     ``take`` defaults to :func:`load_attempt_take`. Refuses a scenario whose installed
     version is not the one the attempt was scored against.
     """
-    from vrtrainer.session.plan import steps_for
 
     if take is None:
         take = load_attempt_take(attempt)

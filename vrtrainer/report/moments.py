@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vrtrainer.compare.live import LiveAligner
+from vrtrainer.compare.score import quality
 from vrtrainer.hands.hand import (
     HAND_COUNT,
     HAND_NAMES,
@@ -22,6 +24,7 @@ from vrtrainer.hands.hand import (
     JOINT_NAMES,
     POSITION_VALID,
     WRIST,
+    HandFrame,
 )
 
 #: Two worst moments are at least this far apart (seconds of the take).
@@ -40,7 +43,6 @@ class FrameErrors:
 
     def quality(self) -> np.ndarray:
         """Mean joint quality 0..1 per frame (NaN when too few joints are scored)."""
-        from vrtrainer.compare.score import quality
 
         z = self.joint_z.reshape(len(self.joint_z), -1)
         scored = np.isfinite(z)
@@ -64,8 +66,6 @@ class Moment:
 
 def frame_errors(take, template, mirror: bool) -> FrameErrors:
     """Follow the whole take with the live aligner (as the session did while it ran)."""
-    from vrtrainer.compare.live import LiveAligner
-    from vrtrainer.hands.hand import HandFrame
 
     aligner = LiveAligner(template, mirror=mirror)
     frame = HandFrame()
@@ -189,7 +189,6 @@ def draw_moments(take, ghost, moments: list[Moment], reference_duration: float,
     """
     from PIL import Image
 
-    from vrtrainer.hands.hand import HandFrame
     from vrtrainer.render.context import EglContext
     from vrtrainer.render.cues import Cues
     from vrtrainer.render.renderer import Framebuffer, Renderer, SceneState

@@ -19,6 +19,7 @@ from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
 
 from vrtrainer.hands.hand import BONES, FINGERTIPS, HAND_NAMES, JOINT_COUNT, JOINT_NAMES, WRIST
+from vrtrainer.hands.kinematics import DEFAULT_HAND_LENGTH, HandShape, finger_angles, pose_hand
 
 _RC = {
     "svg.fonttype": "path",
@@ -58,7 +59,6 @@ def hand_layout(side: str) -> np.ndarray:
     Made by the project's hand model (flat fingers, spread a little) and projected onto
     the palm plane; the left hand is the mirror image.
     """
-    from vrtrainer.hands.kinematics import DEFAULT_HAND_LENGTH, HandShape, finger_angles, pose_hand
 
     angles = finger_angles(thumb=(0, 0, 0, 30), index=(0, 0, 0, 10), middle=(0, 0, 0, 0),
                            ring=(0, 0, 0, 8), little=(0, 0, 0, 16))

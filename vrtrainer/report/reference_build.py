@@ -13,12 +13,15 @@ import io
 from pathlib import Path
 from typing import Any
 
-from vrtrainer.compare.consistency import ConsistencyReport
+from rich.table import Table
+
+from vrtrainer.compare.consistency import ConsistencyReport, take_consistency
+from vrtrainer.compare.template import save_template
+from vrtrainer.takes.take import load_take
 
 
 def print_report(report: ConsistencyReport, console: Any) -> None:
     """Consistency and variation tables on a rich console."""
-    from rich.table import Table
 
     takes = Table("take", "frames", "to reference", "to others", "status",
                   title="Consistency (normalised DTW distance, in tolerances)")
@@ -200,9 +203,6 @@ def mirrored_path(reference: str | Path, template: Any) -> Path:
 def report_build(template: Any, takes: list[Path], reference: Path, console: Any,
                  html_path: Path | None = None, mirror: bool = False) -> ConsistencyReport:
     """After ``reference build``: the consistency report, the mirrored reference, the HTML."""
-    from vrtrainer.compare.consistency import take_consistency
-    from vrtrainer.compare.template import save_template
-    from vrtrainer.takes.take import load_take
 
     report = take_consistency([load_take(p) for p in takes], template,
                               [Path(p).name for p in takes])

@@ -38,10 +38,10 @@ from vrtrainer.results.engine import (
 from vrtrainer.results.outbox import Outbox
 from vrtrainer.results.records import AttemptRecord, Criterion, sha256_file
 from vrtrainer.results.schema import attempts, criteria, sessions, trainees, xapi_outbox
-from vrtrainer.xapi.statements import attempt_statements
+from vrtrainer.results.statements import attempt_statements
 
 if TYPE_CHECKING:
-    from vrtrainer.xapi.cmi5 import Cmi5Launch
+    from vrtrainer.results.cmi5 import Cmi5Launch
 
 CSV_COLUMNS = (
     "id",

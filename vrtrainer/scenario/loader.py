@@ -21,8 +21,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema  # deferred: only validation needs it
 import numpy as np
 
+from vrtrainer.compare.template import load_template
 from vrtrainer.errors import InvalidFileError, VrtrainerError
 from vrtrainer.hands.hand import JOINT_INDEX
 from vrtrainer.scenario.gltfcheck import GltfInfo, check_gltf, resolve_external
@@ -41,6 +43,7 @@ from vrtrainer.scenario.model import (
 )
 from vrtrainer.scenario.packfiles import PackFiles, check_relative_path
 from vrtrainer.scenario.tomlscan import KeyPath, TomlScan, scan_toml
+from vrtrainer.takes.take import load_take
 
 SCENARIO_FILE = "scenario.toml"
 #: Schema versions this vrtrainer reads.
@@ -204,7 +207,6 @@ def check_document(doc: dict, scan: TomlScan | None, file: str) -> list[Problem]
                 f"schema version {version!r} is not supported (this vrtrainer reads "
                 f"{list(SCHEMA_VERSIONS)}); update vrtrainer or use a pack of a known version")
         return out.problems
-    import jsonschema  # deferred: only validation needs it
 
     _check_numbers(doc, out)
     if out.problems:
@@ -485,7 +487,6 @@ class Pack:
 
     def reference_takes(self, step: Step) -> list:
         """The step's expert takes, each read and validated by :func:`load_take`."""
-        from vrtrainer.takes.take import load_take
 
         return [load_take(self.reference_path(rel)) for rel in step.reference_takes]
 
@@ -568,15 +569,11 @@ def validate_pack(path: str | Path) -> list[Problem]:
             for step in sc.steps:
                 if step.reference_template:
                     try:
-                        from vrtrainer.compare.template import load_template
-
                         load_template(pack.reference_path(step.reference_template))
                     except VrtrainerError as exc:
                         problems.append(Problem(str(path), f"steps.{step.id}", None, str(exc)))
                 for rel in step.reference_takes:
                     try:
-                        from vrtrainer.takes.take import load_take
-
                         take = load_take(pack.reference_path(rel))
                     except VrtrainerError as exc:
                         problems.append(Problem(str(path), f"steps.{step.id}", None, str(exc)))

@@ -12,6 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from vrtrainer.compare.live import LiveAligner
+from vrtrainer.compare.score import quality, score_take
+from vrtrainer.compare.wording import comparator_message
 from vrtrainer.hands.hand import HandFrame
 from vrtrainer.session.training import AttemptScore, LiveFeedback
 from vrtrainer.takes.take import Take
@@ -32,7 +35,6 @@ class ComparatorCoach:
     def __init__(self, template: Any, mirror: bool = False,
                  pass_threshold: float | None = None, language: str = "fr",
                  metrics: Any = None) -> None:
-        from vrtrainer.compare.live import LiveAligner
 
         self.template = template
         self.mirror = mirror
@@ -53,8 +55,6 @@ class ComparatorCoach:
         out.joint_error[...] = s.joint_z
         z = s.joint_z[np.isfinite(s.joint_z)]
         if z.size:
-            from vrtrainer.compare.score import quality
-
             out.score = float(100.0 * quality(z).mean())
         text = LIVE_TEXT[self.language]
         if out.lag_s > 0.5:
@@ -66,9 +66,6 @@ class ComparatorCoach:
         return out
 
     def final(self, take: Take) -> AttemptScore:
-        from vrtrainer.compare.score import score_take
-        from vrtrainer.compare.wording import comparator_message
-
         score = score_take(take, self.template, mirror=self.mirror or None)
         breakdown = score.to_dict()
         passed = score.passed

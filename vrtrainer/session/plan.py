@@ -6,8 +6,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from vrtrainer.compare.features import take_features
+from vrtrainer.compare.score import calibrate_rejection
+from vrtrainer.compare.template import build_template
 from vrtrainer.errors import VrtrainerError
+from vrtrainer.hands import sim
+from vrtrainer.hands.negatives import negative_takes
 from vrtrainer.session.coach import ComparatorCoach
+from vrtrainer.session.scenario_steps import scenario_steps
 from vrtrainer.session.training import TrainingStep
 from vrtrainer.takes.take import Take
 
@@ -18,22 +24,19 @@ EXPERT_SEEDS = (101, 102, 103, 104)
 @lru_cache(maxsize=16)
 def gesture_reference(name: str) -> tuple[Any, tuple[Take, ...]]:
     """Template and expert takes for a built-in gesture (simulated experts)."""
-    from vrtrainer.compare.features import take_features
-    from vrtrainer.compare.score import calibrate_rejection, synthetic_negatives
-    from vrtrainer.compare.template import build_template
-    from vrtrainer.hands import sim
 
     experts = tuple(sim.simulate(name, role="expert", seed=s) for s in EXPERT_SEEDS)
     template = build_template(list(experts), name=name)
     positives = [take_features(t, template.config, template.hands) for t in experts]
-    calibrate_rejection(template, positives, synthetic_negatives(template, exclude=(name,)))
+    negatives = [take_features(t, template.config, template.hands)
+                 for t in negative_takes(template.handedness, exclude=(name,))]
+    calibrate_rejection(template, positives, negatives)
     return template, experts
 
 
 def gesture_steps(name: str, handedness: str = "right", language: str = "fr"
                   ) -> list[TrainingStep]:
     """One step practising the built-in gesture ``name`` against simulated experts."""
-    from vrtrainer.hands import sim
 
     if name not in sim.GESTURES:
         raise VrtrainerError(
@@ -60,10 +63,8 @@ def gesture_steps(name: str, handedness: str = "right", language: str = "fr"
 def steps_for(target: str, handedness: str = "right", language: str = "fr"
               ) -> list[TrainingStep]:
     """Steps for a gesture name, a scenario id, or a scenario pack path."""
-    from vrtrainer.hands import sim
 
     if target in sim.GESTURES and not Path(target).exists():
         return gesture_steps(target, handedness, language)
-    from vrtrainer.session.scenario_steps import scenario_steps
 
     return scenario_steps(target, handedness, language)

@@ -24,6 +24,7 @@ from typing import Any
 from vrtrainer.backends.base import Display, FrameState, Input
 from vrtrainer.session.loop import FrameTimings
 from vrtrainer.takes.take import Take, TakeMeta, TakeWriter, save_take
+from vrtrainer.takes.trim import propose_trim, trim_take
 
 
 class RecordPhase(enum.Enum):
@@ -131,7 +132,7 @@ class RecordingSession:
     ``cue`` is called with 'tick' (each countdown second), 'start' and 'stop'
     (e.g. a :class:`~vrtrainer.session.beeps.Beeper`); ``on_take`` with each
     :class:`RecordedTake` once kept or discarded; ``renderer`` draws frames
-    (a :class:`~vrtrainer.session.record_presenter.RecordingPresenter`).
+    (a :class:`~vrtrainer.render.record_presenter.RecordingPresenter`).
     """
 
     def __init__(self, plan: RecordingPlan, language: str = "fr",
@@ -296,7 +297,6 @@ class RecordingSession:
 
     def _stop_take(self, ended_by: str, review: bool = True) -> None:
         """Finalise the take on disk; propose its trim; go to review."""
-        from vrtrainer.takes.trim import propose_trim
 
         writer, self._writer = self._writer, None
         if writer is None:
@@ -321,7 +321,6 @@ class RecordingSession:
 
     def _settle(self, keep: bool) -> None:
         """Keep the pending take (trimmed if asked) or move it to ``discarded/``."""
-        from vrtrainer.takes.trim import trim_take
 
         rec, take = self.pending, self._take
         self.pending, self._take = None, None

@@ -12,17 +12,22 @@ judgement in which every trade criterion must be met.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from vrtrainer.compare.features import FeatureConfig, take_features
+from vrtrainer.compare.score import calibrate_rejection
+from vrtrainer.compare.template import Tolerance, build_template, load_template
+from vrtrainer.hands import sim
 from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, JOINT_NAMES, HandFrame
+from vrtrainer.hands.negatives import negative_takes
 from vrtrainer.scenario import Pack, Scenario, Step, find_scenario, open_pack
-from vrtrainer.scenario.judge import judge_step
 from vrtrainer.session.coach import ComparatorCoach
 from vrtrainer.session.training import AttemptScore, LiveFeedback, TrainingStep
 from vrtrainer.takes.take import Take, TakeMeta
+from vrtrainer.trade import motions as trade_motions
+from vrtrainer.trade.judge import judge_step
 from vrtrainer.trade.metrics import gauge_values
 
 #: Weight of the comparator's gesture score against the trade metrics' score.
@@ -34,9 +39,6 @@ GAUGE_PERIOD = 0.1
 
 def step_template(pack: Pack, step: Step, experts: list[Take], others: list[Take]) -> Any:
     """The comparator template of ``step``: the pack's .vrref, or built from its experts."""
-    from vrtrainer.compare.features import FeatureConfig, take_features
-    from vrtrainer.compare.score import calibrate_rejection, synthetic_negatives
-    from vrtrainer.compare.template import Tolerance, build_template, load_template
 
     if step.reference_template:
         return load_template(pack.reference_path(step.reference_template))
@@ -48,8 +50,8 @@ def step_template(pack: Pack, step: Step, experts: list[Take], others: list[Take
         names=list(step.reference_takes),
     )
     positives = [take_features(t, template.config, template.hands) for t in experts]
-    negatives = [take_features(t, template.config, template.hands) for t in others]
-    negatives += synthetic_negatives(template)
+    negatives = [take_features(t, template.config, template.hands)
+                 for t in others + negative_takes(template.handedness)]
     calibrate_rejection(template, positives, negatives)
     return template
 
@@ -158,24 +160,14 @@ class TradeCoach:
 
 @dataclass
 class ScenarioStep(TrainingStep):
-    """A training step from a pack, which also knows its scene and a simulated trainee."""
+    """A training step from a pack, which also knows how to simulate a trainee."""
 
-    pack_path: Path | None = None
     scenario: Scenario | None = None
     step_id: str = ""
-
-    def scene(self) -> Any:
-        """The renderer's scene of the pack (checked meshes)."""
-        from vrtrainer.scenario.scene import pack_scene
-
-        with open_pack(self.pack_path) as pack:
-            return pack_scene(pack)
 
     def simulate_trainee(self, flaws=(), seed: int = 0, hand: str = "right",
                          fault: str | None = None) -> Take:
         """A simulated trainee's take of this step (bundled scenarios' motions)."""
-        from vrtrainer.hands import sim
-        from vrtrainer.trade import motions as trade_motions
 
         gesture = trade_motions.step_gesture(self.scenario, self.step_id, fault, variation=seed)
         role = "trainee" if flaws or fault else "expert"

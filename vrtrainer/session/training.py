@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from vrtrainer.backends.base import Display, FrameState, Input
+from vrtrainer.compare.aligned import align
 from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, HandFrame
 from vrtrainer.session.loop import FrameTimings
 from vrtrainer.session.machine import Phase, StepMachine, Transition, Trigger
@@ -74,6 +75,9 @@ class TrainingStep:
     index: int = 0
     time_limit: float = 60.0
     gauges: list[dict[str, Any]] = field(default_factory=list)
+    #: The scenario pack the step comes from (its scene, its meshes); None for a
+    #: built-in gesture.
+    pack_path: Path | None = None
 
 
 #: How many of the latest attempts keep their take in memory (see AttemptOutcome).
@@ -308,7 +312,6 @@ class TrainingSession:
             getattr(coach, "comparator", None), "template", None)
         if template is None or result.rejected:
             return  # a rejected take has no meaningful alignment: replay it alone
-        from vrtrainer.render.replay import align
 
         self._replay_ghost = align(take, template, self.step.expert).ghost_frame
 

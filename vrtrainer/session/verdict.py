@@ -11,7 +11,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from vrtrainer.compare.wording import verdict_word
+from vrtrainer.compare.score import MIN_COVERAGE, PASS_MARK
+from vrtrainer.compare.wording import comparator_message, verdict_word
 
 __all__ = ["attempt_lines", "criterion_messages", "reasons", "timing_note", "verdict_word"]
 
@@ -82,7 +83,6 @@ def pass_mark(breakdown: Mapping[str, Any]) -> float:
                   _number(breakdown, "pass_mark")):
         if value is not None:
             return value
-    from vrtrainer.compare.score import PASS_MARK
 
     return PASS_MARK
 
@@ -109,7 +109,6 @@ def reasons(score: float, passed: bool, rejected: bool, breakdown: Mapping[str, 
     if shape is not None and shape < mark and score >= mark:
         out.append(w["shape_below"].format(shape=fmt(shape, 0, lang), mark=f"{mark:g}"))
     coverage = _number(breakdown, "coverage")
-    from vrtrainer.compare.score import MIN_COVERAGE
 
     if coverage is not None and coverage < 100 * MIN_COVERAGE:
         out.append(w["coverage"].format(pct=fmt(coverage, 0, lang),
@@ -190,7 +189,6 @@ _CRITERION_OF = (
 def criterion_messages(breakdown: Mapping[str, Any], lang: str = "en") -> dict[str, str]:
     """For each criterion (shape, timing, ...) the comparator's first explanation about it,
     in ``lang``; a timing that disagrees with the tempo gets :func:`timing_note`."""
-    from vrtrainer.compare.wording import comparator_message
 
     out: dict[str, str] = {}
     for message in breakdown.get("messages") or []:

@@ -18,7 +18,8 @@ from scipy.spatial.transform import Rotation
 
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.gestures import Gesture, Grip, Keyframe, wrist_for_tool
-from vrtrainer.hands.kinematics import finger_angles
+from vrtrainer.hands.hand import JOINT_INDEX
+from vrtrainer.hands.kinematics import HandShape, finger_angles, pose_hand
 from vrtrainer.scenario.model import Scenario
 
 #: Power grasp around a torch or gun handle (about 3.5 cm across).
@@ -251,8 +252,6 @@ def place_wrist(side: str, joint: str, target, fingers, palm_normal, angles) -> 
     ``palm_normal``; forward kinematics with the default hand size gives the
     joint's offset from the wrist.
     """
-    from vrtrainer.hands.hand import JOINT_INDEX
-    from vrtrainer.hands.kinematics import HandShape, pose_hand
 
     q = oriented(fingers, -np.asarray(palm_normal, dtype=np.float64))
     joints = pose_hand(HandShape.from_length(), pose(np.zeros(3), q), angles, side=side)
@@ -261,8 +260,6 @@ def place_wrist(side: str, joint: str, target, fingers, palm_normal, angles) -> 
 
 def joint_at(side: str, wrist, angles, joint: str) -> np.ndarray:
     """World position of ``joint`` of a hand at ``wrist`` in pose ``angles``."""
-    from vrtrainer.hands.hand import JOINT_INDEX
-    from vrtrainer.hands.kinematics import HandShape, pose_hand
 
     return pose_hand(HandShape.from_length(), wrist, angles, side=side)[JOINT_INDEX[joint], :3]
 

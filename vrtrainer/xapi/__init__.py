@@ -1,5 +1,6 @@
-"""xAPI: the statements of an attempt, cmi5 launch parameters, an LRS client, the outbox sender.
+"""xAPI delivery: an LRS client and the sender that drains the results store's outbox.
 
-Modules are imported by name (``vrtrainer.xapi.statements``...) to keep this package free
-of import cycles with :mod:`vrtrainer.results`, which writes statements into its outbox.
+The statements themselves are made with the attempt they describe, in the same
+transaction, by :mod:`vrtrainer.results` (:mod:`vrtrainer.results.statements`,
+:mod:`vrtrainer.results.cmi5`); this package only moves them to an LRS.
 """

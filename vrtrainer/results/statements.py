@@ -27,7 +27,7 @@ import vrtrainer
 from vrtrainer.results.records import SCORE_MAX, AttemptRecord
 
 if TYPE_CHECKING:
-    from vrtrainer.xapi.cmi5 import Cmi5Launch
+    from vrtrainer.results.cmi5 import Cmi5Launch
 
 ENV_BASE = "VRTRAINER_XAPI_BASE"
 # ".invalid" never resolves (RFC 2606): an organisation sets its own base IRI.

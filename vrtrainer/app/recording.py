@@ -17,9 +17,13 @@ from typing import Any
 from vrtrainer.backends.base import Input
 from vrtrainer.backends.scripted import PersonScript, ReplayBackend, SimulatedBackend
 from vrtrainer.errors import VrtrainerError
+from vrtrainer.hands import sim
+from vrtrainer.scenario.loader import find_scenario, load_scenario
+from vrtrainer.session.beeps import Beeper
 from vrtrainer.session.loop import LoopResult, run_loop
 from vrtrainer.session.recording import RecordedTake, RecordingPlan, RecordingSession
 from vrtrainer.takes.take import Take, load_take
+from vrtrainer.trade import motions as trade_motions
 
 BACKENDS = ("simulated", "replay", "openxr", "openxr-headless")
 #: Keys of the desktop mirror window.
@@ -86,7 +90,6 @@ def step_folder(root: Path, scenario_id: str, step: int) -> Path:
 
 def resolve_subject(target: str, step: int, hand: str = "right") -> Subject:
     """A built-in gesture (one step) or a scenario id/pack and its step ``step`` (from 1)."""
-    from vrtrainer.hands import sim
 
     if target in sim.GESTURES and not Path(target).exists():
         if step != 1:
@@ -100,8 +103,6 @@ def resolve_subject(target: str, step: int, hand: str = "right") -> Subject:
             gesture=target,
             simulate=lambda seed: sim.simulate(target, role="expert", seed=seed, hand=hand),
         )
-    from vrtrainer.scenario.loader import find_scenario, load_scenario
-    from vrtrainer.trade import motions as trade_motions
 
     path = find_scenario(target)
     scenario = load_scenario(path)
@@ -115,11 +116,9 @@ def resolve_subject(target: str, step: int, hand: str = "right") -> Subject:
         return sim.simulate(gesture, role="expert", seed=seed, hand=hand, rate=60.0)
 
     def scene() -> Any:
-        from vrtrainer.scenario.loader import open_pack
-        from vrtrainer.scenario.scene import pack_scene
+        from vrtrainer.render.scene import scene_of_pack
 
-        with open_pack(path) as pack:
-            return pack_scene(pack)
+        return scene_of_pack(path)
 
     return Subject(
         scenario_id=scenario.id, scenario_version=scenario.version, step=step,
@@ -166,8 +165,7 @@ class MirrorTargets:
 def run_recording(opts: RecordOptions,
                   progress: Callable[[str], None] | None = None) -> RecordRun:
     """Record ``opts.takes`` kept expert takes of one scenario step."""
-    from vrtrainer.session.beeps import Beeper
-    from vrtrainer.session.record_presenter import RecordingPresenter
+    from vrtrainer.render.record_presenter import RecordingPresenter
 
     if opts.backend not in BACKENDS:
         raise VrtrainerError(f"unknown backend {opts.backend!r}; choose from {BACKENDS}")
@@ -196,7 +194,7 @@ def run_recording(opts: RecordOptions,
             if opts.mirror:
                 surface = MirrorTargets(*opts.size, scene=scene)
             elif opts.render:
-                from vrtrainer.session.presenter import OffscreenTargets
+                from vrtrainer.render.presenter import OffscreenTargets
 
                 surface = OffscreenTargets(*opts.size, scene=scene)
             if surface is not None:

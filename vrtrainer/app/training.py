@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from vrtrainer.backends.scripted import PersonScript, ReplayBackend, SimulatedBackend
+from vrtrainer.compare.score import PASS_MARK, WEIGHTS
 from vrtrainer.errors import VrtrainerError
+from vrtrainer.hands import sim
 from vrtrainer.session.loop import LoopResult, run_loop
 from vrtrainer.session.plan import steps_for
 from vrtrainer.session.training import AttemptOutcome, TrainingSession
@@ -59,7 +62,6 @@ class TrainingRun:
 
 def simulated_performances(opts: TrainingOptions, steps) -> list[Take]:
     """The simulated trainee's take for each step, with the requested flaws."""
-    from vrtrainer.hands import sim
 
     flaws = [sim.parse_flaw(f) for f in opts.flaws]
     takes = []
@@ -106,7 +108,7 @@ def run_training(opts: TrainingOptions,
     try:
         if opts.backend in ("simulated", "replay"):
             if opts.render:
-                from vrtrainer.session.presenter import OffscreenTargets, SessionPresenter
+                from vrtrainer.render.presenter import OffscreenTargets, SessionPresenter
 
                 offscreen = OffscreenTargets(*opts.size, scene=_scene_for(steps))
                 presenter = SessionPresenter(offscreen.renderer, snapshot_dir=opts.frames_dir)
@@ -121,7 +123,7 @@ def run_training(opts: TrainingOptions,
                 backend = ReplayBackend([load_take(p) for p in opts.takes], script=opts.script,
                                         targets=offscreen, paced=opts.mirror)
         else:
-            from vrtrainer.session.presenter import SessionPresenter
+            from vrtrainer.render.presenter import SessionPresenter
             from vrtrainer.xr.frame_backend import OpenXRFrameBackend
 
             headless = opts.backend == "openxr-headless"
@@ -189,13 +191,14 @@ def run_training(opts: TrainingOptions,
 
 
 def _scene_for(steps) -> Any:
-    scene = getattr(steps[0], "scene", None)
-    return scene() if callable(scene) else scene
+    from vrtrainer.render.scene import scene_of_pack
+
+    path = steps[0].pack_path
+    return None if path is None else scene_of_pack(path)
 
 
 def _store(store, outcome: AttemptOutcome, steps, opts: TrainingOptions, session_uuid: str,
            device: dict[str, str]) -> int:
-    from datetime import datetime
 
     from vrtrainer.results import AttemptRecord
     from vrtrainer.results.records import sha256_file
@@ -236,7 +239,6 @@ def criteria_from_breakdown(breakdown: dict[str, Any], lang: str = "en"
     weights and the comparator's first explanation about each, then each trade
     metric of a scenario step with its verdict.
     """
-    from vrtrainer.compare.score import PASS_MARK, WEIGHTS
 
     messages = criterion_messages(breakdown, lang)
     rows: list[dict[str, Any]] = []

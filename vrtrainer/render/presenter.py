@@ -14,6 +14,7 @@ import numpy as np
 
 from vrtrainer.backends.base import FrameState
 from vrtrainer.hands.hand import POSITION_VALID
+from vrtrainer.session.advice import add_pictogram
 from vrtrainer.session.machine import Phase
 
 PHASE_TEXT = {
@@ -60,7 +61,6 @@ class SessionPresenter:
         self._last_shot = -np.inf
         self._last_phase: Phase | None = None
         self._tools: dict[str, np.ndarray] = {}
-        from vrtrainer.session.advice import add_pictogram
 
         #: Called as hook(cues, session, phase) after the cues are filled (pictograms, simple mode).
         self.cue_hooks: list[Any] = [add_pictogram]

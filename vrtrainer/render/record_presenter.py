@@ -15,7 +15,7 @@ import numpy as np
 
 from vrtrainer.backends.base import FrameState
 from vrtrainer.hands.hand import POSITION_VALID
-from vrtrainer.session.presenter import _render_target
+from vrtrainer.render.presenter import _render_target
 from vrtrainer.session.recording import RecordPhase
 
 
