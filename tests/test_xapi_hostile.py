@@ -17,7 +17,7 @@ from service_fixtures import free_port
 
 from vrtrainer.cli import main
 from vrtrainer.results import ResultsStore
-from vrtrainer.xapi.cmi5 import Cmi5Error, Cmi5Launch
+from vrtrainer.results.cmi5 import Cmi5Error, Cmi5Launch
 from vrtrainer.xapi.lrs import LrsClient, LrsError, basic_auth
 from vrtrainer.xapi.sender import OutboxSender
 
