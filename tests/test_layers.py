@@ -80,16 +80,13 @@ def layer_of(module: str) -> int:
     """The layer of a vrtrainer module: its first-level package, or the root's."""
     parts = module.split(".")
     top = parts[1] if len(parts) > 1 else "errors"
-    if top in ("errors", "__init__"):
-        return LAYER["errors"]
     if top == "__main__":
         return LAYER["cli"]
     return LAYER[top]
 
 
 def test_every_package_has_a_layer():
-    missing = {m.split(".")[1] for m in MODULES if "." in m} - set(LAYER) - {
-        "errors", "__main__"}
+    missing = {m.split(".")[1] for m in MODULES if "." in m} - set(LAYER) - {"__main__"}
     assert not missing, f"packages not in layers.toml: {sorted(missing)}"
 
 
