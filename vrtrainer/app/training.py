@@ -15,6 +15,8 @@ from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
 from vrtrainer.session.loop import LoopResult, run_loop
 from vrtrainer.session.plan import steps_for
+from vrtrainer.session.published import PublishedSession, result_of
+from vrtrainer.session.publisher import Publisher, resolve_key
 from vrtrainer.session.training import AttemptOutcome, TrainingSession
 from vrtrainer.session.verdict import attempt_lines, criterion_messages, phase_line, words
 from vrtrainer.takes.take import Take, load_take
@@ -99,8 +101,6 @@ def run_training(opts: TrainingOptions,
     backend: Any
     publisher = published = None
     if opts.publish:
-        from vrtrainer.session.publisher import Publisher, resolve_key
-
         publisher = Publisher(opts.publish, resolve_key(opts.publish_key), session_uuid, {
             "trainee": opts.trainee, "language": opts.language, "backend": opts.backend,
             "scenario": steps[0].scenario_id,
@@ -146,8 +146,6 @@ def run_training(opts: TrainingOptions,
                                     backend.describe())
                 attempt_ids.append(attempt_id)
             if publisher is not None:
-                from vrtrainer.session.published import result_of
-
                 publisher.add_result(f"{outcome.step}:{outcome.number}",
                                      result_of(outcome, attempt_id, session_uuid))
 
@@ -167,8 +165,6 @@ def run_training(opts: TrainingOptions,
         session.on_phase = watch
         app: Any = session
         if publisher is not None:
-            from vrtrainer.session.published import PublishedSession
-
             app = PublishedSession(session, publisher.start())
         loop = run_loop(backend, app)
     finally:
