@@ -14,8 +14,7 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def gl_context():
-    """One offscreen EGL GL 3.3 core context for the whole run (made current)."""
+def _session_gl_context():
     from vrtrainer.render import EglContext
 
     context = EglContext()
@@ -23,11 +22,19 @@ def gl_context():
     context.close()
 
 
+@pytest.fixture
+def gl_context(_session_gl_context):
+    """One offscreen EGL GL 3.3 core context for the whole run, made current again for
+    each test (an earlier test may have made another context current or released it)."""
+    _session_gl_context.make_current()
+    return _session_gl_context
+
+
 @pytest.fixture(scope="session")
-def _shared_renderer(gl_context):
+def _shared_renderer(_session_gl_context):
     from vrtrainer.render import Renderer
 
-    gl_context.make_current()
+    _session_gl_context.make_current()
     r = Renderer()
     yield r
     r.close()
@@ -35,7 +42,5 @@ def _shared_renderer(gl_context):
 
 @pytest.fixture
 def renderer(gl_context, _shared_renderer):
-    """The default-scene Renderer, shared; its context is made current again first
-    (a test may have made another context current, e.g. through the CLI)."""
-    gl_context.make_current()
+    """The default-scene Renderer, shared; its context is current (see gl_context)."""
     return _shared_renderer

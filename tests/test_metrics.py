@@ -107,7 +107,7 @@ def pointing(a: np.ndarray) -> np.ndarray:
     return matrix_to_quat(np.stack([x, y, z], axis=1))
 
 
-def metric(kind: str, extra: str = "", ideal=0.0, lo=-1e9, hi=1e9, name="m") -> str:
+def metric(kind: str, extra: str = "", ideal=0.0, lo=-1e6, hi=1e6, name="m") -> str:
     return (f'\n[metrics.{name}]\nkind = "{kind}"\nlabel = {{ fr = "M", en = "M" }}\n'
             f"ideal = {ideal}\nmin = {lo}\nmax = {hi}\n{extra}\n")
 

@@ -51,12 +51,18 @@ PANEL = np.array([0.50, 1.12, -0.86])
 
 
 @pytest.fixture(scope="module")
-def renderer(gl_context):
-    """The default scene with the cue panel moved to face this test's eye."""
+def _panel_renderer(_session_gl_context):
+    _session_gl_context.make_current()
     r = Renderer()
     r.set_cue_pose(look_at_pose(PANEL, 2 * PANEL - EYE))
     yield r
     r.close()
+
+
+@pytest.fixture
+def renderer(gl_context, _panel_renderer):
+    """The default scene with the cue panel moved to face this test's eye."""
+    return _panel_renderer
 
 
 def _render(renderer, state: SceneState) -> np.ndarray:
