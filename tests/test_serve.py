@@ -15,10 +15,10 @@ pytest.importorskip("uvicorn")
 from websockets.exceptions import InvalidStatus  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
+from vrtrainer.app.training import TrainingOptions, run_training  # noqa: E402
 from vrtrainer.backends.scripted import PersonScript  # noqa: E402
 from vrtrainer.results.trainers import TrainerAccounts, hash_password, verify_password  # noqa: E402
 from vrtrainer.session.publisher import Publisher  # noqa: E402
-from vrtrainer.session.run import TrainingOptions, run_training  # noqa: E402
 
 
 @pytest.fixture
@@ -225,8 +225,8 @@ def test_a_live_session_takes_a_message_and_a_retry_from_the_trainer(server, tmp
 def test_the_cue_panel_shows_the_trainers_cue(gl_context):
     from types import SimpleNamespace
 
+    from vrtrainer.render.presenter import SessionPresenter
     from vrtrainer.session.machine import Phase
-    from vrtrainer.session.presenter import SessionPresenter
 
     presenter = SessionPresenter()
     step = SimpleNamespace(title={"fr": "pince"}, instruction={"fr": "x", "en": "x"})

@@ -25,7 +25,7 @@ from vrtrainer.errors import VrtrainerError
 from vrtrainer.results.engine import READ_ONLY, StoreError, public_url
 from vrtrainer.results.records import MAX_ID, MAX_TEXT
 from vrtrainer.results.schema import trainer_actions, trainers, xapi_outbox
-from vrtrainer.xapi.trainer import trainer_action_statement
+from vrtrainer.results.trainer_statements import trainer_action_statement
 
 #: scrypt cost: 2**15 x 8 x 1 takes ~32 MiB and ~0.1 s per check on a laptop core.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import vrtrainer
-from vrtrainer.xapi.statements import (
+from vrtrainer.results.statements import (
     ACTIVITY_EXERCISE,
     ADL_VERBS,
     EXT_SESSIONID,
