@@ -348,3 +348,31 @@ def test_no_runtime_is_one_clear_line_without_the_loader_noise(tmp_path):
     assert "OpenXR-Loader" not in run.stderr and "Traceback" not in run.stderr
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and "runtime" in lines[0]
+
+
+# --- item 4: the cue panel speaks the chosen language only, and long advice wraps -----------
+
+def test_cue_panel_in_french_shows_no_english_and_wraps_long_advice():
+    from vrtrainer.render import Cues
+    from vrtrainer.render.cues import CuePanel
+    from vrtrainer.render.text import FontAtlas
+    from vrtrainer.session.plan import gesture_steps
+
+    class Recording(CuePanel):
+        def _text(self, text, x, y, height, color, align="left"):
+            self.drawn.append(text)
+            super()._text(text, x, y, height, color, align)
+
+    step = gesture_steps("pinch", "right", "fr")[0]
+    assert step.title["fr"] == "pince" and "pouce" in step.instruction["fr"]
+    advice = ("À reprendre. Annulaire droit : 25 degrés trop ouvert pendant la phase 2, "
+              "puis poignet droit : écart de 1,2 cm pendant la phase 3")
+    panel = Recording(FontAtlas())
+    panel.drawn = []
+    panel.build(Cues(language="fr", instruction_fr=step.instruction["fr"],
+                     instruction_en=step.instruction["en"], score=77, message=advice))
+    text = " ".join(panel.drawn)
+    assert "Pick up" not in text and "Saisissez" in text
+    message_lines = [t for t in panel.drawn if t and t.split()[0] in advice.split()]
+    assert " ".join(" ".join(panel.drawn).split()).count("1,2 cm") == 1
+    assert len([t for t in panel.drawn if "Annulaire" in t or "poignet" in t]) >= 2, message_lines

@@ -161,6 +161,8 @@ class CuePanel:
         main_h, sub_h, small_h = 0.030, 0.019, 0.018
         main, sub = ((cues.instruction_fr, cues.instruction_en) if cues.language == "fr"
                      else (cues.instruction_en, cues.instruction_fr))
+        # the chosen language only; the other one stands in only where a text is missing
+        main, sub = (main, "") if main else (sub, "")
         text_w = right - left - 0.14
         main_lines = self._wrap(main, main_h, text_w)
         sub_lines = self._wrap(sub, sub_h, text_w)
@@ -206,9 +208,12 @@ class CuePanel:
             self._gauge(gauge, left, right, y)
         if self._icon_uv(cues.pictogram) is not None:
             y = self._advice(cues, left, right, y - 0.008, self.ICON, 0.024) - 0.004
-        elif cues.message:
-            y -= 0.036
-            self._text(cues.message, 0.0, y, 0.024, _NEAR, align="center")
+        elif cues.message:  # long advice wraps inside the panel
+            y -= 0.012
+            for line in self._message_lines(cues):
+                y -= self.MESSAGE_HEIGHT
+                self._text(line, 0.0, y, self.MESSAGE_HEIGHT, _NEAR, align="center")
+                y -= self.MESSAGE_HEIGHT * 0.25
         if debug_lines:
             y -= 0.006
         for line in debug_lines:
@@ -220,10 +225,23 @@ class CuePanel:
     def _icon_uv(self, name: str) -> tuple | None:
         return self.atlas.icons.get(name) if name else None
 
+    MESSAGE_HEIGHT = 0.024
+
+    def _message_lines(self, cues: Cues) -> list[str]:
+        w = self.WIDTH - 2 * self.MARGIN
+        key = ("message", cues.message, w)
+        lines = self._wrapped.get(key)
+        if lines is None:
+            lines = self._wrapped[key] = _wrap(self.atlas, cues.message, self.MESSAGE_HEIGHT,
+                                               w, 3)
+        return lines
+
     def _message_height(self, cues: Cues) -> float:
         if self._icon_uv(cues.pictogram) is not None:
             return self.ICON + 0.012
-        return 0.04 if cues.message else 0.0
+        if not cues.message:
+            return 0.0
+        return 0.016 + len(self._message_lines(cues)) * self.MESSAGE_HEIGHT * 1.25
 
     def _advice(self, cues: Cues, left: float, right: float, top: float, size: float,
                 text_h: float) -> float:

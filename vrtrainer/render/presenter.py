@@ -109,6 +109,7 @@ class SessionPresenter:
             c.score = result.score
             verdict = PASSED_TEXT[lang][2 if result.rejected else 0 if result.passed else 1]
             first = result.messages[0] if result.messages else ""
+            first = first[:1].upper() + first[1:]  # a sentence after the verdict's full stop
             c.message = f"{verdict}. {first}".strip()
         else:
             c.score = None

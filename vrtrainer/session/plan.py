@@ -48,16 +48,28 @@ def gesture_steps(name: str, handedness: str = "right", language: str = "fr"
     ghost = experts[0]
     if mirror:
         ghost = sim.simulate(name, role="expert", seed=EXPERT_SEEDS[0], hand=handedness)
+    title_fr, instruction_fr = GESTURES_FR.get(name, (name, gesture.description))
     return [TrainingStep(
-        title={"fr": name, "en": name},
-        instruction={"fr": getattr(gesture, "description_fr", "") or gesture.description,
-                     "en": gesture.description},
+        title={"fr": title_fr, "en": name},
+        instruction={"fr": instruction_fr, "en": gesture.description},
         expert=ghost,
         coach=ComparatorCoach(template, mirror=mirror, language=language),
         scenario_id=f"gesture/{name}",
         scenario_version="builtin",
         time_limit=max(20.0, 4 * ghost.duration),
     )]
+
+
+#: The built-in gestures' names and instructions in French (the simulator's are English).
+GESTURES_FR: dict[str, tuple[str, str]] = {
+    "pinch": ("pince", "Saisissez un petit objet entre le bout du pouce et celui de l'index."),
+    "grab": ("saisie", "Saisissez un objet de la taille d'une bouteille, soulevez-le, "
+                       "reposez-le, lâchez-le."),
+    "point": ("pointer", "Montrez une cible devant vous avec l'index, puis revenez."),
+    "wave": ("salut", "Levez la main ouverte et agitez-la de gauche à droite."),
+    "clap": ("applaudir", "Frappez trois fois dans vos mains."),
+    "screw": ("vissage", "Vissez une vis avec un tournevis à cliquet : trois tours."),
+}
 
 
 def steps_for(target: str, handedness: str = "right", language: str = "fr"
