@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,12 +13,15 @@ from vrtrainer.backends.scripted import PersonScript, ReplayBackend, SimulatedBa
 from vrtrainer.compare.score import PASS_MARK, WEIGHTS
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
+from vrtrainer.session.assisted import AssistedSession
 from vrtrainer.session.loop import LoopResult, run_loop
 from vrtrainer.session.plan import steps_for
 from vrtrainer.session.published import PublishedSession, result_of
 from vrtrainer.session.publisher import Publisher, resolve_key
+from vrtrainer.session.simple import SimpleFlow, choose_simple_mode
 from vrtrainer.session.training import AttemptOutcome, TrainingSession
 from vrtrainer.session.verdict import attempt_lines, criterion_messages, phase_line, words
+from vrtrainer.session.voice import VoiceOptions, make_voice
 from vrtrainer.takes.take import Take, load_take
 
 BACKENDS = ("simulated", "replay", "openxr", "openxr-headless")
@@ -48,6 +51,8 @@ class TrainingOptions:
     publish: str | None = None  # a trainer's server (vrtrainer serve) to publish to
     publish_key: str | None = None
     publish_flush_s: float = 5.0  # how long the end waits for results to reach the server
+    voice: VoiceOptions = field(default_factory=VoiceOptions)
+    simple: bool | None = None  # None: as remembered for the trainee
 
 
 @dataclass
@@ -60,6 +65,8 @@ class TrainingRun:
     db_url: str | None
     session: TrainingSession
     published: Any = None  # the publisher's report when --publish was given
+    voice_log: list[dict[str, Any]] = field(default_factory=list)
+    simple: bool = False
 
 
 def simulated_performances(opts: TrainingOptions, steps) -> list[Take]:
@@ -163,9 +170,10 @@ def run_training(opts: TrainingOptions,
                                opts.language))
 
         session.on_phase = watch
-        app: Any = session
+        assisted: Any = _assisted(session, steps, opts, store)
+        app: Any = assisted
         if publisher is not None:
-            app = PublishedSession(session, publisher.start())
+            app = PublishedSession(assisted, publisher.start())
         loop = run_loop(backend, app)
     finally:
         if publisher is not None:
@@ -180,10 +188,27 @@ def run_training(opts: TrainingOptions,
         snapshots=list(presenter.snapshots) if presenter is not None else [],
         timings=session.timings.summary(), attempt_ids=attempt_ids,
         db_url=None if store is None else store.url, session=session, published=published,
+        voice_log=list(getattr(getattr(assisted, "voice", None), "log", [])),
+        simple=getattr(assisted, "simple", None) is not None,
     )
     if store is not None:
         store.close()
     return run
+
+
+def _assisted(session: TrainingSession, steps, opts: TrainingOptions, store) -> Any:
+    """The session with voice and simple mode when asked for (or remembered), else itself."""
+    simple = choose_simple_mode(store, opts.trainee, opts.simple)
+    voice = None
+    if opts.voice.enabled:
+        real_time = opts.mirror or opts.backend.startswith("openxr")
+        voice = make_voice(
+            steps, opts.language, replace(opts.voice, play=opts.voice.play and real_time),
+            pack=f"{steps[0].scenario_id}-{steps[0].scenario_version}",
+            keep_dir=None if opts.frames_dir is None else opts.frames_dir / "voice")
+    if voice is None and not simple:
+        return session
+    return AssistedSession(session, voice, SimpleFlow() if simple else None)
 
 
 def _scene_for(steps) -> Any:

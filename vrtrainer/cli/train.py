@@ -57,6 +57,12 @@ def train(
         envvar="VRTRAINER_PUBLISH_KEY",
         help="The server's publish key (default: the key file `vrtrainer serve` wrote).")
     ] = None,
+    voice: Annotated[str, typer.Option(
+        help="off or on: speak instructions and feedback (espeak-ng, offline).")] = "off",
+    volume: Annotated[float, typer.Option(help="Voice volume, 0 to 1.")] = 0.8,
+    simple: Annotated[str | None, typer.Option(
+        help="on or off: simple mode (large text, one action per screen), remembered "
+             "for the trainee; default: as remembered.")] = None,
 ) -> None:
     """Run a training session: watch the expert, try, get feedback, retry or go on."""
     from vrtrainer.app.training import TrainingOptions, run_training
@@ -64,15 +70,25 @@ def train(
 
     if hand not in ("right", "left"):
         raise VrtrainerError(f"--hand must be right or left, not {hand!r}")
+    if voice not in ("off", "on"):
+        raise VrtrainerError(f"--voice must be off or on, not {voice!r}")
+    if not 0.0 <= volume <= 1.0:
+        raise VrtrainerError(f"--volume must be between 0 and 1, not {volume}")
+    if simple not in (None, "on", "off"):
+        raise VrtrainerError(f"--simple must be on or off, not {simple!r}")
     output_folder(out)
     if frames is not None:
         output_folder(frames)
+    from vrtrainer.session.voice import VoiceOptions
+
     opts = TrainingOptions(
         target=target, backend=backend, takes=list(take or []), flaws=list(flaw or []),
         fault=fault, seed=seed, hand=hand, trainee=trainee, language=lang, out_dir=out,
         frames_dir=frames, render=not no_render, size=parse_size(size), mirror=mirror,
         script=PersonScript(retries=retries), db=db, store=not no_store,
         publish=publish, publish_key=publish_key,
+        voice=VoiceOptions(enabled=voice == "on", volume=volume),
+        simple=None if simple is None else simple == "on",
     )
     say = (lambda _m: None) if as_json else (
         lambda m: console.print(m, markup=False, highlight=False, soft_wrap=True))
@@ -90,6 +106,9 @@ def train(
     )
     if run.snapshots:
         console.print(f"frames: {run.snapshots[0].parent} ({len(run.snapshots)} PNG)")
+    if run.voice_log:
+        console.print(f"voice: {len(run.voice_log)} messages said"
+                      + (f", WAVs in {opts.frames_dir / 'voice'}" if opts.frames_dir else ""))
     if run.db_url:
         from vrtrainer.results.engine import shown_url
 
@@ -122,4 +141,6 @@ def run_summary(run) -> dict:
         "snapshots": [str(p) for p in run.snapshots],
         "results_db": run.db_url,
         "attempt_ids": run.attempt_ids,
+        "simple_mode": run.simple,
+        "voice": run.voice_log,
     }

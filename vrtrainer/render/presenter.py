@@ -14,7 +14,7 @@ import numpy as np
 
 from vrtrainer.backends.base import FrameState
 from vrtrainer.hands.hand import POSITION_VALID
-from vrtrainer.session.advice import add_pictogram
+from vrtrainer.session.advice import VERDICT_TEXT, add_pictogram
 from vrtrainer.session.machine import Phase
 
 PHASE_TEXT = {
@@ -33,8 +33,7 @@ PHASE_TEXT = {
         Phase.DONE: "Finished",
     },
 }
-PASSED_TEXT = {"fr": ("Réussi", "À reprendre", "Geste non reconnu"),
-               "en": ("Passed", "Try again", "Gesture not recognised")}
+PASSED_TEXT = VERDICT_TEXT  # one wording, shown and spoken
 
 
 class SessionPresenter:

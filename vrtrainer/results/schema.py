@@ -43,6 +43,16 @@ trainees = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# What a trainee chose and is remembered for next time (simple mode, issue 19).
+trainee_preferences = Table(
+    "trainee_preferences",
+    metadata,
+    Column("trainee_id", Integer, ForeignKey("trainees.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("simple_mode", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 # One headset run by one trainee; its attempts hang off it.
 sessions = Table(
     "sessions",

@@ -37,7 +37,14 @@ from vrtrainer.results.engine import (
 )
 from vrtrainer.results.outbox import Outbox
 from vrtrainer.results.records import AttemptRecord, Criterion, sha256_file
-from vrtrainer.results.schema import attempts, criteria, sessions, trainees, xapi_outbox
+from vrtrainer.results.schema import (
+    attempts,
+    criteria,
+    sessions,
+    trainee_preferences,
+    trainees,
+    xapi_outbox,
+)
 from vrtrainer.results.statements import attempt_statements
 
 if TYPE_CHECKING:
@@ -489,6 +496,37 @@ class ResultsStore:
                 select(trainees.c.pseudonym, trainees.c.display_name).order_by(trainees.c.pseudonym)
             ).all()
         return [(r.pseudonym, r.display_name) for r in rows]
+
+    # -- preferences (issue 19) --------------------------------------------------------
+
+    def preferences(self, trainee: str) -> dict[str, Any] | None:
+        """What ``trainee`` chose last time (``simple_mode``), or None if never asked."""
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+            row = conn.execute(
+                select(trainee_preferences.c.simple_mode)
+                .join(trainees, trainees.c.id == trainee_preferences.c.trainee_id)
+                .where(trainees.c.pseudonym == trainee)
+            ).first()
+        return None if row is None else {"simple_mode": bool(row.simple_mode)}
+
+    def set_preferences(self, trainee: str, *, simple_mode: bool) -> None:
+        """Remember ``trainee``'s choice (the trainee is created if new)."""
+        from vrtrainer.results.records import MAX_ID
+
+        if not trainee or len(trainee) > MAX_ID:
+            raise VrtrainerError(f"trainee id must be 1-{MAX_ID} characters")
+        now = utc_now()
+        with self.engine.begin() as conn:
+            conn.execute(self._insert(conn, trainees)
+                         .values(pseudonym=trainee, created_at=now)
+                         .on_conflict_do_nothing(index_elements=["pseudonym"]))
+            trainee_id = conn.execute(
+                select(trainees.c.id).where(trainees.c.pseudonym == trainee)).scalar_one()
+            stmt = self._insert(conn, trainee_preferences).values(
+                trainee_id=trainee_id, simple_mode=bool(simple_mode), updated_at=now)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["trainee_id"],
+                set_={"simple_mode": bool(simple_mode), "updated_at": now}))
 
     def export_csv(self, out: str | os.PathLike[str], **filters: Any) -> int:
         """Write the attempts matching ``filters`` (as :meth:`list_attempts`) to a CSV file.

@@ -49,7 +49,7 @@ RATIO_EXEMPT_BYTES = 64 * 1024
 #: (.vrtake, .vrref), whose reader refuses object dtypes.
 ALLOWED_SUFFIXES = frozenset(
     {".toml", ".glb", ".gltf", ".bin", ".png", ".jpg", ".jpeg", ".ktx2",
-     ".vrtake", ".vrref", ".md", ".txt"}
+     ".vrtake", ".vrref", ".md", ".txt", ".wav"}
 )
 #: Extension-less files allowed at any level (documentation).
 ALLOWED_BARE_NAMES = frozenset({"LICENSE", "LICENCE", "README", "AUTHORS", "NOTICE", "COPYING"})

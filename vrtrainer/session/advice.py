@@ -14,6 +14,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
+#: The verdict in words (passed, not passed, not the gesture): shown on the panel and spoken.
+VERDICT_TEXT = {"fr": ("Réussi", "À reprendre", "Geste non reconnu"),
+                "en": ("Passed", "Try again", "Gesture not recognised")}
+
 #: Every kind of advice that has a pictogram (assets/pictograms/<kind>.png).
 KINDS = ("slower", "faster", "steadier", "higher", "lower", "angle", "finger_open",
          "finger_closed", "tracking_lost")
