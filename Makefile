@@ -6,9 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # EGL offscreen GL on Mesa (llvmpipe), the venv module, and an X server without a
-# screen (Xvfb) on which tests open the renderer's mirror window.
+# screen (Xvfb) on which tests open the renderer's mirror window; espeak-ng speaks
+# instructions and feedback offline (--voice on, docs/accessibility.md).
 APT_BASE := python3 python3-venv python3-dev gcc libegl1 libopengl0 libgl1-mesa-dri libegl-mesa0 \
-	xvfb libx11-6 libxrandr2 libxinerama1 libxcursor1 libxi6
+	xvfb libx11-6 libxrandr2 libxinerama1 libxcursor1 libxi6 espeak-ng
 export PYOPENGL_PLATFORM ?= egl
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
