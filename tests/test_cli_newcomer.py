@@ -376,3 +376,25 @@ def test_cue_panel_in_french_shows_no_english_and_wraps_long_advice():
     message_lines = [t for t in panel.drawn if t and t.split()[0] in advice.split()]
     assert " ".join(" ".join(panel.drawn).split()).count("1,2 cm") == 1
     assert len([t for t in panel.drawn if "Annulaire" in t or "poignet" in t]) >= 2, message_lines
+
+
+def test_scenario_show_in_french_and_list_keeps_ids_whole(capsys):
+    assert main(["scenario", "show", "hand-rub", "--lang", "fr"]) == 0
+    out = capsys.readouterr().out
+    assert "étape" in out and "les deux" in out and "seuil" in out and "2,5-8" in out
+    for english in ("step", "hands", "both", "pass", "palm_angle", "2.5"):
+        assert english not in out, english
+    assert main(["scenario", "list"]) == 0
+    out = capsys.readouterr().out
+    for scenario_id in ("cpr-compressions", "welding-fillet", "spray-panel", "hand-rub"):
+        assert scenario_id in out  # whole, on one line, as the user must type it
+
+
+# --- item 8: one take (or the same take twice) makes a reference with a warning ------------
+
+def test_a_single_take_reference_is_warned(tmp_path, expert, capsys):
+    ref = tmp_path / "one.vrref"
+    assert main(["reference", "build", str(expert), str(expert), "-o", str(ref)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: " in err and "same take" in err and "one take only" in err
+    assert "RuntimeWarning" not in err and ref.is_file()

@@ -368,7 +368,7 @@ def test_cli_show_and_list_a_user_folder(pack: Path, monkeypatch, capsys) -> Non
     monkeypatch.setenv("VRTRAINER_SCENARIOS", str(pack.parent))
     assert main(["scenario", "show", "mini-weld", "--lang", "fr"]) == 0
     out = capsys.readouterr().out
-    assert "Mini soudure" in out and "work_angle" in out
+    assert "Mini soudure" in out and "Angle de travail" in out and "Work angle" not in out
     assert main(["scenario", "list", "--json"]) == 0
     out = capsys.readouterr().out
     assert '"mini-weld"' in out and '"Mini soudure"' in out

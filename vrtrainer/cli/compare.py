@@ -29,6 +29,28 @@ def _gesture_of(takes) -> str:
     return names.pop() if len(names) == 1 else ""
 
 
+def _take_warnings(paths: list[Path], takes) -> list[str]:
+    """What a trainer should know about the takes given to a reference, before it is built."""
+    import hashlib
+
+    warnings = []
+    digests: dict[str, Path] = {}
+    for path in paths:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if digest in digests:
+            warnings.append(f"{path} is the same take as {digests[digest]}: it counts once "
+                            "for the tolerances")
+        digests.setdefault(digest, path)
+    if len(digests) < 2:
+        warnings.append("one take only: the tolerances come from the noise floors "
+                        "(--floor-cm, --floor-deg), not from the expert's own variation; "
+                        "record three takes or more for a fair reference")
+    trainees = [str(p) for p, t in zip(paths, takes) if t.meta.role == "trainee"]
+    if trainees:
+        warnings.append(f"{', '.join(trainees)}: a trainee's take, not an expert's")
+    return warnings
+
+
 def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reject: bool):
     from vrtrainer.compare import (
         Tolerance,
@@ -43,6 +65,8 @@ def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reje
     if not paths:
         raise VrtrainerError("give at least one expert take")
     takes = [load_take(p) for p in paths]
+    for warning in _take_warnings(paths, takes):
+        typer.echo(f"warning: {warning}", err=True)
     name = name or _gesture_of(takes) or Path(paths[0]).stem
     tpl = build_template(takes, name=name, names=[str(p) for p in paths],
                          tolerance=Tolerance(floor_m=floor_cm / 100.0, floor_deg=floor_deg))

@@ -61,6 +61,7 @@ def _summary(path: Path) -> dict[str, Any]:
 
 
 def list_(
+    lang: LangOption = DEFAULT_LANG,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the packs in the repository's scenarios/ and the user's scenario folder."""
@@ -70,13 +71,17 @@ def list_(
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = Table("id", "version", "trade", "title (fr)", "title (en)", "steps")
+    w = _WORDS[lang]
+    table = Table(show_lines=False)
+    table.add_column("id", no_wrap=True)  # typed by the user: never cut
+    for key in ("version", "trade", "title", "steps"):
+        table.add_column(w[key])
     for r in rows:
         if r["valid"]:
-            table.add_row(r["id"], r["version"], r["trade"], r["title"]["fr"],
-                          r["title"]["en"], str(r["steps"]))
+            table.add_row(r["id"], r["version"], r["trade"], r["title"][lang], str(r["steps"]))
         else:
-            table.add_row(Path(r["path"]).name, "-", "-", "[red]invalid[/red]", r["error"], "-")
+            table.add_row(Path(r["path"]).name, "-", "-", f"[red]{w['invalid']}[/red] "
+                          + r["error"], "-")
     console.print(table)
 
 
@@ -95,19 +100,43 @@ def show(
     console.print(f"[bold]{sc.title.get(lang)}[/bold]  ({sc.id} {sc.version}, {sc.trade}, "
                   f"{sc.licence})", highlight=False)
     console.print(sc.instructions.get(lang), highlight=False)
-    steps = Table("#", "step", "hands", "references", "pass", "time (s)", "metrics")
+    w = _WORDS[lang]
+
+    def n(value: float) -> str:
+        text = f"{value:g}"
+        return text.replace(".", ",") if lang == "fr" else text
+
+    steps = Table("#", w["step"], w["hands"], w["references"], w["pass"], w["time"],
+                  w["metrics"])
     for i, st in enumerate(sc.steps, 1):
         refs = len(st.reference_takes) or (1 if st.reference_template else 0)
-        limits = f"{st.time_min or 0:g}-{st.time_max if st.time_max else '∞'}"
-        steps.add_row(str(i), st.title.get(lang), st.hands, str(refs), f"{st.pass_threshold:g}",
-                      limits, ", ".join(st.metrics))
+        limits = f"{n(st.time_min or 0)}-{n(st.time_max) if st.time_max else '∞'}"
+        labels = [sc.metrics[m].label.get(lang) if m in sc.metrics else m for m in st.metrics]
+        steps.add_row(str(i), st.title.get(lang), w.get(st.hands, st.hands), str(refs),
+                      n(st.pass_threshold), limits, ", ".join(labels))
     console.print(steps)
     if sc.metrics:
-        metrics = Table("metric", "kind", "min", "ideal", "max", "unit")
+        metrics = Table(w["metric"], w["min"], w["ideal"], w["max"], w["unit"])
         for m in sc.metrics.values():
-            metrics.add_row(m.label.get(lang), m.kind, f"{m.min:g}", f"{m.ideal:g}", f"{m.max:g}",
-                            m.unit)
+            metrics.add_row(m.label.get(lang), n(m.min), n(m.ideal), n(m.max),
+                            _UNITS.get(m.unit, m.unit))
         console.print(metrics)
+
+
+#: Column titles and words of the scenario tables, in each language.
+_WORDS = {
+    "en": {"version": "version", "trade": "trade", "title": "title", "steps": "steps",
+           "invalid": "invalid", "step": "step", "hands": "hands", "references": "references",
+           "pass": "pass mark", "time": "time (s)", "metrics": "measured", "metric": "measure",
+           "min": "min", "ideal": "ideal", "max": "max", "unit": "unit", "both": "both",
+           "left": "left", "right": "right", "any": "either"},
+    "fr": {"version": "version", "trade": "métier", "title": "titre", "steps": "étapes",
+           "invalid": "invalide", "step": "étape", "hands": "mains", "references": "références",
+           "pass": "seuil", "time": "durée (s)", "metrics": "mesures", "metric": "mesure",
+           "min": "min", "ideal": "idéal", "max": "max", "unit": "unité", "both": "les deux",
+           "left": "gauche", "right": "droite", "any": "l'une ou l'autre"},
+}
+_UNITS = {"deg": "°"}
 
 
 def _as_dict(sc) -> dict[str, Any]:
