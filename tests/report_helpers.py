@@ -59,6 +59,7 @@ class PageParser(HTMLParser):
         self.tags: list[str] = []
         self.ids: list[str] = []
         self.images: list[dict[str, str]] = []
+        self.pictograms: list[dict[str, str]] = []  # advice pictograms, apart from figures
         self.text: list[str] = []
         self.scripts = 0
         self.external: list[str] = []
@@ -74,7 +75,7 @@ class PageParser(HTMLParser):
         if tag in ("style", "script"):
             self._skip += 1
         if tag == "img":
-            self.images.append(a)
+            (self.pictograms if a.get("class") == "pictogram" else self.images).append(a)
         for key in ("src", "href"):
             value = a.get(key) or ""
             if value and not value.startswith(("data:", "#")):

@@ -9,11 +9,14 @@ otherwise the report says why they are missing.
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from vrtrainer.report.page import (
     image,
     num,
     page_language,
+    plain_text,
     section,
     table,
     write_page,
@@ -41,6 +45,7 @@ from vrtrainer.report.texts import (
     part_label,
     text,
 )
+from vrtrainer.session.advice import KIND_WORDS, advice_kind
 from vrtrainer.trade.metrics import compute_metrics, format_value
 
 COMPONENTS = ("shape", "timing", "steadiness", "coverage")
@@ -248,7 +253,8 @@ def _breakdown(attempt, lang: str) -> str:
     messages = [str(m) for m in _list(trade, "messages")] + messages
     body += f"<h3>{esc(text('messages', lang))}</h3>"
     if messages:
-        body += '<ul class="messages">' + "".join(f"<li>{esc(m)}</li>" for m in messages) + "</ul>"
+        body += '<ul class="messages">' + "".join(
+            f"<li>{_pictogram(advice_kind(m), lang)}{esc(m)}</li>" for m in messages) + "</ul>"
     else:
         body += f'<p class="muted">{esc(text("no_messages", lang))}</p>'
     if attempt.criteria:
@@ -297,7 +303,7 @@ def _parts(attempt, lang: str) -> str:
                 f"{n + 1} : {esc(joint_label(f'{HAND_NAMES[h]}.{JOINT_NAMES[j]}', lang))} "
                 f"{num(z[h, j], 1)}" for n, (h, j) in enumerate(worst))
         body += f"<h3>{esc(text('hand_map', lang))}</h3>" + image(
-            svg, "image/svg+xml", text("hand_map", lang), caption)
+            svg, "image/svg+xml", f"{text('hand_map', lang)}. {plain_text(caption)}", caption)
     return section(text("shape", lang), body, "parts") if body else ""
 
 
@@ -333,6 +339,29 @@ def _trade(attempt, lang: str, extras: Extras) -> str:
     return section(text("trade", lang), body, "trade")
 
 
+@lru_cache(maxsize=32)
+def _pictogram(kind: str, lang: str) -> str:
+    """The advice's pictogram (as on the cue panel, dark ink) with its meaning as alt text."""
+    if not kind:
+        return ""
+    from PIL import Image
+
+    from vrtrainer.render.pictograms import pictogram_path
+
+    path = pictogram_path(kind)
+    if not path.is_file():
+        return ""
+    with Image.open(path) as im:
+        mask = im.convert("L").resize((56, 56), Image.Resampling.LANCZOS)
+    ink = Image.new("RGBA", mask.size, (29, 36, 48, 0))
+    ink.putalpha(mask)
+    buf = io.BytesIO()
+    ink.save(buf, format="PNG", optimize=True)
+    uri = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'<img class="pictogram" src="data:image/png;base64,{uri}" '
+            f'alt="{esc(KIND_WORDS[kind][lang])}" width="28" height="28">')
+
+
 _VERDICTS = {"verdict_ok", "verdict_low", "verdict_high", "verdict_unsteady", "verdict_no-data"}
 
 
@@ -352,7 +381,7 @@ def _moment_section(lang: str, extras: Extras) -> str:
             colon = " :" if lang == "fr" else ":"
             caption += f"<br>{esc(text('worst_joints', lang))}{colon} {worst}"
         if m.png:
-            figs.append(image(m.png, "image/png", text("moments", lang), caption))
+            figs.append(image(m.png, "image/png", plain_text(caption), caption))
     body = (f'<p class="muted">{esc(text("moments_caption", lang))}</p>'
             f'<div class="moments">{"".join(figs)}</div>')
     return section(text("moments", lang), body, "moments")

@@ -12,6 +12,7 @@ import base64
 import html
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,30 @@ from vrtrainer.files import make_shared
 PASS_COLOUR = "#1e7d3a"
 FAIL_COLOUR = "#c0392b"
 REJECT_COLOUR = "#6c3483"
+
+#: Every (foreground, background, what) the page's CSS pairs, for the contrast check
+#: (tests/test_report_access.py computes their WCAG ratios and checks that every
+#: colour of :data:`CSS` is listed here). Text needs 4.5:1, graphics (bars) 3:1.
+TEXT_COLOURS = (
+    ("#1d2430", "#f4f5f7", "body text on the page"),
+    ("#1d2430", "#ffffff", "text in a section"),
+    ("#1d2430", "#eef0f4", "table headers"),
+    ("#5a6474", "#ffffff", "labels, captions, muted text"),
+    ("#5a6474", "#f4f5f7", "footer"),
+    ("#ffffff", PASS_COLOUR, "passed badge"),
+    ("#ffffff", FAIL_COLOUR, "not passed badge"),
+    ("#ffffff", REJECT_COLOUR, "not the gesture badge"),
+    (PASS_COLOUR, "#ffffff", "passed mark"),
+    (FAIL_COLOUR, "#ffffff", "failed mark"),
+    (REJECT_COLOUR, "#ffffff", "rejected mark"),
+)
+GRAPHIC_COLOURS = (
+    ("#23843f", "#e6e8ee", "good score bar on its track"),
+    ("#9c6700", "#e6e8ee", "middling score bar on its track"),
+    (FAIL_COLOUR, "#e6e8ee", "low score bar on its track"),
+)
+#: Colours that draw no information (borders, tracks' own edges), exempt from the check.
+DECORATION_COLOURS = ("#e1e4ea",)
 
 CSS = f"""
 *{{box-sizing:border-box}}
@@ -56,9 +81,10 @@ td.num{{white-space:nowrap}}
 table.trade td:last-child{{min-width:240px}}
 .bar{{background:#e6e8ee;border-radius:4px;height:14px;width:220px;overflow:hidden}}
 .bar span{{display:block;height:100%;border-radius:4px}}
-.good{{background:#2e9d4f}} .mid{{background:#e0a526}} .low{{background:#d2483b}}
+.good{{background:#23843f}} .mid{{background:#9c6700}} .low{{background:{FAIL_COLOUR}}}
 ul.messages{{margin:0;padding-left:20px}}
 ul.messages li{{margin:3px 0}}
+ul.messages img.pictogram{{width:28px;height:28px;vertical-align:middle;margin-right:8px}}
 figure{{margin:8px 0 16px 0}}
 figure img{{max-width:100%;height:auto;display:block;border:1px solid #e1e4ea;border-radius:4px}}
 figcaption{{color:#5a6474;font-size:13px;margin-top:4px}}
@@ -87,6 +113,12 @@ def page_language(lang: str) -> Iterator[None]:
         yield
     finally:
         PAGE_LANGUAGE.reset(token)
+
+
+def plain_text(fragment: str) -> str:
+    """The words of an HTML fragment (line breaks as '; '), for an image's alt text."""
+    no_tags = re.sub(r"<br\s*/?>", "; ", fragment)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", no_tags)).split())
 
 
 def num(value: object, digits: int = 1, unit: str = "") -> str:
@@ -121,7 +153,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
           cls: str = "") -> str:
     """A table; ``headers`` are escaped here, cells must already be HTML."""
     head = "".join(
-        f'<th class="num">{esc(h)}</th>' if i in numeric else f"<th>{esc(h)}</th>"
+        f'<th scope="col" class="num">{esc(h)}</th>' if i in numeric
+        else f'<th scope="col">{esc(h)}</th>'
         for i, h in enumerate(headers))
     body = "".join(
         "<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"

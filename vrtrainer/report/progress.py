@@ -86,7 +86,12 @@ def _trainee_page(trainee: str, attempts: Sequence, lang: str) -> str:
                                           for a in v] for k, v in groups.items()}
     svg = plots.learning_curve(curves, pass_mark(attempts), text("score", lang),
                                text("pass_mark", lang), lang)
-    curve = image(svg, "image/svg+xml", text("learning_curve", lang),
+    described = "; ".join(
+        f"{label}: {len(points)} × {text('score', lang).lower()} "
+        f"{num(points[0].score, 0)} → {num(points[-1].score, 0)}, "
+        f"{text('best', lang).lower()} {num(max(p.score for p in points), 0)}"
+        for label, points in curves.items())
+    curve = image(svg, "image/svg+xml", f"{text('learning_curve', lang)}. {described}",
                   esc(text("learning_caption", lang)))
     summary = [(esc(step_label(k, lang, many)), str(len(v)),
                 num(max(a.score for a in v), 0), num(v[-1].score, 0), bar(v[-1].score),

@@ -22,6 +22,19 @@ VERDICT_TEXT = {"fr": ("Réussi", "À reprendre", "Geste non reconnu"),
 KINDS = ("slower", "faster", "steadier", "higher", "lower", "angle", "finger_open",
          "finger_closed", "tracking_lost")
 
+#: What each pictogram means, said by a screen reader (the report's alt texts).
+KIND_WORDS = {
+    "slower": {"fr": "Plus lentement", "en": "Slower"},
+    "faster": {"fr": "Plus vite", "en": "Faster"},
+    "steadier": {"fr": "Plus stable", "en": "Steadier"},
+    "higher": {"fr": "Main plus haut", "en": "Hand higher"},
+    "lower": {"fr": "Main plus bas", "en": "Hand lower"},
+    "angle": {"fr": "Corrigez l'angle", "en": "Correct the angle"},
+    "finger_open": {"fr": "Ouvrez les doigts", "en": "Open the fingers"},
+    "finger_closed": {"fr": "Fermez les doigts", "en": "Close the fingers"},
+    "tracking_lost": {"fr": "Mains non suivies", "en": "Hands not tracked"},
+}
+
 # Tried in order: the first pattern found in the (accent-free, lower-case) text wins.
 _RULES: tuple[tuple[str, str], ...] = (
     ("tracking_lost", r"tracking lost|suivi (des mains )?perdu|ne vois plus|cannot see your hand"
