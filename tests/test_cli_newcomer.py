@@ -398,3 +398,10 @@ def test_a_single_take_reference_is_warned(tmp_path, expert, capsys):
     err = capsys.readouterr().err
     assert "warning: " in err and "same take" in err and "one take only" in err
     assert "RuntimeWarning" not in err and ref.is_file()
+
+
+def test_trade_messages_in_french_write_decimal_commas():
+    from vrtrainer.trade.metrics import format_value
+
+    assert format_value(0.0059, "m/s", "fr") == "5,9 mm/s"
+    assert format_value(0.0059, "m/s") == "5.9 mm/s"

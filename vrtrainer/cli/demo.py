@@ -44,8 +44,9 @@ def demo(
 
     out = output_folder(out).resolve()
     db = out / "results.sqlite"
-    console.rule(f"vrtrainer demo: {scenario}, simulated trainee"
-                 + (f" with fault '{fault}'" if fault else ""))
+    w = _WORDS[lang]
+    console.rule(w["title"].format(scenario=scenario)
+                 + (w["fault"].format(fault=fault) if fault else ""))
     opts = TrainingOptions(
         target=scenario, backend="simulated", fault=fault,
         flaws=list(flaw or []), seed=seed,
@@ -60,19 +61,37 @@ def demo(
     if run.attempt_ids:
         report = _report(db, run.attempt_ids, out / "report.html", lang)
     loop = run.loop
-    console.rule("where everything went")
+    console.rule(w["where"])
     table = Table(show_header=False, box=None)
-    table.add_row("takes", str(out / "takes"))
+    table.add_row(w["takes"], str(out / "takes"))
     for o in run.outcomes:
         table.add_row("", str(o.take_path.name))
-    table.add_row("frames", f"{out / 'frames'} ({len(run.snapshots)} PNG, 2 eyes side by side)")
-    table.add_row("results", f"{db} (attempts {', '.join(map(str, run.attempt_ids))})")
-    table.add_row("speed", f"{loop.frames} frames, {loop.session_seconds:.1f} s of session in "
-                           f"{loop.wall_seconds:.1f} s; CPU per frame p50 "
-                           f"{run.timings['total']['p50']:.1f} ms")
+    table.add_row(w["frames"], f"{out / 'frames'} ({len(run.snapshots)} PNG, {w['eyes']})")
+    table.add_row(w["results"], f"{db} ({w['attempts']} {', '.join(map(str, run.attempt_ids))})")
+    table.add_row(w["speed"], f"{loop.frames} frames, {loop.session_seconds:.1f} s of session "
+                              f"in {loop.wall_seconds:.1f} s; CPU per frame p50 "
+                              f"{run.timings['total']['p50']:.1f} ms")
     if report is not None:
-        table.add_row("report", str(report))
+        table.add_row(w["report"], str(report))
     console.print(table)
+
+
+#: The demo's own words (the verdicts and advice come from vrtrainer.session.verdict).
+_WORDS = {
+    "en": {"title": "vrtrainer demo: {scenario}, simulated trainee",
+           "fault": " with fault '{fault}'", "where": "where everything went", "takes": "takes",
+           "frames": "frames", "eyes": "2 eyes side by side", "results": "results",
+           "attempts": "attempts", "speed": "speed", "report": "report",
+           "criterion": "criterion", "shape": "shape", "timing": "timing",
+           "steadiness": "steadiness", "coverage": "coverage"},
+    "fr": {"title": "démo vrtrainer : {scenario}, apprenant simulé",
+           "fault": " avec le défaut '{fault}'", "where": "où tout a été écrit",
+           "takes": "prises", "frames": "images", "eyes": "2 yeux côte à côte",
+           "results": "résultats", "attempts": "essais", "speed": "vitesse",
+           "report": "rapport", "criterion": "critère", "shape": "forme", "timing": "rythme",
+           "steadiness": "stabilité", "coverage": "suivi", "ok": "ok", "high": "trop haut",
+           "low": "trop bas", "unsteady": "instable"},
+}
 
 
 def _show(outcome, lang: str) -> None:
@@ -88,13 +107,15 @@ def _show(outcome, lang: str) -> None:
     for line in lines[1:]:
         console.print(line, markup=False, highlight=False)
     b = s.breakdown
-    parts = Table("criterion", "score", show_edge=False)
+    w = _WORDS[lang]
+    parts = Table(w["criterion"], "score", show_edge=False)
     for key in ("shape", "timing", "steadiness", "coverage"):
         if isinstance(b.get(key), int | float):
-            parts.add_row(key, f"{b[key]:.0f}")
+            parts.add_row(w[key], f"{b[key]:.0f}")
     for name, metric in ((b.get("trade") or {}).get("metrics") or {}).items():
         if isinstance(metric, dict) and isinstance(metric.get("score"), int | float):
-            parts.add_row(f"{name} ({metric.get('verdict', '')})", f"{100 * metric['score']:.0f}")
+            verdict = str(metric.get("verdict", ""))
+            parts.add_row(f"{name} ({w.get(verdict, verdict)})", f"{100 * metric['score']:.0f}")
     console.print(parts)
     for message in s.messages[:6]:
         console.print(f"  - {message}", markup=False, highlight=False)

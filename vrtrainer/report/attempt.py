@@ -258,13 +258,23 @@ def _breakdown(attempt, lang: str) -> str:
     else:
         body += f'<p class="muted">{esc(text("no_messages", lang))}</p>'
     if attempt.criteria:
-        crit = [(esc(c.name), num(c.score, 1), bar(c.score),
+        crit = [(esc(_criterion_name(c, lang)), num(c.score, 1), bar(c.score),
                  '<span class="ok">✔</span>' if c.passed else '<span class="ko">✘</span>',
                  esc(c.message)) for c in attempt.criteria]
         body += f"<h3>{esc(text('criteria', lang))}</h3>" + table(
             (text("criterion", lang), text("score", lang), "", text("passed", lang),
              text("message", lang)), crit, numeric=(1,))
     return section(text("breakdown", lang), body, "breakdown")
+
+
+def _criterion_name(criterion, lang: str) -> str:
+    """A stored criterion's name for a reader: the component's, or the metric's own label."""
+    if criterion.name in COMPONENTS:
+        return text(criterion.name, lang)
+    if criterion.name.startswith("metric:"):
+        label = criterion.message.split(":")[0].strip() if ":" in criterion.message else ""
+        return label or criterion.name.removeprefix("metric:").replace("_", " ")
+    return criterion.name
 
 
 def _parts(attempt, lang: str) -> str:

@@ -47,12 +47,17 @@ class StepResult:
         }
 
 
+def _fr(value: float) -> str:
+    """A number as a French page writes it (decimal comma)."""
+    return f"{value:.1f}".removesuffix(".0").replace(".", ",")
+
+
 def _time_message(step: Step, duration: float) -> Text | None:
     if step.time_min is not None and duration < step.time_min:
-        return Text(fr=f"Trop rapide : {duration:.1f} s (au moins {step.time_min:g} s).",
+        return Text(fr=f"Trop rapide : {_fr(duration)} s (au moins {_fr(step.time_min)} s).",
                     en=f"Too quick: {duration:.1f} s (at least {step.time_min:g} s).")
     if step.time_max is not None and duration > step.time_max:
-        return Text(fr=f"Trop long : {duration:.1f} s (au plus {step.time_max:g} s).",
+        return Text(fr=f"Trop long : {_fr(duration)} s (au plus {_fr(step.time_max)} s).",
                     en=f"Too long: {duration:.1f} s (at most {step.time_max:g} s).")
     return None
 

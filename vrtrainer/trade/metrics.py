@@ -482,8 +482,13 @@ def band_score(value: float, ideal: float, lo: float, hi: float) -> float:
     return max(0.0, 0.8 * (1.0 - abs(value - edge) / falloff))
 
 
-def format_value(value: float, unit: str) -> str:
-    """A value with a readable unit (distances in mm or cm)."""
+def format_value(value: float, unit: str, lang: str = "en") -> str:
+    """A value with a readable unit (distances in mm or cm), a decimal comma in French."""
+    text = _format_value(value, unit)
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def _format_value(value: float, unit: str) -> str:
     if not np.isfinite(value):
         return "-"
     if unit == "m":
@@ -501,25 +506,26 @@ def format_value(value: float, unit: str) -> str:
 
 def _message(spec: MetricSpec, verdict: str, value: float, share: float) -> Text:
     unit = METRIC_UNITS[spec.kind]
-    v = format_value(value, unit)
+    v, v_fr = format_value(value, unit), format_value(value, unit, "fr")
     band = f"{format_value(spec.min, unit)} – {format_value(spec.max, unit)}"
+    band_fr = f"{format_value(spec.min, unit, 'fr')} – {format_value(spec.max, unit, 'fr')}"
     fr, en = spec.label.fr, spec.label.en
     if verdict == "no-data":
         return Text(fr=f"{fr} : non mesuré (outil ou mains non suivis).",
                     en=f"{en}: not measured (tool or hands not tracked).")
     pct = f"{share * 100:.0f} %"
     if verdict == "ok":
-        return Text(fr=f"{fr} : {v}, dans la plage ({band}) {pct} du temps.",
+        return Text(fr=f"{fr} : {v_fr}, dans la plage ({band_fr}) {pct} du temps.",
                     en=f"{en}: {v}, in band ({band}) {pct} of the time.")
     if verdict == "unsteady":
-        return Text(fr=f"{fr} irrégulier : {v} en médiane mais dans la plage ({band}) "
+        return Text(fr=f"{fr} irrégulier : {v_fr} en médiane mais dans la plage ({band_fr}) "
                        f"seulement {pct} du temps.",
                     en=f"{en} unsteady: median {v} but in band ({band}) only {pct} of the time.")
     advice = spec.advice_low if verdict == "low" else spec.advice_high
     word_en = "too low" if verdict == "low" else "too high"
     word_fr = "en dessous de" if verdict == "low" else "au-dessus de"
     return Text(
-        fr=f"{fr} : {v}, {word_fr} la plage ({band})." + (f" {advice.fr}" if advice else ""),
+        fr=f"{fr} : {v_fr}, {word_fr} la plage ({band_fr})." + (f" {advice.fr}" if advice else ""),
         en=f"{en} {word_en}: {v} (band {band})." + (f" {advice.en}" if advice else ""),
     )
 
