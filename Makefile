@@ -55,9 +55,20 @@ test-services: $(STAMP) $(RALPH_STAMP)
 # DevTools protocol (tests/chromium.py); screenshots are left in out/test-report/.
 APT_REPORT := chromium fonts-dejavu-core
 
-test-report: $(STAMP)
+# axe-core (npm registry, pinned) checks the reports' accessibility in that browser; it is
+# vendored into the venv at install, never loaded from the network by a page.
+AXE_VERSION := 4.10.2
+AXE := $(VENV)/axe-core-$(AXE_VERSION)/package/axe.min.js
+
+$(AXE):
+	command -v npm >/dev/null || tools/apt-ensure npm
+	mkdir -p $(dir $(AXE))..
+	cd $(dir $(AXE)).. && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+		&& tar xzf axe-core-$(AXE_VERSION).tgz && rm axe-core-$(AXE_VERSION).tgz
+
+test-report: $(STAMP) $(AXE)
 	tools/apt-ensure $(APT_REPORT)
-	$(PY) -m pytest -q -m report tests
+	VRTRAINER_AXE=$(AXE) $(PY) -m pytest -q -m report tests
 
 # The real-runtime stage: Monado 25 and the project's venv in a Debian trixie
 # root (tools/xr-root), the tests in a private network namespace. It fails,
