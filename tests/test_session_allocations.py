@@ -57,7 +57,9 @@ def test_frames_allocate_no_large_arrays(tmp_path):
     warm = SimulatedBackend(performances, script=script)
     run_loop(warm, TrainingSession(steps, tmp_path / "warm", source="test"))
     backend = Traced(SimulatedBackend(performances, script=script))
-    session = TrainingSession(steps, tmp_path / "run", source="test")
+    # Attempts finished inline: tracemalloc counts every thread, and a worker's
+    # allocations would land on whichever frame the loop was drawing.
+    session = TrainingSession(steps, tmp_path / "run", source="test", finish_inline=True)
     tracemalloc.start()
     try:
         result = run_loop(backend, session)

@@ -53,6 +53,7 @@ class TrainingOptions:
     publish_flush_s: float = 5.0  # how long the end waits for results to reach the server
     voice: VoiceOptions = field(default_factory=VoiceOptions)
     simple: bool | None = None  # None: as remembered for the trainee
+    finish_inline: bool = False  # finish attempts on the loop's thread (comparisons, tools)
 
 
 @dataclass
@@ -145,6 +146,8 @@ def run_training(opts: TrainingOptions,
             for line in attempt_lines(outcome.step + 1, outcome.number, s, opts.language,
                                       outcome.ended_by):
                 say(line)
+            if outcome.error:
+                say(f"  {outcome.error}")
             colon = " :" if opts.language == "fr" else ":"
             say(f"  {words(opts.language)['take']}{colon} {outcome.take_path}")
             attempt_id = None
@@ -159,7 +162,8 @@ def run_training(opts: TrainingOptions,
         session = TrainingSession(steps, opts.out_dir, trainee=opts.trainee,
                                   language=opts.language,
                                   source=lambda: backend.describe()["runtime"],
-                                  on_attempt=on_attempt, renderer=presenter)
+                                  on_attempt=on_attempt, renderer=presenter,
+                                  finish_inline=opts.finish_inline)
         last_phase = [""]
 
         def watch(outcome_session=session):

@@ -88,6 +88,7 @@ class Display:
     instruction: str = ""
     progress: float = 0.0
     attempt_elapsed: float = 0.0
+    scoring: bool = False  # an ended attempt's score is on its way
 
 
 class Backend(Protocol):

@@ -25,7 +25,10 @@ from vrtrainer.takes.take import Take
 class PersonScript:
     """How the scripted person behaves in each phase of a session.
 
-    Waits are seconds of session time. ``retries`` is how many times the person
+    Waits are seconds of session time (``feedback_wait`` from when the score
+    is shown, unless ``wait_for_score`` is False: then from the feedback's
+    start, so that the session's timeline does not depend on how long scoring
+    took). ``retries`` is how many times the person
     asks to retry a step after its feedback before moving on; ``quit_in`` makes
     them quit during a given phase (after ``quit_after`` seconds in it).
     ``discard_reviews`` are the feedback (review) phases, counted from 1 over
@@ -41,6 +44,7 @@ class PersonScript:
     quit_in: str | None = None
     quit_after: float = 0.1
     discard_reviews: tuple[int, ...] = ()
+    wait_for_score: bool = True
 
 
 @dataclass
@@ -61,6 +65,8 @@ class ScriptedPerson:
             self._phase, self._phase_since, self._pressed = display.phase, now, False
             self._attempt_start = now if display.phase == "attempt" else None
             self._reviews += display.phase == "feedback"
+        if display.scoring and display.phase == "feedback" and self.script.wait_for_score:
+            self._phase_since = now  # a person reads the score before going on
         waited = now - self._phase_since + 1e-9  # frame times are sums of 1/rate
         s = self.script
         if s.quit_in == self._phase and waited >= s.quit_after:

@@ -34,6 +34,8 @@ PHASE_TEXT = {
     },
 }
 PASSED_TEXT = VERDICT_TEXT  # one wording, shown and spoken
+#: Shown while the attempt just ended is saved and scored off the frame loop.
+SCORING_TEXT = {"fr": "Calcul du score...", "en": "Scoring..."}
 
 
 class SessionPresenter:
@@ -110,6 +112,9 @@ class SessionPresenter:
             first = result.messages[0] if result.messages else ""
             first = first[:1].upper() + first[1:]  # a sentence after the verdict's full stop
             c.message = f"{verdict}. {first}".strip()
+        elif phase is Phase.FEEDBACK and getattr(session, "scoring", False):
+            c.score = None
+            c.message = SCORING_TEXT[lang]
         else:
             c.score = None
             c.message = ""

@@ -4,6 +4,12 @@ It records the attempt while it runs (crash-safe journal), follows the trainee
 live against the expert, moves the expert ghost in step, scores the attempt at
 the end and hands the renderer what to draw. It sees frames only through
 :class:`~vrtrainer.backends.base.FrameState`, never the backend itself.
+
+The end of an attempt (take saved, scored, aligned for the replay, handed to
+``on_attempt``) runs on a worker thread (:mod:`~vrtrainer.session.finishing`)
+while the loop goes on drawing frames, the cue panel saying the score is on its
+way; the outcome joins :attr:`TrainingSession.outcomes` on the frame after it
+is ready.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import numpy as np
 from vrtrainer.backends.base import Display, FrameState, Input
 from vrtrainer.compare.aligned import align
 from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, HandFrame
+from vrtrainer.session.finishing import AttemptWorker
 from vrtrainer.session.loop import FrameTimings
 from vrtrainer.session.machine import Phase, StepMachine, Transition, Trigger
 from vrtrainer.takes.take import Take, TakeMeta, TakeWriter, load_take
@@ -88,6 +95,9 @@ TAKES_KEPT = 4
 class AttemptOutcome:
     """One attempt as the session ends it: the take on disk and its score.
 
+    ``error`` says why an attempt that was to be scored has no score (the
+    comparator failed on it); its take is kept all the same.
+
     The take stays in memory for the session's last :data:`TAKES_KEPT` attempts; an
     older one is read back from its file when asked for, so that a session of hours
     does not hold every take it recorded.
@@ -101,6 +111,7 @@ class AttemptOutcome:
     started: str
     ended: str
     _take: Take | None = field(default=None, repr=False)
+    error: str | None = None
 
     @property
     def take(self) -> Take:
@@ -121,7 +132,9 @@ class TrainingSession:
 
     ``out_dir`` receives one take per attempt (recorded incrementally).
     ``on_attempt`` is called with each finished :class:`AttemptOutcome`
-    (e.g. to store it in the results database).
+    (e.g. to store it in the results database), on the worker thread that
+    finishes attempts; ``finish_inline`` finishes them on the loop's thread
+    instead (the frame that ends an attempt then waits for it).
     """
 
     def __init__(
@@ -133,6 +146,7 @@ class TrainingSession:
         source: Any = "",
         on_attempt: Any = None,
         renderer: Any = None,
+        finish_inline: bool = False,
     ) -> None:
         self.steps = steps
         self.machine = StepMachine(len(steps))
@@ -159,6 +173,7 @@ class TrainingSession:
         self._replay_take: Take | None = None
         self.replay_frame = HandFrame()
         self._display = Display()
+        self._worker = AttemptWorker(inline=finish_inline)
         self.on_phase: Any = None
         # A remote trainer's cue for the cue panel, shown until that display time.
         self.remote_cue = ""
@@ -175,9 +190,16 @@ class TrainingSession:
     def phase(self) -> Phase:
         return self.machine.phase
 
+    @property
+    def scoring(self) -> bool:
+        """True while an ended attempt is still being saved, scored or stored."""
+        return self._worker.pending > 0
+
     def update(self, state: FrameState) -> Display:
         """Apply inputs, advance the phase's work, say what is shown."""
         self._now = state.display_time
+        if self._worker.pending:
+            self._collect(wait=False)
         for event in state.events:
             if event is Input.TOGGLE_LANGUAGE:
                 self.language = "en" if self.language == "fr" else "fr"
@@ -208,6 +230,7 @@ class TrainingSession:
         d.instruction = self.step.instruction.get(self.language, "")
         d.progress = self._progress()
         d.attempt_elapsed = elapsed if self.machine.phase is Phase.ATTEMPT else 0.0
+        d.scoring = self.scoring
         return d
 
     def _progress(self) -> float:
@@ -270,6 +293,7 @@ class TrainingSession:
         self._expert_frame(self.live.phase * self.step.expert.duration)
 
     def _finish_attempt(self, step_index: int, ended_by: str, score: bool) -> None:
+        """Hand the ended attempt to the worker; the loop goes on at once."""
         writer, self._writer = self._writer, None
         if writer is None:
             return
@@ -277,24 +301,56 @@ class TrainingSession:
             writer.abort()
             writer.journal.unlink(missing_ok=True)
             return
-        take = writer.close(extra={"ended_by": ended_by,
-                                   "frame_timings_ms": self.timings.summary()})
+        self.last_score = None
+        self._replay_take = None
+        self._replay_ghost = None
+        extra = {"ended_by": ended_by, "frame_timings_ms": self.timings.summary()}
+        started = self._attempt_started
+        self._worker.submit(lambda: self._end_attempt(writer, extra, step_index, ended_by,
+                                                      score, started))
+
+    def _end_attempt(self, writer: TakeWriter, extra: dict[str, Any], step_index: int,
+                     ended_by: str, score: bool, started: str
+                     ) -> tuple[AttemptOutcome, np.ndarray | None]:
+        """Save, score, align and report one attempt (on the worker thread).
+
+        The take is on disk before scoring starts: a comparator that fails
+        leaves an outcome without score, with the error, and the take.
+        """
+        take = writer.close(extra=extra)
         step = self.steps[step_index]
-        result = step.coach.final(take) if score and take.n_frames >= 2 else None
-        self.last_score = result
+        result = None
+        error = None
+        ghost = None
+        if score and take.n_frames >= 2:
+            try:
+                result = step.coach.final(take)
+            except Exception as exc:  # the take is kept; the outcome says what failed
+                error = f"scoring failed: {type(exc).__name__}: {exc}"
+            if result is not None:
+                ghost = self._replay_ghost_for(step, take, result)
         outcome = AttemptOutcome(
             step=step_index, number=int(take.meta.extra.get("attempt", 1)),
             take_path=writer.path, _take=take, score=result, ended_by=ended_by,
-            started=self._attempt_started,
-            ended=datetime.now(UTC).isoformat(timespec="seconds"),
+            started=started, ended=datetime.now(UTC).isoformat(timespec="seconds"),
+            error=error,
         )
-        self.outcomes.append(outcome)
-        if len(self.outcomes) > TAKES_KEPT:
-            self.outcomes[-TAKES_KEPT - 1].release_take()
-        if result is not None:
-            self._prepare_replay(take, result)
         if self.on_attempt is not None:
             self.on_attempt(outcome)
+        return outcome, ghost
+
+    def _collect(self, wait: bool) -> None:
+        """Take in the attempts the worker has finished (all of them with ``wait``)."""
+        for outcome, ghost in self._worker.collect(wait=wait):
+            self.outcomes.append(outcome)
+            if len(self.outcomes) > TAKES_KEPT:
+                self.outcomes[-TAKES_KEPT - 1].release_take()
+            if self._worker.pending == 0 and self._writer is None:
+                # the latest attempt, and no new one started since: show its feedback
+                self.last_score = outcome.score
+                if outcome.score is not None:
+                    self._replay_take = outcome.take
+                    self._replay_ghost = ghost
 
     # --- the ghost --------------------------------------------------------------
 
@@ -303,17 +359,16 @@ class TrainingSession:
         i = int(np.searchsorted(expert.times, expert.times[0] + t, side="right")) - 1
         expert.frame(min(max(i, 0), expert.n_frames - 1), self.ghost)
 
-    def _prepare_replay(self, take: Take, result: AttemptScore) -> None:
-        """Match each frame of the attempt to the expert frame it corresponds to."""
-        self._replay_take = take
-        self._replay_ghost = None
-        coach = self.step.coach
+    def _replay_ghost_for(self, step: TrainingStep, take: Take, result: AttemptScore
+                          ) -> np.ndarray | None:
+        """The expert frame matching each frame of the attempt, for the replay."""
+        coach = step.coach
         template = getattr(coach, "template", None) or getattr(
             getattr(coach, "comparator", None), "template", None)
         if template is None or result.rejected:
-            return  # a rejected take has no meaningful alignment: replay it alone
+            return None  # a rejected take has no meaningful alignment: replay it alone
 
-        self._replay_ghost = align(take, template, self.step.expert).ghost_frame
+        return align(take, template, step.expert).ghost_frame
 
     def _feedback_replay(self, elapsed: float) -> None:
         """Replay the attempt beside the ghost, aligned along the warping path."""
@@ -344,7 +399,14 @@ class TrainingSession:
         self.renderer.draw(self, state, targets)
 
     def close(self) -> None:
-        """Keep the attempt in progress, if any: its take is finalised on disk."""
-        if self._writer is not None:
-            self._finish_attempt(self.machine.step, "interrupted", score=False)
-        self.finished = True
+        """Keep the attempt in progress, if any (its take is finalised on disk), and
+        wait for every ended attempt to be finished."""
+        try:
+            if self._writer is not None:
+                self._finish_attempt(self.machine.step, "interrupted", score=False)
+        finally:
+            self.finished = True
+            try:
+                self._collect(wait=True)
+            finally:
+                self._worker.close()

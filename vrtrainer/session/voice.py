@@ -183,8 +183,10 @@ class VoiceCoach:
     def observe(self, session: Any, now: float, hands_tracked: bool = True) -> None:
         """Queue what the session's state calls for and start the next message if due."""
         phase, lang = session.phase, session.language
+        # the score arrives some frames into the feedback (scored off the frame loop)
+        scored = phase is Phase.FEEDBACK and session.last_score is not None
         seen = (phase, session.machine.step, session.machine.attempts[session.machine.step],
-                lang)
+                lang, scored)
         if seen != self._seen:
             self._seen = seen
             self._on_phase(session, phase, lang, now)
