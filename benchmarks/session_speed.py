@@ -18,7 +18,16 @@ straightforward loop would. Building the comparator template is a one-off per
 session and is timed apart; every run here starts after a warm-up run (numba
 kernels loaded, GL shaders compiled).
 
-Run: ``PYOPENGL_PLATFORM=egl python benchmarks/session_speed.py [--size 320x240]``.
+Attempt ends: a session of several attempts (retries), paced at 90 Hz like a
+headset, rendered, every attempt stored in SQLite, run with attempts finished
+on the worker thread and, as the peer, inline on the loop's thread. Reported:
+the loop's own work per frame (update + render + submit, i.e. all but the wait
+for the next frame) at p99.9 and max over the session, and max over the frames
+while an ended attempt was being finished; the target is no frame above 11 ms
+(90 Hz).
+
+Run: ``PYOPENGL_PLATFORM=egl python benchmarks/session_speed.py [--size 320x240]``
+(``--ends-only`` for the attempt-end runs alone).
 """
 
 from __future__ import annotations
@@ -36,9 +45,9 @@ import numpy as np  # noqa: E402
 
 from vrtrainer.app.training import TrainingOptions, run_training, simulated_performances  # noqa: E402
 from vrtrainer.backends.base import FrameState  # noqa: E402
-from vrtrainer.backends.scripted import SimulatedBackend  # noqa: E402
+from vrtrainer.backends.scripted import PersonScript, SimulatedBackend  # noqa: E402
 from vrtrainer.hands.hand import HandFrame  # noqa: E402
-from vrtrainer.session.loop import run_loop  # noqa: E402
+from vrtrainer.session.loop import FrameTimings, run_loop  # noqa: E402
 from vrtrainer.session.plan import steps_for  # noqa: E402
 from vrtrainer.session.training import AttemptScore, LiveFeedback, TrainingSession  # noqa: E402
 
@@ -112,8 +121,108 @@ def loop_alone(target: str, flaws: list[str], backend_type=SimulatedBackend
             "realtime_x": result.session_seconds / result.wall_seconds}
 
 
+class WorkTimings(FrameTimings):
+    """Frame timings that also keep every frame's loop work and whether an ended
+    attempt was being finished meanwhile."""
+
+    def __init__(self, session: TrainingSession) -> None:
+        super().__init__()
+        self.session = session
+        self.work_ms: list[float] = []
+        self.cpu_ms: list[float] = []
+        self.finishing: list[bool] = []
+        self._ended = False
+        self._cpu = time.thread_time()
+
+    def record(self, wait: float, update: float, render: float, submit: float) -> None:
+        super().record(wait, update, render, submit)
+        self.work_ms.append(1e3 * (update + render + submit))
+        cpu = time.thread_time()
+        self.cpu_ms.append(1e3 * (cpu - self._cpu))
+        self._cpu = cpu
+        # the frame that ends an attempt, and every frame while it is finished
+        ending = self.session._writer is None and self._ended
+        self._ended = self.session._writer is not None
+        self.finishing.append(ending or self.session.scoring)
+
+
+def attempt_ends(target: str, flaws: list[str], size: tuple[int, int], inline: bool,
+                 retries: int) -> dict[str, float]:
+    """A paced, rendered session of ``retries + 1`` attempts, each stored: loop work per
+    frame, over the session and while attempts were finished."""
+    import uuid
+
+    from vrtrainer.results import ResultsStore
+    from vrtrainer.session.presenter import OffscreenTargets, SessionPresenter
+    from vrtrainer.session.run import _store
+
+    steps = steps_for(target)
+    script = PersonScript(retries=retries)
+    opts = TrainingOptions(target=target, flaws=flaws, script=script)
+    performances = simulated_performances(opts, steps)
+    with tempfile.TemporaryDirectory() as out:
+        store = ResultsStore.open(f"sqlite:///{out}/results.db")
+        offscreen = OffscreenTargets(*size, scene=getattr(steps[0], "scene", lambda: None)())
+        try:
+            presenter = SessionPresenter(offscreen.renderer)
+            backend = SimulatedBackend(performances, script=script, targets=offscreen,
+                                       paced=True)
+            session_id = str(uuid.uuid4())
+
+            def on_attempt(outcome) -> None:
+                if outcome.score is not None:
+                    _store(store, outcome, steps, opts, session_id, backend.describe())
+
+            session = TrainingSession(steps, out, source="benchmark", on_attempt=on_attempt,
+                                      renderer=presenter, finish_inline=inline)
+            timings = session.timings = WorkTimings(session)
+            run_loop(backend, session)
+        finally:
+            offscreen.close()
+            store.close()
+    # from the second frame: the first one makes the renderer's GL objects
+    work = np.array(timings.work_ms[1:])
+    cpu = np.array(timings.cpu_ms[1:])
+    ending = np.array(timings.finishing[1:])
+    ends = work[ending]
+    return {"frames": len(work), "attempts": len(session.outcomes),
+            "work_ms_p50": float(np.percentile(work, 50)),
+            "work_ms_p999": float(np.percentile(work, 99.9)),
+            "work_ms_max": float(work.max()),
+            "end_frames": len(ends), "end_work_ms_max": float(ends.max()) if len(ends) else 0.0,
+            "over_11ms": int((work > 11.0).sum()),
+            "cpu_ms_p999": float(np.percentile(cpu, 99.9)), "cpu_ms_max": float(cpu.max()),
+            "end_cpu_ms_max": float(cpu[ending].max()) if ending.any() else 0.0}
+
+
 def best(runs: list[dict[str, float]], key: str, high: bool = True) -> dict[str, float]:
     return (max if high else min)(runs, key=lambda r: r[key])
+
+
+def attempt_end_table(targets: list[str], flaws: list[str], size: tuple[int, int],
+                      retries: int) -> dict:
+    """Paced sessions with attempts finished on the worker and inline, side by side."""
+    rows = {}
+    for target in targets:
+        attempt(target, flaws, size)  # warm-up: kernels, shaders, caches
+        for mode, inline in (("worker", False), ("inline (peer)", True)):
+            rows[f"{target} {mode}"] = attempt_ends(target, flaws, size, inline, retries)
+    print(f"attempt ends: paced 90 Hz sessions, {retries + 1} attempts each stored, stereo "
+          f"{size[0]}x{size[1]}, load average {os.getloadavg()[0]:.1f}; loop work per frame "
+          "(update + render + submit) in ms, wall and the loop thread's CPU")
+    print(f"{'session':34} {'frames':>6} {'p50':>6} {'p99.9':>7} {'max':>7} "
+          f"{'end frames':>10} {'end max':>8} {'>11 ms':>6} {'cpu p99.9':>9} {'cpu max':>8} "
+          f"{'end cpu max':>11}")
+    for name, r in rows.items():
+        print(f"{name:34} {r['frames']:6d} {r['work_ms_p50']:6.2f} {r['work_ms_p999']:7.2f} "
+              f"{r['work_ms_max']:7.2f} {r['end_frames']:10d} {r['end_work_ms_max']:8.2f} "
+              f"{r['over_11ms']:6d} {r['cpu_ms_p999']:9.2f} {r['cpu_ms_max']:8.2f} "
+              f"{r['end_cpu_ms_max']:11.2f}")
+    worst = max(r["work_ms_max"] for k, r in rows.items() if "peer" not in k)
+    worst_cpu = max(r["cpu_ms_max"] for k, r in rows.items() if "peer" not in k)
+    return {"worst_frame_ms": round(worst, 2), "worst_frame_cpu_ms": round(worst_cpu, 2),
+            "rows": rows,
+            "load_average": os.getloadavg()[0]}
 
 
 def main() -> None:
@@ -122,9 +231,19 @@ def main() -> None:
     parser.add_argument("--flaw", default="slow=1.3")
     parser.add_argument("--size", default="320x240", help="eye size WxH")
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode (best kept)")
+    parser.add_argument("--retries", type=int, default=3,
+                        help="retries in the attempt-end sessions (attempts = retries + 1)")
+    parser.add_argument("--ends-only", action="store_true",
+                        help="only the paced attempt-end sessions")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     flaws = [args.flaw]
+
+    ends = attempt_end_table(args.targets, flaws, size, args.retries)
+    if args.ends_only:
+        print(json.dumps({"benchmark": "session_speed", "load_average": os.getloadavg()[0],
+                          "worst_frame_ms": ends["worst_frame_ms"], "attempt_ends": ends}))
+        return
 
     rows: dict[str, dict[str, dict[str, float]]] = {}
     build: dict[str, float] = {}
@@ -177,6 +296,8 @@ def main() -> None:
         "loop_cpu_ms_per_frame": float(np.max(
             [m["loop alone"]["cpu_ms_per_frame"] for m in rows.values()])),
         "template_build_s": build,
+        "worst_frame_ms": ends["worst_frame_ms"],
+        "attempt_ends": ends,
         "results": rows,
     }
     print(json.dumps(figures))

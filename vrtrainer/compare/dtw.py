@@ -21,6 +21,9 @@ one product gives ``|x|^2 + |y|^2 - 2 x.y``) and recompute a cell exactly when
 cancellation could cost precision (close frames) or when masks are involved, so
 results match the plain definition to ~1e-12. The DP advances four rows at once
 as a wavefront over costs made infinite outside the band.
+
+The entry kernels release the interpreter lock (``nogil``): an attempt scored on
+a worker thread leaves the frame loop's thread free to run meanwhile.
 """
 
 from __future__ import annotations
@@ -306,7 +309,7 @@ def _work_size(n, m, c):
     return (n + m + 2 * _PAD) * (c + 2) + (_MAX_ROWS + 1) * (m + 2 * _PAD)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _dtw(x, y, xm, ym, w, window, steps, work):
     """Accumulated cost of ``x`` (n, C) against ``y`` (m, C).
 
@@ -400,7 +403,7 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf,
     return prevp[_PAD + m - 1]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _backtrack(steps):
     """Warping path (L, 2) from (0, 0) to (n-1, m-1) following the recorded steps."""
     n, m = steps.shape
@@ -430,7 +433,7 @@ def _backtrack(steps):
     return path[k::-1].copy()
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
     """Distances of every x sequence to every y sequence, pairs spread over threads.
 
@@ -472,7 +475,7 @@ def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _derivative(x, xm):
     """Keogh-Pazzani derivative estimate and its mask (needs both neighbours valid)."""
     n, c = x.shape
