@@ -152,9 +152,9 @@ def attempt_ends(target: str, flaws: list[str], size: tuple[int, int], inline: b
     frame, over the session and while attempts were finished."""
     import uuid
 
+    from vrtrainer.app.training import _store
+    from vrtrainer.render.presenter import OffscreenTargets, SessionPresenter
     from vrtrainer.results import ResultsStore
-    from vrtrainer.session.presenter import OffscreenTargets, SessionPresenter
-    from vrtrainer.session.run import _store
 
     steps = steps_for(target)
     script = PersonScript(retries=retries)

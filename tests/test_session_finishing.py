@@ -7,12 +7,12 @@ import threading
 import numpy as np
 import pytest
 
+from vrtrainer.app.training import TrainingOptions, run_training, simulated_performances
 from vrtrainer.backends.scripted import PersonScript, SimulatedBackend
 from vrtrainer.results import ResultsStore
 from vrtrainer.session.finishing import AttemptWorker
 from vrtrainer.session.loop import run_loop
 from vrtrainer.session.plan import steps_for
-from vrtrainer.session.run import TrainingOptions, run_training, simulated_performances
 from vrtrainer.session.training import TrainingSession
 from vrtrainer.takes.take import load_take
 
