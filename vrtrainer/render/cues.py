@@ -244,17 +244,23 @@ class CuePanel:
         return 0.016 + len(self._message_lines(cues)) * self.MESSAGE_HEIGHT * 1.25
 
     def _advice(self, cues: Cues, left: float, right: float, top: float, size: float,
-                text_h: float) -> float:
-        """Pictogram at ``left`` below ``top``, the message wrapped beside it; the bottom y."""
-        self._icon(cues.pictogram, left, top - size, size, _NEAR)
+                text_h: float, max_lines: int = 2) -> float:
+        """Pictogram at ``left`` below ``top``, the message wrapped beside it; the bottom y.
+
+        The two are centred on each other in a block as tall as the taller one.
+        """
         x = left + size + 0.015
-        lines = self._wrap(cues.message, text_h, right - x)
-        y = top - size / 2 + (len(lines) * text_h * 1.25) / 2
+        lines = (self._wrap(cues.message, text_h, right - x) if max_lines == 2
+                 else _wrap(self.atlas, cues.message, text_h, right - x, max_lines))
+        text_block = len(lines) * text_h * 1.25
+        block = max(size, text_block)
+        self._icon(cues.pictogram, left, top - (block + size) / 2, size, _NEAR)
+        y = top - (block - text_block) / 2
         for line in lines:
             y -= text_h
             self._text(line, x, y, text_h, _NEAR)
             y -= text_h * 0.25
-        return top - size
+        return top - block
 
     def _icon(self, name: str, x0: float, y0: float, size: float, color) -> None:
         """The pictogram ``name`` as a ``size`` square with its bottom left at (x0, y0)."""
@@ -277,12 +283,15 @@ class CuePanel:
         left, right = -w / 2 + m, w / 2 - m
         main_h, msg_h, hint_h, icon = 0.048, 0.034, 0.026, 0.13
         main = cues.instruction_fr if cues.language == "fr" else cues.instruction_en
-        main_lines = _wrap(self.atlas, main, main_h, right - left, 4)
+        main_lines = _wrap(self.atlas, main, main_h, right - left, 6)
         has_icon = self._icon_uv(cues.pictogram) is not None
         msg_lines = ([] if has_icon or not cues.message
                      else _wrap(self.atlas, cues.message, msg_h, right - left, 3))
         hint_lines = _wrap(self.atlas, cues.hint, hint_h, right - left, 2)
-        height = (2 * m + len(main_lines) * main_h * 1.3 + (icon + 0.02 if has_icon else 0)
+        advice_lines = (len(_wrap(self.atlas, cues.message, msg_h, right - left - icon - 0.015, 4))
+                        if has_icon else 0)
+        icon_block = max(icon, advice_lines * msg_h * 1.25) + 0.02 if has_icon else 0
+        height = (2 * m + len(main_lines) * main_h * 1.3 + icon_block
                   + len(msg_lines) * msg_h * 1.3 + len(hint_lines) * hint_h * 1.3
                   + (0.03 if cues.hold > 0 else 0))
         top = height / 2
@@ -293,7 +302,7 @@ class CuePanel:
             self._text(line, 0.0, y, main_h, _TEXT, align="center")
             y -= main_h * 0.3
         if has_icon:
-            y = self._advice(cues, left, right, y - 0.01, icon, msg_h) - 0.01
+            y = self._advice(cues, left, right, y - 0.01, icon, msg_h, 4) - 0.01
         for line in msg_lines:
             y -= msg_h
             self._text(line, 0.0, y, msg_h, _NEAR, align="center")
