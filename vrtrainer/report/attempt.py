@@ -205,7 +205,7 @@ def _header(attempt, lang: str, extras: Extras) -> str:
          f"{esc(attempt.scenario_version)})"),
         (text("step", lang), step),
         (text("date", lang), esc(when(attempt.started_at, lang))),
-        (text("duration", lang), esc(text("seconds", lang, v=attempt.duration_s))),
+        (text("duration", lang), num(attempt.duration_s, 1, " s")),
     ]
     if attempt.device:
         items.append((text("device", lang), esc(attempt.device)))
