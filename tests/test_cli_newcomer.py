@@ -405,3 +405,11 @@ def test_trade_messages_in_french_write_decimal_commas():
 
     assert format_value(0.0059, "m/s", "fr") == "5,9 mm/s"
     assert format_value(0.0059, "m/s") == "5.9 mm/s"
+
+
+# --- item 9: no Python reprs in messages ------------------------------------------------------
+
+def test_messages_name_choices_without_python_reprs(tmp_path, capsys):
+    line = _refused(capsys, ["train", "pinch", "--backend", "nope", "--no-store",
+                             "--out", str(tmp_path)], "simulated, replay")
+    assert "(" not in line and "[" not in line

@@ -168,7 +168,7 @@ def run_recording(opts: RecordOptions,
     from vrtrainer.render.record_presenter import RecordingPresenter
 
     if opts.backend not in BACKENDS:
-        raise VrtrainerError(f"unknown backend {opts.backend!r}; choose from {BACKENDS}")
+        raise VrtrainerError(f"unknown backend {opts.backend!r}; choose from {', '.join(BACKENDS)}")
     if opts.takes < 1:
         raise VrtrainerError(f"--takes must be at least 1, not {opts.takes}")
     if opts.hand not in ("right", "left"):

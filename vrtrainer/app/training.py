@@ -93,7 +93,7 @@ def run_training(opts: TrainingOptions,
                  progress: Callable[[str], None] | None = None) -> TrainingRun:
     """Build the steps, the backend and the session, run the loop, store the attempts."""
     if opts.backend not in BACKENDS:
-        raise VrtrainerError(f"unknown backend {opts.backend!r}; choose from {BACKENDS}")
+        raise VrtrainerError(f"unknown backend {opts.backend!r}; choose from {', '.join(BACKENDS)}")
     say = progress or (lambda _msg: None)
     steps = steps_for(opts.target, opts.hand, opts.language)
     session_uuid = str(uuid.uuid4())
