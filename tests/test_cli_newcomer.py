@@ -413,3 +413,18 @@ def test_messages_name_choices_without_python_reprs(tmp_path, capsys):
     line = _refused(capsys, ["train", "pinch", "--backend", "nope", "--no-store",
                              "--out", str(tmp_path)], "simulated, replay")
     assert "(" not in line and "[" not in line
+
+
+def test_train_against_your_own_reference(tmp_path, capsys):
+    experts = [save_take(sim.simulate("pinch", seed=s), tmp_path / f"e{s}.vrtake") for s in (1, 2)]
+    ref = tmp_path / "mine.vrref"
+    assert main(["reference", "build", *map(str, experts), "-o", str(ref)]) == 0
+    capsys.readouterr()
+    assert main(["train", str(ref), "--flaw", "wrong-finger=40", "--no-render", "--no-store",
+                 "--out", str(tmp_path / "takes"), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "step 1, attempt 1:" in out and "not passed" in out
+    assert list((tmp_path / "takes").glob("reference-pinch-*.vrtake"))
+    for e in experts:  # the ghost needs one of the expert takes
+        e.unlink()
+    _refused(capsys, ["train", str(ref), "--no-render", "--no-store"], "expert takes")

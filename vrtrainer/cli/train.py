@@ -23,7 +23,8 @@ def register(app: typer.Typer) -> None:
 
 
 def train(
-    target: Annotated[str, typer.Argument(help="A built-in gesture, a scenario id or pack path.")],
+    target: Annotated[str, typer.Argument(
+        help="A built-in gesture, your own reference (.vrref), a scenario id or pack path.")],
     backend: Annotated[str, typer.Option(
         help="simulated, replay, openxr or openxr-headless.")] = "simulated",
     take: Annotated[list[Path] | None, typer.Option(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -72,11 +73,75 @@ GESTURES_FR: dict[str, tuple[str, str]] = {
 }
 
 
+@dataclass
+class ReferenceStep(TrainingStep):
+    """A step made of a trainer's own reference: its expert takes show the ghost."""
+
+    gesture: str = ""
+
+    def simulate_trainee(self, flaws=(), seed: int = 0, hand: str = "right",
+                         fault: str | None = None) -> Take:
+        """A simulated trainee, when the reference is of a built-in gesture."""
+        if fault:
+            raise VrtrainerError("--fault names a scenario's typical fault; for a reference "
+                                 "use --flaw")
+        if self.gesture not in sim.GESTURES:
+            raise VrtrainerError(
+                f"no simulated trainee for {self.gesture!r} (not a built-in gesture): train "
+                "with --backend replay --take FILE, or in a headset (--backend openxr)")
+        return sim.simulate(self.gesture, role="trainee", flaws=list(flaws), seed=seed,
+                            hand=hand)
+
+
+def reference_steps(path: Path, handedness: str = "right", language: str = "fr"
+                    ) -> list[TrainingStep]:
+    """One step against a trainer's own reference (``vrtrainer train my.vrref``).
+
+    The ghost is the first of the reference's expert takes still found (where they were
+    when it was built, or beside the reference).
+    """
+    from vrtrainer.compare.template import load_template
+    from vrtrainer.takes.take import load_take
+
+    if not path.is_file():
+        raise VrtrainerError(f"{path}: no such reference file")
+    template = load_template(path)
+    ghost = None
+    for expert in template.experts:
+        name = Path(str(expert.get("name", "")))
+        for candidate in (name, path.parent / name.name):
+            if candidate.suffix == ".vrtake" and candidate.is_file():
+                ghost = load_take(candidate)
+                break
+        if ghost is not None:
+            break
+    if ghost is None:
+        raise VrtrainerError(f"{path}: none of its expert takes is found (the ghost shows "
+                             "one); put them beside the reference")
+    mirror = handedness != template.handedness
+    title_fr, instruction_fr = GESTURES_FR.get(template.name, (template.name, ""))
+    builtin = sim.GESTURES.get(template.name)
+    return [ReferenceStep(
+        title={"fr": title_fr, "en": template.name},
+        instruction={"fr": instruction_fr or "Faites le geste comme l'expert.",
+                     "en": builtin.description if builtin else "Do the gesture as the expert "
+                                                               "does."},
+        expert=ghost,
+        coach=ComparatorCoach(template, mirror=mirror, language=language),
+        scenario_id=f"reference/{template.name}",
+        scenario_version=str(template.info.get("created", "")) or "0",
+        time_limit=max(20.0, 4 * ghost.duration),
+        gesture=template.name,
+    )]
+
+
 def steps_for(target: str, handedness: str = "right", language: str = "fr"
               ) -> list[TrainingStep]:
-    """Steps for a gesture name, a scenario id, or a scenario pack path."""
+    """Steps for a gesture name, a reference file (.vrref), a scenario id or pack path."""
 
     if target in sim.GESTURES and not Path(target).exists():
         return gesture_steps(target, handedness, language)
+    if target.endswith(".vrref"):
+        return reference_steps(Path(target), handedness, language)
 
     return scenario_steps(target, handedness, language)
