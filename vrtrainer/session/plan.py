@@ -9,14 +9,14 @@ from typing import Any
 
 from vrtrainer.compare.features import take_features
 from vrtrainer.compare.score import calibrate_rejection
-from vrtrainer.compare.template import build_template
+from vrtrainer.compare.template import build_template, load_template
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
 from vrtrainer.hands.negatives import negative_takes
 from vrtrainer.session.coach import ComparatorCoach
 from vrtrainer.session.scenario_steps import scenario_steps
 from vrtrainer.session.training import TrainingStep
-from vrtrainer.takes.take import Take
+from vrtrainer.takes.take import Take, load_take
 
 #: Seeds of the simulated experts behind a built-in gesture's reference.
 EXPERT_SEEDS = (101, 102, 103, 104)
@@ -100,9 +100,6 @@ def reference_steps(path: Path, handedness: str = "right", language: str = "fr"
     The ghost is the first of the reference's expert takes still found (where they were
     when it was built, or beside the reference).
     """
-    from vrtrainer.compare.template import load_template
-    from vrtrainer.takes.take import load_take
-
     if not path.is_file():
         raise VrtrainerError(f"{path}: no such reference file")
     template = load_template(path)
