@@ -11,6 +11,7 @@ STAMP := $(VENV)/.installed
 APT_BASE := python3 python3-venv python3-dev gcc libegl1 libopengl0 libgl1-mesa-dri libegl-mesa0 \
 	xvfb libx11-6 libxrandr2 libxinerama1 libxcursor1 libxi6 espeak-ng
 export PYOPENGL_PLATFORM ?= egl
+# The same place vrtrainer chooses by itself in its venv (vrtrainer.numba_cache_dir).
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
 .PHONY: setup demo test test-xr test-services test-report lint bench clean scenarios fuzz soak soak-short faults
@@ -22,6 +23,7 @@ $(STAMP): pyproject.toml tools/apt-ensure
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,bench,serve]'
+	$(PY) -m vrtrainer.compare.warm
 	touch $(STAMP)
 
 demo: $(STAMP)

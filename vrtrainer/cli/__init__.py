@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
-# Before numba or PyOpenGL is imported anywhere: compiled kernels go to a writable
-# user cache, and GL goes through EGL (offscreen contexts and OpenXR's EGL path).
-os.environ.setdefault(
-    "NUMBA_CACHE_DIR",
-    str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vrtrainer" / "numba"),
-)
+# Before PyOpenGL is imported anywhere: GL goes through EGL (offscreen contexts and
+# OpenXR's EGL path). The numba cache is chosen by the vrtrainer package itself.
 if sys.platform.startswith("linux"):
     os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 # The OpenXR loader prints its own diagnostics to stderr before vrtrainer can explain the
