@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import time
 
+from vrtrainer import numba_cache_dir
+from vrtrainer.compare.dtw import dtw_matrix
+from vrtrainer.compare.live import LiveAligner
+from vrtrainer.compare.score import score_take
+from vrtrainer.compare.template import build_template
+from vrtrainer.hands import sim
+
 
 def warm() -> float:
     """Build a template, follow a take live and score it (built-in simulated gestures);
     returns the seconds it took."""
-    from vrtrainer.compare import LiveAligner, build_template, dtw_matrix, score_take
-    from vrtrainer.hands import sim
-
     t0 = time.perf_counter()
     template = build_template([sim.simulate("pinch", seed=s) for s in (1, 2)], name="pinch")
     take = sim.simulate("pinch", role="trainee", seed=5)
@@ -29,8 +33,6 @@ def warm() -> float:
 
 
 def main() -> None:
-    from vrtrainer import numba_cache_dir
-
     print(f"comparator kernels ready in {warm():.1f} s (cache {numba_cache_dir()})")
 
 
