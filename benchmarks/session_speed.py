@@ -146,10 +146,11 @@ class WorkTimings(FrameTimings):
         self.finishing.append(ending or self.session.scoring)
 
 
-def attempt_ends(target: str, flaws: list[str], size: tuple[int, int], inline: bool,
+def attempt_ends(target: str, flaws: list[str], size: tuple[int, int] | None, inline: bool,
                  retries: int) -> dict[str, float]:
-    """A paced, rendered session of ``retries + 1`` attempts, each stored: loop work per
-    frame, over the session and while attempts were finished."""
+    """A paced session of ``retries + 1`` attempts, each stored, rendered at ``size``
+    (None: not rendered): loop work per frame, over the session and while attempts
+    were finished."""
     import uuid
 
     from vrtrainer.app.training import _store
@@ -162,9 +163,11 @@ def attempt_ends(target: str, flaws: list[str], size: tuple[int, int], inline: b
     performances = simulated_performances(opts, steps)
     with tempfile.TemporaryDirectory() as out:
         store = ResultsStore.open(f"sqlite:///{out}/results.db")
-        offscreen = OffscreenTargets(*size, scene=getattr(steps[0], "scene", lambda: None)())
-        try:
+        offscreen = presenter = None
+        if size is not None:
+            offscreen = OffscreenTargets(*size, scene=getattr(steps[0], "scene", lambda: None)())
             presenter = SessionPresenter(offscreen.renderer)
+        try:
             backend = SimulatedBackend(performances, script=script, targets=offscreen,
                                        paced=True)
             session_id = str(uuid.uuid4())
@@ -178,7 +181,8 @@ def attempt_ends(target: str, flaws: list[str], size: tuple[int, int], inline: b
             timings = session.timings = WorkTimings(session)
             run_loop(backend, session)
         finally:
-            offscreen.close()
+            if offscreen is not None:
+                offscreen.close()
             store.close()
     # from the second frame: the first one makes the renderer's GL objects
     work = np.array(timings.work_ms[1:])

@@ -43,6 +43,41 @@ def test_masks_and_weights_equal_the_oracle():
     np.testing.assert_array_equal(path, want_path)
 
 
+def _joint_runs(rng, n, joints):
+    """Whole joints (3 channels) invalid for runs of frames, as trackers report them."""
+    m = np.ones((n, 3 * joints), bool)
+    for _ in range(n // 8):
+        j, start = rng.integers(joints), rng.integers(n)
+        m[start:start + rng.integers(2, 12), 3 * j:3 * j + 3] = False
+    return m
+
+
+@pytest.mark.parametrize("kind", ["scattered", "joint runs", "one frame", "frames lost"])
+@pytest.mark.parametrize("window", [None, 7])
+def test_tracker_like_masks_equal_the_oracle(kind, window):
+    """Many partly masked frames take the sparse corrections, a few the exact cells:
+    both equal the definition, distance and path."""
+    rng = np.random.default_rng(17 + len(kind) + (window or 0))
+    x, xm = _seq(rng, 70, 12, masked=0.1 if kind == "scattered" else 0.0)
+    y, ym = _seq(rng, 61, 12, masked=0.1 if kind == "scattered" else 0.0)
+    if kind == "joint runs":
+        xm, ym = _joint_runs(rng, 70, 4), _joint_runs(rng, 61, 4)
+    elif kind == "one frame":
+        xm[20, 4] = False  # below the share that switches to the corrections
+    elif kind == "frames lost":
+        xm[30:40] = False
+        ym[5:9] = False
+        ym[40, :6] = False
+    w = rng.uniform(0.2, 3.0, 12)
+    w[7] = 0.0
+    d, path = dtw_path(x, y, x_mask=xm, y_mask=ym, weights=w, window=window)
+    want_d, want_path = oracle.dtw(x, y, xm, ym, w, window=window)
+    assert d == pytest.approx(want_d, rel=1e-9)
+    np.testing.assert_array_equal(path, want_path)
+    assert dtw_distance(x, y, x_mask=xm, y_mask=ym, weights=w, window=window) == \
+        pytest.approx(want_d, rel=1e-9)
+
+
 def test_masked_values_are_never_read():
     rng = np.random.default_rng(2)
     x, xm = _seq(rng, 30, 4, masked=0.3)

@@ -18,9 +18,13 @@ Conventions (shared with the oracle in tests/ and with ``dtaidistance.dtw_ndim``
 
 The kernels get the cost matrix from BLAS in row blocks (rows extended so that
 one product gives ``|x|^2 + |y|^2 - 2 x.y``) and recompute a cell exactly when
-cancellation could cost precision (close frames) or when masks are involved, so
-results match the plain definition to ~1e-12. The DP advances four rows at once
-as a wavefront over costs made infinite outside the band.
+cancellation could cost precision (close frames), so results match the plain
+definition to ~1e-12. Masked values are zeros in that product; a cell then
+subtracts the squares its partner frame's invalid channels let in and rescales
+by the weight both frames share, both from sparse lists of invalid channels
+(real tracking loses a few channels of most frames, so cells are rarely whole).
+The DP advances four rows at once as a wavefront over costs made infinite
+outside the band.
 
 The entry kernels release the interpreter lock (``nogil``): an attempt scored on
 a worker thread leaves the frame loop's thread free to run meanwhile.
@@ -42,6 +46,12 @@ _PAD = 3
 _MAX_ROWS = 64
 #: A BLAS cell cost below this share of the frames' squared norms is recomputed.
 _CANCEL = 1e-4
+#: A masked cell whose shared weight is below this share of the total is recomputed.
+_THIN = 1e-3
+#: Columns per tile when masked corrections are summed over a block's rows.
+_TILE = 32
+#: Share of partly masked frames (x's plus y's) from which the corrections are used.
+_SPARSE_FROM = 0.04
 
 _FULL, _PARTIAL, _EMPTY = 0, 1, 2
 
@@ -216,6 +226,158 @@ def _fix_costs(x, y, xm, ym, w, wtot, i, a, b, q0, q1, jb, gi, ni, ny, sx, sy, o
 
 
 @njit(cache=True)
+def _add_rows(acc, src, idx, p0, p1, a, b):
+    """``acc[a:b] += src[idx[p], a:b]`` for p in [p0, p1), four source rows a pass."""
+    p = p0
+    while p + 4 <= p1:
+        r0 = src[idx[p]]
+        r1 = src[idx[p + 1]]
+        r2 = src[idx[p + 2]]
+        r3 = src[idx[p + 3]]
+        for k in range(a, b):
+            acc[k] += (r0[k] + r1[k]) + (r2[k] + r3[k])
+        p += 4
+    while p < p1:
+        r0 = src[idx[p]]
+        for k in range(a, b):
+            acc[k] += r0[k]
+        p += 1
+
+
+# numpy's error model: a zero shared weight gives inf (then discarded), not an
+# exception, and the division vectorises
+@njit(cache=True, error_model="numpy")
+def _fix_masked(x, y, xm, ym, w, wtot, i, a, b, q0, q1, jb, gi, ni, ny, sy, mk, corr, both,
+                lost, cb):
+    """:func:`_fix_costs` when frames have masked channels: the BLAS cost of two
+    masked-to-zero frames, minus the squares of the channels valid on one side
+    only, rescaled by the weight valid on both.
+
+    ``mk`` from :func:`_mask_lists`; ``lost[j - cb]`` from :func:`_column_sides`
+    (x's squares on the channels y frame j lacks); ``corr`` and ``both`` scratch (m,).
+    """
+    wx, xptr, xidx, y2t, wy, ycptr, ycidx = mk[1], mk[2], mk[3], mk[4], mk[5], mk[6], mk[7]
+    for j in range(q0, a):
+        gi[j - jb] = np.inf
+    for j in range(b, q1):
+        gi[j - jb] = np.inf
+    corr[a:b] = 0.0
+    both[a:b] = 0.0
+    # y's squares on the channels x lacks: whole rows of y2t, vectorised
+    _add_rows(corr, y2t, xidx, xptr[i], xptr[i + 1], a, b)
+    # weight lacking on both sides: x's few invalid channels, y's frames lacking each
+    for p in range(xptr[i], xptr[i + 1]):
+        k = xidx[p]
+        wk = w[k]
+        col = ycidx[ycptr[k]:ycptr[k + 1]]
+        for q in range(np.searchsorted(col, a), col.shape[0]):
+            j = col[q]
+            if j >= b:
+                break
+            both[j] += wk
+    wxi = wx[i]
+    rest = wtot - wxi
+    marked = 0
+    for j in range(a, b):
+        num = gi[j - jb] - corr[j] - lost[j - cb]
+        wyj = wy[j]
+        den = rest - wyj + both[j]
+        ok = (num > _CANCEL * (ni + ny[j])) & (den > _THIN * wtot)
+        # whole frames on both sides: den is wtot, no rescaling
+        scaled = num * (wtot / den) if (wxi != 0.0) | (wyj != 0.0) else num
+        gi[j - jb] = scaled if ok else -1.0
+        marked += not ok
+    if marked:  # cancellation or next to no shared weight: the exact computation
+        for j in range(a, b):
+            if gi[j - jb] == -1.0:
+                gi[j - jb] = 0.0 if sy[j] == _EMPTY else _direct_cost(x, y, xm, ym, w, wtot,
+                                                                        i, j)
+
+
+@njit(cache=True)
+def _column_sides(mk, i0, i1, c0, c1, xt, tl, lost):
+    """``lost[r, j - c0]``: the squares of x row ``i0 + r`` on the channels y frame
+    ``j`` lacks, for rows [i0, i1) and columns [c0, c1); summed over the rows at once
+    (x's squares transposed) in tiles of columns, then transposed.
+
+    Scratch: ``xt`` (C, >= rows), ``tl`` (_TILE, >= rows).
+    """
+    x2, yptr, yidx = mk[0], mk[8], mk[9]
+    rows = i1 - i0
+    c = x2.shape[1]
+    for r in range(rows):
+        for k in range(c):
+            xt[k, r] = x2[i0 + r, k]
+    for t0 in range(c0, c1, _TILE):
+        t1 = min(c1, t0 + _TILE)
+        for j in range(t0, t1):
+            tl[j - t0, :rows] = 0.0
+            _add_rows(tl[j - t0], xt, yidx, yptr[j], yptr[j + 1], 0, rows)
+        for r in range(rows):
+            lr = lost[r]
+            for jj in range(t1 - t0):
+                lr[t0 - c0 + jj] = tl[jj, r]
+
+
+@njit(cache=True)
+def _mask_lists(xs, xm, ysp, ym, w):
+    """What :func:`_fix_masked` and :func:`_column_sides` need, from prepared rows
+    ``xs`` (-2 x) and ``ysp[_PAD:-_PAD]`` (y): x's squares ``x2`` (n, C), invalid
+    weight ``wx`` and invalid channels (``xptr``/``xidx``); y's squares transposed
+    ``y2t`` (C, m), invalid weight ``wy``, frames lacking each channel
+    (``ycptr``/``ycidx``) and channels each frame lacks (``yptr``/``yidx``)."""
+    n, c = xm.shape
+    m = ym.shape[0]
+    used = w > 0.0
+    x2 = np.empty((n, c))
+    wx = np.zeros(n)
+    xptr = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        cnt = 0
+        for k in range(c):
+            v = 0.5 * xs[i, k]
+            x2[i, k] = v * v
+            if used[k] and not xm[i, k]:
+                wx[i] += w[k]
+                cnt += 1
+        xptr[i + 1] = xptr[i] + cnt
+    xidx = np.empty(xptr[n], np.int64)
+    for i in range(n):
+        q = xptr[i]
+        for k in range(c):
+            if used[k] and not xm[i, k]:
+                xidx[q] = k
+                q += 1
+    y2t = np.empty((c, m))
+    wy = np.zeros(m)
+    yptr = np.zeros(m + 1, np.int64)
+    ycount = np.zeros(c + 1, np.int64)
+    for j in range(m):
+        cnt = 0
+        for k in range(c):
+            v = ysp[_PAD + j, k]
+            y2t[k, j] = v * v
+            if used[k] and not ym[j, k]:
+                wy[j] += w[k]
+                cnt += 1
+                ycount[k + 1] += 1
+        yptr[j + 1] = yptr[j] + cnt
+    yidx = np.empty(yptr[m], np.int64)
+    ycptr = np.cumsum(ycount)
+    ycidx = np.empty(ycptr[c], np.int64)
+    fill = ycptr[:c].copy()
+    for j in range(m):
+        q = yptr[j]
+        for k in range(c):
+            if used[k] and not ym[j, k]:
+                yidx[q] = k
+                q += 1
+                ycidx[fill[k]] = j
+                fill[k] += 1
+    return x2, wx, xptr, xidx, y2t, wy, ycptr, ycidx, yptr, yidx
+
+
+@njit(cache=True)
 def _four_rows(g0, g1, g2, g3, jb, s0, s1, prevp):
     """DP over four consecutive rows as a wavefront, costs replaced by D in place.
 
@@ -363,6 +525,18 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf,
             wtot += w[k]
     odd = np.nonzero(sy != _FULL)[0]
     lo, hi = _band(n, m, window)
+    # a few masked frames are cheaper cell by cell; many (real tracking) with the
+    # sparse corrections, whose fixed cost is a few ns per cell
+    masked = odd.shape[0] / m + np.sum(sx == _PARTIAL) / n > _SPARSE_FROM
+    mk = _mask_lists(xs, xm, ysp, ym, w) if masked else _mask_lists(
+        xs[:0], xm[:0], ysp[:2 * _PAD], ym[:0], w)
+    mm = m if masked else 0
+    mr = _MAX_ROWS if masked else 0
+    corr = np.empty(mm)
+    both = np.empty(mm)
+    lostb = np.empty((mr, mm))
+    xt = np.empty((c, mr))
+    tl = np.empty((_TILE, mr))
     keep = steps.shape[0] == n
     # columns padded by _PAD on both sides so that the wavefronts need no tests:
     # column j is ysp[_PAD + j] and prevp[_PAD + j]
@@ -375,13 +549,20 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf,
         q1 = hi[i1 - 1] + 2 * _PAD
         g = gbuf[:(i1 - i0) * (q1 - lo[i0])].reshape((i1 - i0, q1 - lo[i0]))
         np.dot(xs[i0:i1], ysp[lo[i0]:q1].T, g)  # column j at g[:, j - jb]
+        if masked:
+            _column_sides(mk, i0, i1, lo[i0], hi[i1 - 1], xt, tl, lostb)
         for s in range(i0, i1, 4):
             e = min(i1, s + 4)
             s0 = lo[s]
             s1 = hi[e - 1]
             for i in range(s, e):
-                _fix_costs(x, y, xm, ym, w, wtot, i, lo[i], hi[i], s0 - _PAD, s1 + _PAD, jb,
-                           g[i - i0], nx[i], ny, sx, sy, odd)
+                if masked and sx[i] != _EMPTY:
+                    _fix_masked(x, y, xm, ym, w, wtot, i, lo[i], hi[i], s0 - _PAD, s1 + _PAD,
+                                jb, g[i - i0], nx[i], ny, sy, mk, corr, both, lostb[i - i0],
+                                lo[i0])
+                else:
+                    _fix_costs(x, y, xm, ym, w, wtot, i, lo[i], hi[i], s0 - _PAD, s1 + _PAD,
+                               jb, g[i - i0], nx[i], ny, sx, sy, odd)
             if e - s == 4:
                 _four_rows(g[s - i0], g[s + 1 - i0], g[s + 2 - i0], g[s + 3 - i0], jb, s0, s1,
                            prevp)
