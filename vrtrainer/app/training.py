@@ -13,6 +13,7 @@ from vrtrainer.backends.scripted import PersonScript, ReplayBackend, SimulatedBa
 from vrtrainer.compare.score import PASS_MARK, WEIGHTS
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
+from vrtrainer.language import default_language
 from vrtrainer.session.assisted import AssistedSession
 from vrtrainer.session.loop import LoopResult, run_loop
 from vrtrainer.session.plan import steps_for
@@ -39,7 +40,7 @@ class TrainingOptions:
     seed: int = 1
     hand: str = "right"
     trainee: str = "trainee-1"
-    language: str = "fr"
+    language: str = field(default_factory=default_language)
     out_dir: Path = Path("out/train")
     frames_dir: Path | None = None
     render: bool = True

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from vrtrainer.backends.base import FrameState
+from vrtrainer.compare.wording import comparator_message
 from vrtrainer.hands.hand import POSITION_VALID
 from vrtrainer.session.advice import VERDICT_TEXT, add_pictogram
 from vrtrainer.session.machine import Phase
@@ -109,7 +110,7 @@ class SessionPresenter:
         elif phase is Phase.FEEDBACK and result is not None:
             c.score = result.score
             verdict = PASSED_TEXT[lang][2 if result.rejected else 0 if result.passed else 1]
-            first = result.messages[0] if result.messages else ""
+            first = comparator_message(result.messages[0], lang) if result.messages else ""
             first = first[:1].upper() + first[1:]  # a sentence after the verdict's full stop
             c.message = f"{verdict}. {first}".strip()
         elif phase is Phase.FEEDBACK and getattr(session, "scoring", False):

@@ -14,7 +14,6 @@ import numpy as np
 
 from vrtrainer.compare.live import LiveAligner
 from vrtrainer.compare.score import quality, score_take
-from vrtrainer.compare.wording import comparator_message
 from vrtrainer.hands.hand import HandFrame
 from vrtrainer.session.training import AttemptScore, LiveFeedback
 from vrtrainer.takes.take import Take
@@ -77,5 +76,4 @@ class ComparatorCoach:
             breakdown["metrics"] = self.metrics(take)
         return AttemptScore(score=float(score.total), passed=passed,
                             rejected=bool(score.rejected), breakdown=breakdown,
-                            messages=[comparator_message(m, self.language)
-                                      for m in score.messages])
+                            messages=list(score.messages))  # English: shown via wording

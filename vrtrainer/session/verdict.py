@@ -33,8 +33,8 @@ _WORDS = {
            "step": "step {step}, attempt {attempt}:",
            "mark": "pass mark {mark}",
            "take": "take",
-           "phases": {"intro": "introduction", "watch": "watch the expert", "attempt": "your turn",
-                      "feedback": "feedback", "done": "done"},
+           # the session's own phase names (scripts watching stdout wait for ": attempt")
+           "phases": {},
            "not_scored": "not scored ({why})",
            "timing_vs_tempo": "timing {timing}: overall pace x{tempo} like the expert's, but "
                               "uneven within phases or with pauses"},
@@ -154,7 +154,8 @@ def attempt_lines(step: int, attempt: int, score: Any, lang: str = "en",
     note = timing_note(score.breakdown, lang)
     if note and not score.passed:
         lines.append(f"  {_bullet(lang)}{note}")
-    shown = [m for m in score.messages if m not in why] if not score.passed else []
+    advice_lines = [comparator_message(m, lang) for m in score.messages]
+    shown = [m for m in advice_lines if m not in why] if not score.passed else []
     for message in shown[:advice]:
         lines.append(f"  > {message}")
     return lines
