@@ -428,3 +428,19 @@ def test_train_against_your_own_reference(tmp_path, capsys):
     for e in experts:  # the ghost needs one of the expert takes
         e.unlink()
     _refused(capsys, ["train", str(ref), "--no-render", "--no-store"], "expert takes")
+
+
+def test_plots_on_a_french_page_write_decimal_commas():
+    import re
+
+    import numpy as np
+
+    from vrtrainer.report import plots
+    from vrtrainer.report.page import page_language
+
+    z = np.full((2, 26), 1.3)
+    with page_language("fr"):
+        fr = plots.hand_map(z, {"right": "Main droite", "left": "Main gauche"}, "écart").decode()
+    en = plots.hand_map(z, {"right": "Right", "left": "Left"}, "error").decode()
+    assert "2,5" in re.findall(r"<!-- ([^ ]+) -->", fr)
+    assert "2.5" in re.findall(r"<!-- ([^ ]+) -->", en)

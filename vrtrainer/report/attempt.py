@@ -453,5 +453,6 @@ def write_attempt_report(store, attempt_id: int | str, out_path: str | os.PathLi
     """
     check_lang(lang)
     attempt = store.get_attempt(attempt_id)
-    extras = gather_extras(attempt, lang, snapshots=snapshots, size=size)
+    with page_language(lang):  # the plots drawn in gather_extras write numbers like the page
+        extras = gather_extras(attempt, lang, snapshots=snapshots, size=size)
     return write_page(out_path, attempt_page(attempt, lang, extras))

@@ -17,9 +17,11 @@ import numpy as np
 from matplotlib import rc_context
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
 
 from vrtrainer.hands.hand import BONES, FINGERTIPS, HAND_NAMES, JOINT_COUNT, JOINT_NAMES, WRIST
 from vrtrainer.hands.kinematics import DEFAULT_HAND_LENGTH, HandShape, finger_angles, pose_hand
+from vrtrainer.report.page import PAGE_LANGUAGE
 
 _RC = {
     "svg.fonttype": "path",
@@ -41,7 +43,19 @@ SERIES_COLOURS = ("#1f5fa8", "#d0702a", "#2e9d4f", "#8e44ad", "#c0392b", "#16a08
                   "#7f8c8d", "#b7950b")
 
 
+class _DecimalComma(ScalarFormatter):
+    """Tick labels as a French page writes numbers: 2,5 rather than 2.5."""
+
+    def __call__(self, x, pos=None) -> str:
+        return super().__call__(x, pos).replace(".", ",")
+
+
 def _svg(fig: Figure) -> bytes:
+    if PAGE_LANGUAGE.get() == "fr":
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                if type(axis.get_major_formatter()) is ScalarFormatter:
+                    axis.set_major_formatter(_DecimalComma())
     out = io.BytesIO()
     fig.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
     return out.getvalue()
