@@ -254,7 +254,7 @@ def _voiced(tmp_path, monkeypatch, **kw):
 @needs_espeak
 def test_french_session_speaks_instruction_countdown_verdict_and_first_advice(
         tmp_path, monkeypatch):
-    run, made_in_loop = _voiced(tmp_path, monkeypatch, fault="work-angle-high")
+    run, made_in_loop = _voiced(tmp_path, monkeypatch, fault="work-angle-high", language="fr")
     log = run.voice_log
     kinds = [e["kind"] for e in log]
     first = run.outcomes[0].score
