@@ -34,6 +34,7 @@ os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 from vrtrainer.app.training import TrainingOptions, _store, simulated_performances  # noqa: E402
 from vrtrainer.backends.scripted import PersonScript, SimulatedBackend  # noqa: E402
+from vrtrainer.session.listeners import SessionListener  # noqa: E402
 from vrtrainer.session.loop import run_loop  # noqa: E402
 from vrtrainer.session.plan import steps_for  # noqa: E402
 from vrtrainer.session.training import TrainingSession  # noqa: E402
@@ -142,7 +143,8 @@ class SampledBackend:
 def soak(minutes: float, sample_s: float, out_dir: Path, gesture: str = "pinch",
          paced: bool = True) -> SoakResult:
     """Train for ``minutes`` and return the samples and the verdict."""
-    from vrtrainer.render.presenter import OffscreenTargets, SessionPresenter
+    from vrtrainer.render.presenter import SessionPresenter
+    from vrtrainer.render.surfaces import OffscreenTargets
     from vrtrainer.results import ResultsStore
 
     opts = TrainingOptions(target=gesture, out_dir=out_dir / "takes", flaws=["jitter=2"],
@@ -153,20 +155,20 @@ def soak(minutes: float, sample_s: float, out_dir: Path, gesture: str = "pinch",
     offscreen = OffscreenTargets(320, 240)
     session_uuid = str(uuid.uuid4())
     try:
-        presenter = SessionPresenter(offscreen.renderer)
-        presenter.framebuffers = offscreen.framebuffers
+        presenter = SessionPresenter(offscreen.renderer, framebuffers=offscreen.framebuffers)
         inner = SimulatedBackend(simulated_performances(opts, steps), script=opts.script,
                                  targets=offscreen, paced=paced,
                                  max_seconds=minutes * 60.0 * 4 + 600)
 
-        def on_attempt(outcome) -> None:
-            if outcome.score is not None:
-                _store(store, outcome, steps, opts, session_uuid, inner.describe())
-                result.stored += 1
+        class Storing(SessionListener):
+            def attempt_finished(self, session, outcome) -> None:
+                if outcome.score is not None:
+                    _store(store, outcome, steps, opts, session_uuid, inner.describe())
+                    result.stored += 1
 
         session = TrainingSession(steps, opts.out_dir, trainee=opts.trainee,
                                   language=opts.language, source="vrtrainer soak",
-                                  on_attempt=on_attempt, renderer=presenter)
+                                  renderer=presenter, listeners=[Storing()])
         backend = SampledBackend(inner, session, minutes * 60.0, sample_s, result)
         loop = run_loop(backend, session)
         result.frames = loop.frames

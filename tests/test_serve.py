@@ -225,20 +225,22 @@ def test_a_live_session_takes_a_message_and_a_retry_from_the_trainer(server, tmp
 def test_the_cue_panel_shows_the_trainers_cue(gl_context):
     from types import SimpleNamespace
 
-    from vrtrainer.render.presenter import SessionPresenter
+    from vrtrainer.render import Cues
+    from vrtrainer.render.presenter import TrainingLook
     from vrtrainer.session.machine import Phase
 
-    presenter = SessionPresenter()
+    look = TrainingLook()
+    cues = Cues()
     step = SimpleNamespace(title={"fr": "pince"}, instruction={"fr": "x", "en": "x"})
     session = SimpleNamespace(language="fr", step=step, _progress=lambda: 0.5,
                               last_score=None, debug=False, remote_cue="Plus lentement",
-                              remote_cue_until=5.0, _now=1.0,
+                              remote_cue_until=5.0, _now=1.0, gauges_now=lambda: [],
                               live=SimpleNamespace(score=70.0, message="Corrigez : index"))
-    presenter._fill_cues(session, Phase.ATTEMPT)
-    assert presenter.cues.message == "Formateur : Plus lentement"
+    look.fill_cues(cues, session, Phase.ATTEMPT)
+    assert cues.message == "Formateur : Plus lentement"
     session._now = 6.0
-    presenter._fill_cues(session, Phase.ATTEMPT)
-    assert presenter.cues.message == "Corrigez : index"
+    look.fill_cues(cues, session, Phase.ATTEMPT)
+    assert cues.message == "Corrigez : index"
 
 
 def test_several_sessions_publishing_at_once_lose_no_result(server, tmp_path):

@@ -14,22 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vrtrainer.backends.base import Input
-from vrtrainer.backends.scripted import PersonScript, ReplayBackend, SimulatedBackend
+from vrtrainer.app.backends import backend_kind
+from vrtrainer.app.runner import Stage, StageOptions, open_stage
+from vrtrainer.backends.scripted import PersonScript
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
 from vrtrainer.scenario.loader import find_scenario, load_scenario
 from vrtrainer.session.beeps import Beeper
-from vrtrainer.session.loop import LoopResult, run_loop
+from vrtrainer.session.loop import LoopResult
 from vrtrainer.session.recording import RecordedTake, RecordingPlan, RecordingSession
 from vrtrainer.takes.take import Take, load_take
 from vrtrainer.trade import motions as trade_motions
-
-BACKENDS = ("simulated", "replay", "openxr", "openxr-headless")
-#: Keys of the desktop mirror window.
-KEYS = {"space": Input.NEXT, "n": Input.NEXT, "enter": Input.NEXT, "r": Input.RETRY,
-        "backspace": Input.RETRY, "escape": Input.QUIT, "q": Input.QUIT,
-        "l": Input.TOGGLE_LANGUAGE, "d": Input.TOGGLE_DEBUG}
 
 
 @dataclass
@@ -128,47 +123,12 @@ def resolve_subject(target: str, step: int, hand: str = "right") -> Subject:
     )
 
 
-class MirrorTargets:
-    """A desktop mirror window (its EGL context) with one framebuffer per eye and its keys."""
-
-    def __init__(self, width: int, height: int, scene: Any = None) -> None:
-        from vrtrainer.render import Framebuffer, MirrorWindow, Renderer
-
-        self.window = MirrorWindow(2 * width, height, title="vrtrainer record")
-        self.framebuffers = [Framebuffer(width, height) for _ in range(2)]
-        self.renderer = Renderer(scene)
-        self._targets = [fb.target for fb in self.framebuffers]
-
-    def __call__(self) -> list[Any]:
-        return self._targets
-
-    def present(self) -> None:
-        self.window.present(*self.framebuffers)
-
-    def inputs(self) -> list[Input]:
-        """Inputs from the keys pressed since the last call; closing the window quits."""
-        out = [KEYS[k] for k in self.window.poll_keys() if k in KEYS]
-        if self.window.should_close:
-            out.append(Input.QUIT)
-        return out
-
-    def close(self) -> None:
-        if self.window is None:
-            return
-        self.renderer.close()
-        for fb in self.framebuffers:
-            fb.delete()
-        self.window.close()
-        self.window = None
-
-
 def run_recording(opts: RecordOptions,
                   progress: Callable[[str], None] | None = None) -> RecordRun:
     """Record ``opts.takes`` kept expert takes of one scenario step."""
-    from vrtrainer.render.record_presenter import RecordingPresenter
+    from vrtrainer.render.presenter import RecordingPresenter
 
-    if opts.backend not in BACKENDS:
-        raise VrtrainerError(f"unknown backend {opts.backend!r}; choose from {', '.join(BACKENDS)}")
+    kind = backend_kind(opts.backend)
     if opts.takes < 1:
         raise VrtrainerError(f"--takes must be at least 1, not {opts.takes}")
     if opts.hand not in ("right", "left"):
@@ -178,59 +138,39 @@ def run_recording(opts: RecordOptions,
     say = progress or (lambda _m: None)
     subject = resolve_subject(opts.target, opts.step, opts.hand)
     folder = step_folder(opts.out_dir, subject.scenario_id, subject.step)
-    headset = opts.backend.startswith("openxr")
-    if opts.mirror and headset:
+    if opts.mirror and kind.headset:
         raise VrtrainerError("--mirror is for the simulated and replay backends; a headset "
                              "shows the session itself")
-    sound = opts.sound if opts.sound is not None else (headset or opts.mirror)
+    sound = opts.sound if opts.sound is not None else (kind.headset or opts.mirror)
     beeper = Beeper(sound=sound, bell=opts.bell)
-    surface: Any = None
-    presenter: RecordingPresenter | None = None
-    backend: Any
+    stage: Stage | None = None
     session: RecordingSession | None = None
+
+    def takes(what: str) -> list[Take]:
+        if what == "simulated":
+            # one expert performance per take the person may give, kept or not
+            n = opts.takes + len(opts.script.discard_reviews) + 1
+            return [subject.simulate(opts.seed + k) for k in range(n)]
+        if not opts.replay:
+            raise VrtrainerError("the replay backend needs --take FILE (one per take)")
+        return [load_take(p) for p in opts.replay]
+
     try:
-        scene = subject.scene() if callable(subject.scene) else None
-        if not headset:
-            if opts.mirror:
-                surface = MirrorTargets(*opts.size, scene=scene)
-            elif opts.render:
-                from vrtrainer.render.presenter import OffscreenTargets
-
-                surface = OffscreenTargets(*opts.size, scene=scene)
-            if surface is not None:
-                presenter = RecordingPresenter(surface.renderer, snapshot_dir=opts.frames_dir)
-                presenter.framebuffers = surface.framebuffers
-                if opts.mirror:
-                    presenter.after_draw = surface.present
-            if opts.backend == "simulated":
-                # one expert performance per take the person may give, kept or not
-                n = opts.takes + len(opts.script.discard_reviews) + 1
-                performances = [subject.simulate(opts.seed + k) for k in range(n)]
-                backend = SimulatedBackend(performances, script=opts.script, targets=surface,
-                                           paced=opts.mirror)
-            else:
-                if not opts.replay:
-                    raise VrtrainerError("the replay backend needs --take FILE (one per take)")
-                backend = ReplayBackend([load_take(p) for p in opts.replay], script=opts.script,
-                                        targets=surface, paced=opts.mirror)
-            rate = backend.rate
-            synthetic = opts.backend == "simulated"
-        else:
-            from vrtrainer.xr.frame_backend import OpenXRFrameBackend
-
-            tools = subject.simulate(opts.seed).tool_names
-            backend = OpenXRFrameBackend(headless=opts.backend == "openxr-headless",
-                                         tool_names=tools, tool_hand=opts.hand)
-            if opts.backend == "openxr":
-                presenter = RecordingPresenter(scene=scene, snapshot_dir=opts.frames_dir)
-            rate, synthetic = 90.0, False
+        tools = subject.simulate(opts.seed).tool_names if kind.headset else ()
+        stage = open_stage(
+            StageOptions(backend=opts.backend, render=opts.render, window=opts.mirror,
+                         paced=opts.mirror, size=opts.size, frames_dir=opts.frames_dir,
+                         script=opts.script, hand=opts.hand, title="vrtrainer record"),
+            RecordingPresenter, lambda: subject.scene() if subject.scene else None, takes,
+            tool_names=tools)
+        backend = stage.backend
         plan = RecordingPlan(
             scenario_id=subject.scenario_id, step=subject.step, out_dir=folder,
             takes=opts.takes, performer=opts.performer, handedness=opts.hand,
             title=subject.title, instruction=subject.instruction,
             scenario_version=subject.scenario_version, gesture=subject.gesture,
-            countdown=opts.countdown, time_limit=opts.time_limit, nominal_rate=rate,
-            trim=opts.trim, synthetic=synthetic,
+            countdown=opts.countdown, time_limit=opts.time_limit, nominal_rate=backend.rate,
+            trim=opts.trim, synthetic=kind.takes == "simulated",
             source=lambda: backend.describe().get("runtime", opts.backend),
         )
 
@@ -250,15 +190,13 @@ def run_recording(opts: RecordOptions,
 
         session = RecordingSession(
             plan, language=opts.language, cue=beeper, on_take=on_take, on_review=on_review,
-            renderer=presenter, inputs=surface.inputs if opts.mirror else None)
+            renderer=stage.presenter, inputs=stage.inputs)
         say(f"recording {opts.takes} take(s) of {subject.scenario_id} step {subject.step} "
             f"into {folder}")
-        loop = run_loop(backend, session)
+        loop = stage.run(session)
     finally:
         beeper.close()
-        if surface is not None:
-            surface.close()
+        if stage is not None:
+            stage.close()
     return RecordRun(takes=session.recorded, loop=loop, folder=folder,
-                     snapshots=list(presenter.snapshots) if presenter is not None else [],
-                     cues=list(beeper.played), session=session)
-
+                     snapshots=stage.snapshots(), cues=list(beeper.played), session=session)

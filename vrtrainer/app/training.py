@@ -9,23 +9,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from vrtrainer.backends.scripted import PersonScript, ReplayBackend, SimulatedBackend
+from vrtrainer.app.backends import backend_kind
+from vrtrainer.app.runner import Stage, StageOptions, open_stage
+from vrtrainer.backends.scripted import PersonScript
 from vrtrainer.compare.score import PASS_MARK, WEIGHTS
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
 from vrtrainer.language import default_language
 from vrtrainer.session.assisted import AssistedSession
-from vrtrainer.session.loop import LoopResult, run_loop
+from vrtrainer.session.listeners import SessionListener
+from vrtrainer.session.loop import Application, LoopResult
 from vrtrainer.session.plan import steps_for
 from vrtrainer.session.published import PublishedSession, result_of
 from vrtrainer.session.publisher import Publisher, resolve_key
 from vrtrainer.session.simple import SimpleFlow, choose_simple_mode
-from vrtrainer.session.training import AttemptOutcome, TrainingSession
+from vrtrainer.session.training import AttemptOutcome, TrainingSession, TrainingStep
 from vrtrainer.session.verdict import attempt_lines, criterion_messages, phase_line, words
 from vrtrainer.session.voice import VoiceOptions, make_voice
 from vrtrainer.takes.take import Take, load_take
-
-BACKENDS = ("simulated", "replay", "openxr", "openxr-headless")
 
 
 @dataclass
@@ -90,108 +91,95 @@ def simulated_performances(opts: TrainingOptions, steps) -> list[Take]:
     return takes
 
 
+class _Progress(SessionListener):
+    """Says each phase change and each attempt's verdict, stores and publishes attempts."""
+
+    def __init__(self, opts: TrainingOptions, say: Callable[[str], None], store: Any,
+                 publisher: Publisher | None, session_uuid: str,
+                 device: Callable[[], dict[str, str]]) -> None:
+        self.opts, self.say, self.store, self.publisher = opts, say, store, publisher
+        self.session_uuid, self.device = session_uuid, device
+        self.attempt_ids: list[int] = []
+        self._last_phase = ""
+
+    def phase_changed(self, session: TrainingSession, transition: Any) -> None:
+        phase = f"{session.phase.value}:{session.machine.step}"
+        if phase != self._last_phase:
+            self._last_phase = phase
+            self.say(phase_line(session.machine.step + 1, session.phase.value,
+                                self.opts.language))
+
+    def attempt_finished(self, session: TrainingSession, outcome: AttemptOutcome) -> None:
+        opts, s = self.opts, outcome.score
+        for line in attempt_lines(outcome.step + 1, outcome.number, s, opts.language,
+                                  outcome.ended_by):
+            self.say(line)
+        if outcome.error:
+            self.say(f"  {outcome.error}")
+        colon = " :" if opts.language == "fr" else ":"
+        self.say(f"  {words(opts.language)['take']}{colon} {outcome.take_path}")
+        attempt_id = None
+        if self.store is not None and s is not None:
+            attempt_id = _store(self.store, outcome, session.steps, opts, self.session_uuid,
+                                self.device())
+            self.attempt_ids.append(attempt_id)
+        if self.publisher is not None:
+            self.publisher.add_result(f"{outcome.step}:{outcome.number}",
+                                      result_of(outcome, attempt_id, self.session_uuid))
+
+
 def run_training(opts: TrainingOptions,
                  progress: Callable[[str], None] | None = None) -> TrainingRun:
     """Build the steps, the backend and the session, run the loop, store the attempts."""
-    if opts.backend not in BACKENDS:
-        raise VrtrainerError(f"unknown backend {opts.backend!r}; choose from {', '.join(BACKENDS)}")
+    from vrtrainer.render.presenter import SessionPresenter
+
+    backend_kind(opts.backend)
     say = progress or (lambda _msg: None)
     steps = steps_for(opts.target, opts.hand, opts.language)
     session_uuid = str(uuid.uuid4())
     store = None
-    attempt_ids: list[int] = []
     if opts.store:
         from vrtrainer.results import ResultsStore
 
         store = ResultsStore.open(opts.db)
-
-    offscreen = None
-    presenter = None
-    backend: Any
     publisher = published = None
     if opts.publish:
         publisher = Publisher(opts.publish, resolve_key(opts.publish_key), session_uuid, {
             "trainee": opts.trainee, "language": opts.language, "backend": opts.backend,
             "scenario": steps[0].scenario_id,
             "steps": [s.title.get(opts.language, "") for s in steps]})
+    stage: Stage | None = None
     try:
-        if opts.backend in ("simulated", "replay"):
-            if opts.render:
-                from vrtrainer.render.presenter import OffscreenTargets, SessionPresenter
-
-                offscreen = OffscreenTargets(*opts.size, scene=_scene_for(steps))
-                presenter = SessionPresenter(offscreen.renderer, snapshot_dir=opts.frames_dir)
-                presenter.framebuffers = offscreen.framebuffers
-            if opts.backend == "simulated":
-                performances = simulated_performances(opts, steps)
-                backend = SimulatedBackend(performances, script=opts.script,
-                                           targets=offscreen, paced=opts.mirror)
-            else:
-                if not opts.takes:
-                    raise VrtrainerError("the replay backend needs --take FILE (one per step)")
-                backend = ReplayBackend([load_take(p) for p in opts.takes], script=opts.script,
-                                        targets=offscreen, paced=opts.mirror)
-        else:
-            from vrtrainer.render.presenter import SessionPresenter
-            from vrtrainer.xr.frame_backend import OpenXRFrameBackend
-
-            headless = opts.backend == "openxr-headless"
-            tools = steps[0].expert.tool_names
-            backend = OpenXRFrameBackend(headless=headless, tool_names=tools,
-                                         tool_hand=opts.hand)
-            if not headless:
-                presenter = SessionPresenter(scene=_scene_for(steps))
-
-        def on_attempt(outcome: AttemptOutcome) -> None:
-            s = outcome.score
-            for line in attempt_lines(outcome.step + 1, outcome.number, s, opts.language,
-                                      outcome.ended_by):
-                say(line)
-            if outcome.error:
-                say(f"  {outcome.error}")
-            colon = " :" if opts.language == "fr" else ":"
-            say(f"  {words(opts.language)['take']}{colon} {outcome.take_path}")
-            attempt_id = None
-            if store is not None and s is not None:
-                attempt_id = _store(store, outcome, steps, opts, session_uuid,
-                                    backend.describe())
-                attempt_ids.append(attempt_id)
-            if publisher is not None:
-                publisher.add_result(f"{outcome.step}:{outcome.number}",
-                                     result_of(outcome, attempt_id, session_uuid))
-
+        stage = open_stage(
+            StageOptions(backend=opts.backend, render=opts.render, paced=opts.mirror,
+                         size=opts.size, frames_dir=opts.frames_dir, script=opts.script,
+                         hand=opts.hand),
+            SessionPresenter, lambda: _scene_for(steps),
+            lambda kind: _performances(opts, steps, kind),
+            tool_names=steps[0].expert.tool_names)
+        backend = stage.backend
+        listener = _Progress(opts, say, store, publisher, session_uuid, backend.describe)
         session = TrainingSession(steps, opts.out_dir, trainee=opts.trainee,
                                   language=opts.language,
                                   source=lambda: backend.describe()["runtime"],
-                                  on_attempt=on_attempt, renderer=presenter,
+                                  renderer=stage.presenter, listeners=[listener],
                                   finish_inline=opts.finish_inline)
-        last_phase = [""]
-
-        def watch(outcome_session=session):
-            phase = f"{outcome_session.phase.value}:{outcome_session.machine.step}"
-            if phase != last_phase[0]:
-                last_phase[0] = phase
-                say(phase_line(outcome_session.machine.step + 1, outcome_session.phase.value,
-                               opts.language))
-
-        session.on_phase = watch
         assisted: Any = _assisted(session, steps, opts, store)
-        app: Any = assisted
+        app: Application = assisted
         if publisher is not None:
             app = PublishedSession(assisted, publisher.start())
-        loop = run_loop(backend, app)
+        loop = stage.run(app)
     finally:
         if publisher is not None:
             published = publisher.close(opts.publish_flush_s)
             if published.results_pending:
                 say(f"{published.results_pending} result(s) not delivered to {opts.publish} "
                     "(they are in the results database)")
-        if offscreen is not None:
-            offscreen.close()
+        if stage is not None:
+            stage.close()
     run = TrainingRun(
-        outcomes=session.outcomes, loop=loop,
-        snapshots=list(presenter.snapshots) if presenter is not None else [],
-        timings=session.timings.summary(), attempt_ids=attempt_ids,
+        outcomes=session.outcomes, loop=loop, snapshots=stage.snapshots(),
+        timings=session.timings.summary(), attempt_ids=listener.attempt_ids,
         db_url=None if store is None else store.url, session=session, published=published,
         voice_log=list(getattr(getattr(assisted, "voice", None), "log", [])),
         simple=getattr(assisted, "simple", None) is not None,
@@ -214,6 +202,15 @@ def _assisted(session: TrainingSession, steps, opts: TrainingOptions, store) -> 
     if voice is None and not simple:
         return session
     return AssistedSession(session, voice, SimpleFlow() if simple else None)
+
+
+def _performances(opts: TrainingOptions, steps: list[TrainingStep], kind: str) -> list[Take]:
+    """The takes a scripted backend plays: simulated trainees, or the takes given."""
+    if kind == "simulated":
+        return simulated_performances(opts, steps)
+    if not opts.takes:
+        raise VrtrainerError("the replay backend needs --take FILE (one per step)")
+    return [load_take(p) for p in opts.takes]
 
 
 def _scene_for(steps) -> Any:

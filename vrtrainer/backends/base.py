@@ -101,6 +101,7 @@ class Backend(Protocol):
 
     name: str
     tool_names: tuple[str, ...]
+    rate: float  # nominal frames per second (a take recorded from it says so)
 
     def begin(self) -> None:
         """Start the session (runtime, context, clock)."""

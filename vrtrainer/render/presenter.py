@@ -1,22 +1,29 @@
-"""Shows a training session through the renderer: hands, ghost, tools, cues, snapshots.
+"""Shows a session through the renderer: hands, ghost, tools, cues, snapshots.
 
-The session says what is going on; this turns it into the renderer's
-:class:`~vrtrainer.render.SceneState` each frame, draws every view, and can
-save chosen frames as PNG (headless runs, reports).
+The session says what is going on; one :class:`Presenter` turns it into the
+renderer's :class:`~vrtrainer.render.SceneState` each frame, draws every view,
+and can save chosen frames as PNG (headless runs, reports). What differs between
+a training and a recording session (which hands, the ghost, the panel's texts,
+when a snapshot is worth taking) is its :class:`Look`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from vrtrainer.backends.base import FrameState
 from vrtrainer.compare.wording import comparator_message
 from vrtrainer.hands.hand import POSITION_VALID
+from vrtrainer.render.cues import Cues, Gauge
+from vrtrainer.render.renderer import Framebuffer, Renderer, RenderTarget, SceneState
+from vrtrainer.render.scene import Scene
 from vrtrainer.session.advice import VERDICT_TEXT, add_pictogram
 from vrtrainer.session.machine import Phase
+from vrtrainer.session.recording import RecordPhase
 
 PHASE_TEXT = {
     "fr": {
@@ -39,70 +46,111 @@ PASSED_TEXT = VERDICT_TEXT  # one wording, shown and spoken
 SCORING_TEXT = {"fr": "Calcul du score...", "en": "Scoring..."}
 
 
-class SessionPresenter:
-    """Draws a :class:`~vrtrainer.session.training.TrainingSession` with a renderer.
+class Look(Protocol):
+    """What differs between presenting a training and a recording session."""
 
-    ``renderer`` is a :class:`vrtrainer.render.Renderer` whose GL context is
-    current whenever :meth:`draw` runs. ``snapshot_dir`` with ``snapshot_every``
-    seconds saves frames (side by side when there are two views).
+    def fill(self, scene: SceneState, session: Any, state: FrameState) -> None:
+        """Set the scene state's hands, ghost, errors and cues from the session."""
+
+    def snapshot_name(self, session: Any, state: FrameState) -> str | None:
+        """A file name when this frame is worth a snapshot, else None."""
+
+
+class Presenter:
+    """Draws a session with a renderer, the way its :class:`Look` says; saves snapshots.
+
+    ``renderer`` is a :class:`vrtrainer.render.Renderer` whose GL context is current
+    whenever :meth:`draw` runs (made on the first draw when None, e.g. in a headset's
+    context). ``framebuffers`` are the offscreen views a snapshot is read from (side by
+    side); ``after_draw`` runs after each frame (a mirror window's present).
+    ``cue_hooks`` run as ``hook(cues, session, phase)`` once the cues are filled.
     """
 
-    def __init__(self, renderer: Any = None, snapshot_dir: str | Path | None = None,
-                 snapshot_every: float = 1.0, max_snapshots: int = 40,
-                 scene: Any = None) -> None:
-        from vrtrainer.render import Cues, SceneState
-
-        self.renderer = renderer  # made on the first draw when None (the context is current)
+    def __init__(self, look: Look, renderer: Renderer | None = None,
+                 framebuffers: Sequence[Framebuffer] = (),
+                 snapshot_dir: str | Path | None = None, max_snapshots: int = 40,
+                 scene: Scene | None = None,
+                 after_draw: Callable[[], None] | None = None) -> None:
+        self.look = look
+        self.renderer = renderer
+        self.framebuffers = list(framebuffers)
         self.scene = scene
         self.cues = Cues()
         self.scene_state = SceneState(cues=self.cues)
         self.snapshot_dir = None if snapshot_dir is None else Path(snapshot_dir)
-        self.snapshot_every = snapshot_every
         self.max_snapshots = max_snapshots
         self.snapshots: list[Path] = []
-        self._last_shot = -np.inf
-        self._last_phase: Phase | None = None
+        self.after_draw = after_draw
+        self.cue_hooks: list[Callable[[Cues, Any, Any], None]] = []
         self._tools: dict[str, np.ndarray] = {}
-
-        #: Called as hook(cues, session, phase) after the cues are filled (pictograms, simple mode).
-        self.cue_hooks: list[Any] = [add_pictogram]
 
     def draw(self, session: Any, state: FrameState, targets: list[Any]) -> None:
         """Update the scene state from ``session`` and draw every view."""
         s = self.scene_state
-        phase = session.phase
-        in_feedback = phase is Phase.FEEDBACK and session.last_score is not None
-        s.hands = session.replay_frame if in_feedback else state.hands
-        s.time = None if in_feedback else state.display_time
-        s.ghost = session.ghost
-        errors = session.live.joint_error if phase is Phase.ATTEMPT else None
-        s.joint_errors = errors
-        s.tolerance = 1.0  # errors come as multiples of the step's tolerance
         self._tools.clear()
         for k, name in enumerate(state.tool_names):
             if state.tool_flags[k] & POSITION_VALID:
                 self._tools[name] = state.tools[k]
         s.tools = self._tools
-        self._fill_cues(session, phase)
+        self.look.fill(s, session, state)
+        for hook in self.cue_hooks:
+            hook(self.cues, session, session.phase)
         if self.renderer is None:
-            from vrtrainer.render import Renderer
-
             self.renderer = Renderer(self.scene)
-        targets = [_render_target(t) for t in targets]
-        self.renderer.render_stereo(state.views[: len(targets)], targets, s)
-        self._maybe_snapshot(session, state, phase)
+        self.renderer.render_stereo(state.views[: len(targets)],
+                                    [_render_target(t) for t in targets], s)
+        if self.after_draw is not None:
+            self.after_draw()
+        if self.snapshot_dir is not None and len(self.snapshots) < self.max_snapshots:
+            name = self.look.snapshot_name(session, state)
+            if name is not None:
+                self.snapshots.append(self.save(self.snapshot_dir / name.format(
+                    n=len(self.snapshots))))
 
-    def _fill_cues(self, session: Any, phase: Phase) -> None:
-        from vrtrainer.render import Gauge
+    def save(self, path: Path) -> Path:
+        """Write the views last drawn into the offscreen framebuffers as one PNG."""
+        from PIL import Image
 
-        c, lang = self.cues, session.language
+        if not self.framebuffers:
+            return path
+        images = [fb.read_pixels()[..., :3] for fb in self.framebuffers]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.concatenate(images, axis=1)).save(path)
+        return path
+
+
+class TrainingLook:
+    """A training session: the trainee's hands (or the replayed attempt in feedback), the
+    expert ghost, live joint errors, the phase's texts and gauges, the verdict.
+
+    Snapshots at each phase change and every ``snapshot_every`` seconds of an attempt.
+    """
+
+    def __init__(self, snapshot_every: float = 1.0) -> None:
+        self.snapshot_every = snapshot_every
+        self._last_shot = -np.inf
+        self._last_phase: Phase | None = None
+
+    def fill(self, s: SceneState, session: Any, state: FrameState) -> None:
+        phase = session.phase
+        in_feedback = phase is Phase.FEEDBACK and session.last_score is not None
+        s.hands = session.replay_frame if in_feedback else state.hands
+        s.time = None if in_feedback else state.display_time
+        s.ghost = session.ghost
+        s.joint_errors = session.live.joint_error if phase is Phase.ATTEMPT else None
+        s.tolerance = 1.0  # errors come as multiples of the step's tolerance
+        self.fill_cues(s.cues, session, phase)
+
+    def fill_cues(self, c: Cues, session: Any, phase: Phase) -> None:
+        """The panel's texts for the session's phase (and a trainer's cue, when one came)."""
+        lang = session.language
         step = session.step
         c.language = lang
         c.title = f"{PHASE_TEXT[lang][phase]} — {step.title.get(lang, '')}"
         c.instruction_fr = step.instruction.get("fr", "")
         c.instruction_en = step.instruction.get("en", "")
         c.progress = session._progress()
-        c.gauges = [Gauge(**g) for g in getattr(session, "gauges_now", lambda: [])()]
+        c.gauges = [Gauge(**g) for g in session.gauges_now()]
         result = session.last_score
         if phase is Phase.ATTEMPT:
             c.score = session.live.score
@@ -119,70 +167,115 @@ class SessionPresenter:
         else:
             c.score = None
             c.message = ""
-        remote = getattr(session, "remote_cue", "")
-        if remote and session._now < getattr(session, "remote_cue_until", 0.0):
+        remote = session.remote_cue
+        if remote and session._now < session.remote_cue_until:
             prefix = {"fr": "Formateur", "en": "Trainer"}.get(lang, "Trainer")
             c.message = f"{prefix} : {remote}" if lang == "fr" else f"{prefix}: {remote}"
         if session.debug:
             t = session.timings.last
             c.message = (f"{c.message}  [cpu {t['update']:.2f}+{t['render']:.2f} ms]").strip()
-        for hook in self.cue_hooks:
-            hook(c, session, phase)
 
-    def _maybe_snapshot(self, session: Any, state: FrameState, phase: Phase) -> None:
-        if self.snapshot_dir is None or len(self.snapshots) >= self.max_snapshots:
-            return
+    def snapshot_name(self, session: Any, state: FrameState) -> str | None:
+        phase = session.phase
         changed = phase is not self._last_phase
         self._last_phase = phase
         due = state.display_time - self._last_shot >= self.snapshot_every
         if not (changed or (phase is Phase.ATTEMPT and due)):
-            return
+            return None
         self._last_shot = state.display_time
-        name = f"frame-{len(self.snapshots):03d}-{phase.value}-step{session.machine.step + 1}.png"
-        self.snapshots.append(self.save(self.snapshot_dir / name))
+        return f"frame-{{n:03d}}-{phase.value}-step{session.machine.step + 1}.png"
 
-    def save(self, path: Path) -> Path:
-        """Write the views last drawn into the offscreen framebuffers as one PNG."""
-        from PIL import Image
 
-        fbs = getattr(self, "framebuffers", None)
-        if not fbs:
-            return path
-        images = [fb.read_pixels()[..., :3] for fb in fbs]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(np.concatenate(images, axis=1)).save(path)
-        return path
+class RecordingLook:
+    """A recording session: the trainer's hands, the 3-2-1 countdown as the panel's large
+    line, the recording time as progress, the trim proposal during review.
+
+    Snapshots at every phase change and countdown second, and every ``snapshot_every``
+    seconds while recording.
+    """
+
+    def __init__(self, snapshot_every: float = 1.0) -> None:
+        self.snapshot_every = snapshot_every
+        self._last_key: tuple = ()
+        self._last_shot = -np.inf
+
+    def fill(self, s: SceneState, session: Any, state: FrameState) -> None:
+        s.hands = state.hands
+        s.time = state.display_time
+        s.ghost = None
+        s.joint_errors = None
+        self.fill_cues(s.cues, session)
+
+    def fill_cues(self, c: Cues, session: Any) -> None:
+        """The panel's texts for the session's phase (countdown digit as the main line)."""
+        plan, phase = session.plan, session.phase
+        c.language = session.language
+        number = len(session.kept) + 1 if phase is not RecordPhase.DONE else len(session.kept)
+        title = plan.title.get(session.language, plan.scenario_id)
+        c.title = (f"{session.text('take', i=min(number, plan.takes), n=plan.takes)} — "
+                   f"{title} ({plan.step})")
+        c.progress = session.progress()
+        c.score = None
+        c.gauges = []
+        main = plan.instruction
+        c.instruction_fr, c.instruction_en = main.get("fr", ""), main.get("en", "")
+        if phase is RecordPhase.READY:
+            c.message = session.text("ready")
+        elif phase is RecordPhase.COUNTDOWN:
+            n = session.countdown_left()
+            c.instruction_fr = c.instruction_en = f"{n}"
+            c.message = session.text("countdown", n=n)
+        elif phase is RecordPhase.RECORDING:
+            c.message = session.text("recording", t=session.elapsed)
+        elif phase is RecordPhase.REVIEW:
+            c.message = session.text("review")
+            rec = session.pending
+            if rec is not None and rec.trim is not None:
+                t = rec.trim
+                trim = (session.text("motion", a=t.start_time, b=t.stop_time) if t.moving
+                        else session.text("still"))
+                c.message = f"{trim} · {c.message}"
+        else:
+            c.message = session.text("done", k=len(session.kept))
+        c.debug = ""
+        if session.debug:
+            t = session.timings.last
+            c.debug = f"cpu {t['update']:.2f} + {t['render']:.2f} ms"
+
+    def snapshot_name(self, session: Any, state: FrameState) -> str | None:
+        key = (session.phase, session.countdown_left(), len(session.recorded))
+        due = (session.phase is RecordPhase.RECORDING
+               and state.display_time - self._last_shot >= self.snapshot_every)
+        if key == self._last_key and not due:
+            return None
+        self._last_key = key
+        self._last_shot = state.display_time
+        return f"frame-{{n:03d}}-{session.phase.value}.png"
+
+
+def SessionPresenter(renderer: Renderer | None = None, snapshot_dir: str | Path | None = None,
+                     snapshot_every: float = 1.0, max_snapshots: int = 40,
+                     scene: Scene | None = None, framebuffers: Sequence[Framebuffer] = (),
+                     after_draw: Callable[[], None] | None = None) -> Presenter:
+    """The presenter of a training session (advice pictograms on its cue panel)."""
+    p = Presenter(TrainingLook(snapshot_every), renderer, framebuffers, snapshot_dir,
+                  max_snapshots, scene, after_draw)
+    p.cue_hooks.append(add_pictogram)
+    return p
+
+
+def RecordingPresenter(renderer: Renderer | None = None,
+                       snapshot_dir: str | Path | None = None, snapshot_every: float = 1.0,
+                       max_snapshots: int = 60, scene: Scene | None = None,
+                       framebuffers: Sequence[Framebuffer] = (),
+                       after_draw: Callable[[], None] | None = None) -> Presenter:
+    """The presenter of a recording session."""
+    return Presenter(RecordingLook(snapshot_every), renderer, framebuffers, snapshot_dir,
+                     max_snapshots, scene, after_draw)
 
 
 def _render_target(target: Any) -> Any:
     """The renderer's target for a backend's: offscreen framebuffers or OpenXR swapchain images."""
-    from vrtrainer.render import RenderTarget
-
     if hasattr(target, "framebuffer"):  # an OpenXR swapchain image's framebuffer
         return RenderTarget(int(target.framebuffer), int(target.width), int(target.height))
     return getattr(target, "target", target)
-
-
-class OffscreenTargets:
-    """An offscreen EGL context with one framebuffer per eye, for headless runs."""
-
-    def __init__(self, width: int = 320, height: int = 240, views: int = 2,
-                 scene: Any = None) -> None:
-        from vrtrainer.render import EglContext, Framebuffer, Renderer
-
-        self.context = EglContext()
-        self.framebuffers = [Framebuffer(width, height) for _ in range(views)]
-        self.renderer = Renderer(scene)
-        self._targets = [fb.target for fb in self.framebuffers]
-
-    def __call__(self) -> list[Any]:
-        return self._targets
-
-    def close(self) -> None:
-        if self.context is None:
-            return
-        self.renderer.close()
-        for fb in self.framebuffers:
-            fb.delete()
-        self.context.close()
-        self.context = None

@@ -132,7 +132,7 @@ class RecordingSession:
     ``cue`` is called with 'tick' (each countdown second), 'start' and 'stop'
     (e.g. a :class:`~vrtrainer.session.beeps.Beeper`); ``on_take`` with each
     :class:`RecordedTake` once kept or discarded; ``renderer`` draws frames
-    (a :class:`~vrtrainer.render.record_presenter.RecordingPresenter`).
+    (a :class:`~vrtrainer.render.presenter.RecordingPresenter`).
     """
 
     def __init__(self, plan: RecordingPlan, language: str = "fr",

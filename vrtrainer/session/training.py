@@ -5,8 +5,8 @@ live against the expert, moves the expert ghost in step, scores the attempt at
 the end and hands the renderer what to draw. It sees frames only through
 :class:`~vrtrainer.backends.base.FrameState`, never the backend itself.
 
-The end of an attempt (take saved, scored, aligned for the replay, handed to
-``on_attempt``) runs on a worker thread (:mod:`~vrtrainer.session.finishing`)
+The end of an attempt (take saved, scored, aligned for the replay, heard by the
+listeners' ``attempt_finished``) runs on a worker thread (:mod:`~vrtrainer.session.finishing`)
 while the loop goes on drawing frames, the cue panel saying the score is on its
 way; the outcome joins :attr:`TrainingSession.outcomes` on the frame after it
 is ready.
@@ -15,6 +15,7 @@ is ready.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from vrtrainer.backends.base import Display, FrameState, Input
 from vrtrainer.compare.aligned import align
 from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, HandFrame
 from vrtrainer.session.finishing import AttemptWorker
+from vrtrainer.session.listeners import SessionListener
 from vrtrainer.session.loop import FrameTimings
 from vrtrainer.session.machine import Phase, StepMachine, Transition, Trigger
 from vrtrainer.takes.take import Take, TakeMeta, TakeWriter, load_take
@@ -131,10 +133,12 @@ class TrainingSession:
     """Drives the steps of one trainee's session, frame by frame.
 
     ``out_dir`` receives one take per attempt (recorded incrementally).
-    ``on_attempt`` is called with each finished :class:`AttemptOutcome`
-    (e.g. to store it in the results database), on the worker thread that
-    finishes attempts; ``finish_inline`` finishes them on the loop's thread
-    instead (the frame that ends an attempt then waits for it).
+    ``listeners`` hear its frames, phase changes, finished attempts and its end
+    (:class:`~vrtrainer.session.listeners.SessionListener`: the run stores attempts,
+    prints progress and publishes through them). Attempts are finished (saved,
+    scored) on a worker thread, and ``attempt_finished`` is heard there;
+    ``finish_inline`` finishes them on the loop's thread instead (the frame that ends
+    an attempt then waits for it).
     """
 
     def __init__(
@@ -144,9 +148,9 @@ class TrainingSession:
         trainee: str = "trainee",
         language: str = "fr",
         source: Any = "",
-        on_attempt: Any = None,
         renderer: Any = None,
         finish_inline: bool = False,
+        listeners: Sequence[SessionListener] = (),
     ) -> None:
         self.steps = steps
         self.machine = StepMachine(len(steps))
@@ -155,7 +159,7 @@ class TrainingSession:
         self.trainee = trainee
         self.language = language
         self.source = source
-        self.on_attempt = on_attempt
+        self.listeners = list(listeners)
         self.renderer = renderer
         self.timings = FrameTimings()
         self.outcomes: list[AttemptOutcome] = []
@@ -174,7 +178,6 @@ class TrainingSession:
         self.replay_frame = HandFrame()
         self._display = Display()
         self._worker = AttemptWorker(inline=finish_inline)
-        self.on_phase: Any = None
         # A remote trainer's cue for the cue panel, shown until that display time.
         self.remote_cue = ""
         self.remote_cue_until = 0.0
@@ -231,6 +234,8 @@ class TrainingSession:
         d.progress = self._progress()
         d.attempt_elapsed = elapsed if self.machine.phase is Phase.ATTEMPT else 0.0
         d.scoring = self.scoring
+        for listener in self.listeners:
+            listener.frame(self, state)
         return d
 
     def _progress(self) -> float:
@@ -260,8 +265,8 @@ class TrainingSession:
             self._start_attempt(state)
         if t.after is Phase.DONE:
             self.finished = True
-        if self.on_phase is not None:
-            self.on_phase()
+        for listener in self.listeners:
+            listener.phase_changed(self, t)
 
     # --- attempts -------------------------------------------------------------
 
@@ -335,8 +340,8 @@ class TrainingSession:
             started=started, ended=datetime.now(UTC).isoformat(timespec="seconds"),
             error=error,
         )
-        if self.on_attempt is not None:
-            self.on_attempt(outcome)
+        for listener in self.listeners:
+            listener.attempt_finished(self, outcome)
         return outcome, ghost
 
     def _collect(self, wait: bool) -> None:
@@ -410,3 +415,5 @@ class TrainingSession:
                 self._collect(wait=True)
             finally:
                 self._worker.close()
+                for listener in self.listeners:
+                    listener.closed(self)

@@ -37,6 +37,7 @@ class OpenXRFrameBackend:
         hand = RIGHT if tool_hand == "right" else LEFT
         self.name = "openxr-headless" if headless else "openxr"
         self.tool_names = tuple(tool_names)
+        self.rate = 90.0  # nominal: the runtime paces the frames (headless: headless_rate)
         self.xr = OpenXRBackend(
             mode="headless" if headless else "egl",
             tools=tuple(ToolBinding(n, hand) for n in self.tool_names),

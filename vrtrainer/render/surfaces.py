@@ -1,0 +1,80 @@
+"""Where a scripted backend's views are drawn when no headset shows them.
+
+:class:`OffscreenTargets`: an offscreen EGL context with one framebuffer per eye
+(headless runs, snapshots). :class:`MirrorTargets`: a desktop window showing both
+eyes side by side, whose keys are the person's inputs. Either is called for the
+views' render targets, has ``renderer`` and ``framebuffers``, and is closed once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vrtrainer.backends.base import Input
+from vrtrainer.render.context import EglContext, MirrorWindow
+from vrtrainer.render.renderer import Framebuffer, Renderer
+from vrtrainer.render.scene import Scene
+
+#: Keys of the desktop mirror window.
+KEYS = {"space": Input.NEXT, "n": Input.NEXT, "enter": Input.NEXT, "r": Input.RETRY,
+        "backspace": Input.RETRY, "escape": Input.QUIT, "q": Input.QUIT,
+        "l": Input.TOGGLE_LANGUAGE, "d": Input.TOGGLE_DEBUG}
+
+
+class OffscreenTargets:
+    """An offscreen EGL context with one framebuffer per eye, for headless runs."""
+
+    def __init__(self, width: int = 320, height: int = 240, views: int = 2,
+                 scene: Scene | None = None) -> None:
+        self.context = EglContext()
+        self.framebuffers = [Framebuffer(width, height) for _ in range(views)]
+        self.renderer = Renderer(scene)
+        self._targets = [fb.target for fb in self.framebuffers]
+
+    def __call__(self) -> list[Any]:
+        return self._targets
+
+    def present(self) -> None:
+        """Nothing to show: the views stay in their framebuffers (snapshots read them)."""
+
+    def close(self) -> None:
+        if self.context is None:
+            return
+        self.renderer.close()
+        for fb in self.framebuffers:
+            fb.delete()
+        self.context.close()
+        self.context = None
+
+
+class MirrorTargets:
+    """A desktop mirror window (its EGL context) with one framebuffer per eye and its keys."""
+
+    def __init__(self, width: int, height: int, scene: Scene | None = None,
+                 title: str = "vrtrainer") -> None:
+        self.window = MirrorWindow(2 * width, height, title=title)
+        self.framebuffers = [Framebuffer(width, height) for _ in range(2)]
+        self.renderer = Renderer(scene)
+        self._targets = [fb.target for fb in self.framebuffers]
+
+    def __call__(self) -> list[Any]:
+        return self._targets
+
+    def present(self) -> None:
+        self.window.present(*self.framebuffers)
+
+    def inputs(self) -> list[Input]:
+        """Inputs from the keys pressed since the last call; closing the window quits."""
+        out = [KEYS[k] for k in self.window.poll_keys() if k in KEYS]
+        if self.window.should_close:
+            out.append(Input.QUIT)
+        return out
+
+    def close(self) -> None:
+        if self.window is None:
+            return
+        self.renderer.close()
+        for fb in self.framebuffers:
+            fb.delete()
+        self.window.close()
+        self.window = None
