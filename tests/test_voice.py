@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from packmaker import make_pack
 
-from vrtrainer.app import training as run_module
+from vrtrainer.app import runner as run_module
 from vrtrainer.app.training import TrainingOptions, run_training
 from vrtrainer.errors import InvalidFileError
 from vrtrainer.session.advice import VERDICT_TEXT as PASSED_TEXT
