@@ -47,6 +47,7 @@ from vrtrainer.app.training import TrainingOptions, run_training, simulated_perf
 from vrtrainer.backends.base import FrameState  # noqa: E402
 from vrtrainer.backends.scripted import PersonScript, SimulatedBackend  # noqa: E402
 from vrtrainer.hands.hand import HandFrame  # noqa: E402
+from vrtrainer.session.listeners import SessionListener  # noqa: E402
 from vrtrainer.session.loop import FrameTimings, run_loop  # noqa: E402
 from vrtrainer.session.plan import steps_for  # noqa: E402
 from vrtrainer.session.training import AttemptScore, LiveFeedback, TrainingSession  # noqa: E402
@@ -154,7 +155,9 @@ def attempt_ends(target: str, flaws: list[str], size: tuple[int, int] | None, in
     import uuid
 
     from vrtrainer.app.training import _store
-    from vrtrainer.render.presenter import OffscreenTargets, SessionPresenter
+    from vrtrainer.render.presenter import SessionPresenter
+    from vrtrainer.render.scene import scene_of_pack
+    from vrtrainer.render.surfaces import OffscreenTargets
     from vrtrainer.results import ResultsStore
 
     steps = steps_for(target)
@@ -165,18 +168,20 @@ def attempt_ends(target: str, flaws: list[str], size: tuple[int, int] | None, in
         store = ResultsStore.open(f"sqlite:///{out}/results.db")
         offscreen = presenter = None
         if size is not None:
-            offscreen = OffscreenTargets(*size, scene=getattr(steps[0], "scene", lambda: None)())
+            pack = steps[0].pack_path
+            offscreen = OffscreenTargets(*size, scene=None if pack is None else scene_of_pack(pack))
             presenter = SessionPresenter(offscreen.renderer)
         try:
             backend = SimulatedBackend(performances, script=script, targets=offscreen,
                                        paced=True)
             session_id = str(uuid.uuid4())
 
-            def on_attempt(outcome) -> None:
-                if outcome.score is not None:
-                    _store(store, outcome, steps, opts, session_id, backend.describe())
+            class Storing(SessionListener):
+                def attempt_finished(self, session, outcome) -> None:
+                    if outcome.score is not None:
+                        _store(store, outcome, steps, opts, session_id, backend.describe())
 
-            session = TrainingSession(steps, out, source="benchmark", on_attempt=on_attempt,
+            session = TrainingSession(steps, out, source="benchmark", listeners=[Storing()],
                                       renderer=presenter, finish_inline=inline)
             timings = session.timings = WorkTimings(session)
             run_loop(backend, session)

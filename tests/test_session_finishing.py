@@ -11,6 +11,7 @@ from vrtrainer.app.training import TrainingOptions, run_training, simulated_perf
 from vrtrainer.backends.scripted import PersonScript, SimulatedBackend
 from vrtrainer.results import ResultsStore
 from vrtrainer.session.finishing import AttemptWorker
+from vrtrainer.session.listeners import SessionListener
 from vrtrainer.session.loop import run_loop
 from vrtrainer.session.plan import steps_for
 from vrtrainer.session.training import TrainingSession
@@ -80,7 +81,12 @@ def _session(tmp_path, coach_kw, retries=0, **session_kw):
     steps[0].coach = _Coach(steps[0].coach, **coach_kw)
     backend = SimulatedBackend(performances, script=PersonScript(retries=retries))
     reported = []
-    session = TrainingSession(steps, tmp_path, source="test", on_attempt=reported.append,
+
+    class Reported(SessionListener):
+        def attempt_finished(self, session, outcome):
+            reported.append(outcome)
+
+    session = TrainingSession(steps, tmp_path, source="test", listeners=[Reported()],
                               **session_kw)
     return backend, session, reported
 

@@ -171,14 +171,15 @@ def _trade_series(sources: AttemptSources, lang: str, extras: Extras) -> None:
 
 def _moments(sources: AttemptSources, lang: str, size: tuple[int, int], count: int,
              extras: Extras) -> None:
+    from vrtrainer.render.scene import scene_of_pack
     from vrtrainer.report.moments import draw_moments, find_moments
 
     scene = None
-    make_scene = getattr(sources.step, "scene", None)
+    pack = sources.step.pack_path if sources.step is not None else None
     try:
         moments = find_moments(sources.take, sources.template, sources.mirror, count)
-        if callable(make_scene):
-            scene = make_scene()
+        if pack is not None:
+            scene = scene_of_pack(pack)
         if not moments:
             extras.moments_missing = text("all_within", lang)
             return
