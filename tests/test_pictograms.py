@@ -12,7 +12,7 @@ from PIL import Image
 from vrtrainer.render import Cues, Framebuffer, SceneState, View
 from vrtrainer.render.camera import look_at_pose
 from vrtrainer.render.cues import CuePanel
-from vrtrainer.render.pictograms import load_pictograms, pictogram_path
+from vrtrainer.render.pictograms import atlas_icons, load_pictograms, pictogram_path
 from vrtrainer.render.text import FontAtlas
 from vrtrainer.session.advice import KINDS, add_pictogram, advice_kind
 
@@ -110,6 +110,15 @@ def test_panel_adds_one_icon_quad_only_for_a_known_pictogram():
             & (np.isclose(uv[:, 1], v0) | np.isclose(uv[:, 1], v1))).sum() >= 6
     panel.build(Cues(instruction_fr="Pincez", message="Plus lentement", pictogram="nonesuch"))
     assert panel.count == without
+
+
+def test_pictograms_leave_the_text_of_the_atlas_as_it_was():
+    """The atlas keeps its size and every glyph its place: text renders as before."""
+    plain, with_icons = FontAtlas(), FontAtlas(icons=atlas_icons())
+    assert with_icons.image.shape == plain.image.shape
+    assert set(KINDS) <= set(with_icons.icons)
+    for ch, glyph in plain.glyphs.items():
+        assert with_icons.glyphs[ch] == glyph, ch
 
 
 def _render(renderer, cues: Cues) -> np.ndarray:

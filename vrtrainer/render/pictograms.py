@@ -18,6 +18,9 @@ PICTOGRAMS = ASSETS / "pictograms"
 #: Largest pictogram accepted (pixels a side) and file size (bytes).
 MAX_SIDE = 256
 MAX_BYTES = 256 * 1024
+#: Side (pixels) of a pictogram in the font atlas: small enough that the atlas keeps its
+#: size and every glyph its place (and so its mipmaps and how text looks).
+ATLAS_SIDE = 64
 
 
 def pictogram_path(kind: str) -> Path:
@@ -42,3 +45,12 @@ def load_pictograms(folder: str | Path = PICTOGRAMS) -> dict[str, np.ndarray]:
                 continue
             out[path.stem] = np.asarray(im.convert("L"), np.uint8)
     return out
+
+
+def atlas_icons(side: int = ATLAS_SIDE) -> dict[str, np.ndarray]:
+    """The pictograms reduced to ``side`` pixels, as the font atlas packs them."""
+    from PIL import Image
+
+    return {name: np.asarray(Image.fromarray(mask).resize((side, side),
+                                                          Image.Resampling.LANCZOS))
+            for name, mask in load_pictograms().items()}

@@ -30,7 +30,7 @@ from vrtrainer.render.hands import (
     box_template,
 )
 from vrtrainer.render.meshes import GpuMesh
-from vrtrainer.render.pictograms import load_pictograms
+from vrtrainer.render.pictograms import atlas_icons
 from vrtrainer.render.scene import Scene, default_scene
 from vrtrainer.render.text import FontAtlas
 
@@ -213,7 +213,7 @@ class Renderer:
         self.scene = scene if scene is not None else default_scene()
         self.near, self.far = near, far
         self.instances = HandInstances(style)
-        self.atlas = FontAtlas(icons=load_pictograms())
+        self.atlas = FontAtlas(icons=atlas_icons())
         self.panel = CuePanel(self.atlas)
 
         self._mesh_prog = shaders.build_program("mesh", shaders.MESH_VS, shaders.MESH_FS)
