@@ -41,7 +41,7 @@ from vrtrainer.takes.take import Take
 #: Published anchors (datasets README): GRS regression on surgeons unseen in training.
 PUBLISHED = "trained models 0.45-0.68 (leave one user out; ReCAP, arXiv 2407.05180)"
 #: Score components whose correlation is shown beside the total.
-COMPONENTS = ("shape", "timing", "steadiness", "coverage")
+COMPONENTS = ("shape", "timing", "economy", "steadiness", "coverage")
 META = re.compile(r"meta_file_([A-Za-z_]+)\.txt")
 
 
@@ -90,7 +90,8 @@ def evaluate(task: str, ratings: dict[str, JigsawsRating], files: dict[str, Path
             rows.append({"trial": t, "subject": s, "skill": ratings[t].skill,
                          "grs": ratings[t].grs, "duration": takes[t].duration,
                          "total": sc.total, **{c: getattr(sc, c) for c in COMPONENTS},
-                         "tempo": sc.tempo, "dtw": dtw})
+                         "tempo": sc.tempo, "dtw": dtw, "details": sc.details,
+                         "hesitations": len(sc.hesitations)})
         log(f"  {task}: subject {s}: {len(scored)} trials against {len(refs)} expert trials "
             f"({time.perf_counter() - t0:.0f} s)")
     return {"task": task, "rows": rows, "subjects": subjects}
@@ -119,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("data", type=Path, help="folder with kinematics/ and meta/")
     ap.add_argument("--tasks", default="", help="comma-separated subset (default: all found)")
     ap.add_argument("--trials", action="store_true", help="also print every trial's scores")
+    ap.add_argument("--dump", type=Path, help="write every trial's scores to this JSON file")
     args = ap.parse_args(argv)
     if not (args.data / "meta").is_dir() or not (args.data / "kinematics").is_dir():
         print(f"error: {args.data} has no meta/ and kinematics/ folders (JIGSAWS layout)",
@@ -167,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         figures[f"spearman_{task}"] = clean["total"]
         figures[f"duration_{task}"] = clean["duration"]
         figures[f"plain_dtw_{task}"] = clean["dtw"]
+    if args.dump:
+        args.dump.write_text(json.dumps({t: r["rows"] for t, r in results.items()}, default=str))
     print(f"published anchors: {PUBLISHED}")
     print(json.dumps(figures))
     return 0

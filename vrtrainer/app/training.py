@@ -251,14 +251,14 @@ def _store(store, outcome: AttemptOutcome, steps, opts: TrainingOptions, session
 
 
 #: The comparator's criteria and their share of the gesture score.
-GESTURE_CRITERIA = ("shape", "timing", "steadiness", "coverage")
+GESTURE_CRITERIA = ("shape", "timing", "economy", "steadiness", "coverage")
 
 
 def criteria_from_breakdown(breakdown: dict[str, Any], lang: str = "en"
                             ) -> list[dict[str, Any]]:
     """Per-criterion rows (0-100) for the results store, from a step's breakdown.
 
-    The comparator's parts (shape, timing, steadiness, coverage) with their
+    The comparator's parts (shape, timing, economy, steadiness, coverage) with their
     weights and the comparator's first explanation about each, then each trade
     metric of a scenario step with its verdict.
     """

@@ -181,7 +181,7 @@ def score(
     for why in reasons(result.total, result.passed, result.rejected, data_):
         console.print(f"  why: {why}", markup=False, highlight=False)
     table = Table("component", "score")
-    for key in ("shape", "timing", "steadiness", "coverage"):
+    for key in ("shape", "timing", "economy", "steadiness", "coverage"):
         table.add_row(key, f"{getattr(result, key):.1f}")
     console.print(table)
     parts = Table("part", "shape")

@@ -83,13 +83,14 @@ _WORDS = {
            "frames": "frames", "eyes": "2 eyes side by side", "results": "results",
            "attempts": "attempts", "speed": "speed", "report": "report",
            "criterion": "criterion", "shape": "shape", "timing": "timing",
-           "steadiness": "steadiness", "coverage": "coverage"},
+           "economy": "economy", "steadiness": "steadiness", "coverage": "coverage"},
     "fr": {"title": "démo vrtrainer : {scenario}, apprenant simulé",
            "fault": " avec le défaut '{fault}'", "where": "où tout a été écrit",
            "takes": "prises", "frames": "images", "eyes": "2 yeux côte à côte",
            "results": "résultats", "attempts": "essais", "speed": "vitesse",
            "report": "rapport", "criterion": "critère", "shape": "forme", "timing": "rythme",
-           "steadiness": "stabilité", "coverage": "suivi", "ok": "ok", "high": "trop haut",
+           "economy": "économie", "steadiness": "stabilité", "coverage": "suivi", "ok": "ok",
+           "high": "trop haut",
            "low": "trop bas", "unsteady": "instable"},
 }
 
@@ -109,7 +110,7 @@ def _show(outcome, lang: str) -> None:
     b = s.breakdown
     w = _WORDS[lang]
     parts = Table(w["criterion"], "score", show_edge=False)
-    for key in ("shape", "timing", "steadiness", "coverage"):
+    for key in ("shape", "timing", "economy", "steadiness", "coverage"):
         if isinstance(b.get(key), int | float):
             parts.add_row(w[key], f"{b[key]:.0f}")
     for name, metric in ((b.get("trade") or {}).get("metrics") or {}).items():

@@ -14,9 +14,14 @@ group's error is measured in units of the reference's tolerance there
 * steadiness: jitter and tremor beyond the experts' own, from the joints'
   high-frequency residual;
 * coverage: the share of the reference actually observed (tracked) in the
-  take. Untracked frames are not scored for shape, they only lower coverage.
+  take. Untracked frames are not scored for shape, they only lower coverage;
+* economy: how much more the take moved than the experts to do the same work
+  (path travelled, turning, gripping, number of movements; see
+  :mod:`vrtrainer.compare.economy`), halved at ECONOMY_HALF times theirs.
 
-``total = 0.55 shape + 0.15 timing + 0.15 steadiness + 0.15 coverage``. A take
+``total = 0.5 shape + 0.125 (timing + economy + steadiness + coverage)``: how
+the gesture was made is half the score, the four ways of making it badly share
+the other half. A take
 whose overall mismatch is beyond the template's rejection threshold is
 reported as another gesture (rejected), whatever its score.
 """
@@ -54,12 +59,16 @@ from vrtrainer.takes.take import Take
 if TYPE_CHECKING:
     from vrtrainer.compare.template import Template
 
-WEIGHTS = {"shape": 0.55, "timing": 0.15, "steadiness": 0.15, "coverage": 0.15}
+WEIGHTS = {"shape": 0.50, "timing": 0.125, "economy": 0.125, "steadiness": 0.125,
+           "coverage": 0.125}
 #: Pass needs this total and this shape score.
 PASS_MARK = 70.0
 MIN_COVERAGE = 0.7
 #: Tempo factor at which the tempo part of timing is halved.
 TEMPO_HALF = 1.6
+#: Typical factor of extra motion over the experts' (path, turning, gripping, number
+#: of movements) at which economy is halved: the same allowance as for tempo.
+ECONOMY_HALF = TEMPO_HALF
 #: Local-tempo irregularity (std of log ratio) at which that part is halved.
 IRREGULARITY_HALF = 0.35
 HESITATION_S = 0.3
@@ -105,6 +114,8 @@ class Score:
     mirrored: bool
     template: str
     details: dict[str, Any] = field(default_factory=dict)
+    #: Economy of motion 0-100 (see :mod:`vrtrainer.compare.economy`).
+    economy: float = 100.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (non-finite numbers become None)."""
@@ -306,6 +317,9 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
     timing = 100.0 * float(quality(2.0 * np.log(tempo) / np.log(TEMPO_HALF))) * float(
         quality(2.0 * irregular / IRREGULARITY_HALF))
     timing = max(0.0, timing - HESITATION_PENALTY * len(hesitations))
+    # economy of motion: extra path, turning, gripping and movements over the experts'
+    extra_motion, economy_ratios = _economy(raw, tpl)
+    economy = 100.0 * float(quality(2.0 * extra_motion / np.log(ECONOMY_HALF)))
     # a phase the trainee went through in a fraction of its time was not done
     travel = speed / ref_rate  # tolerances travelled per reference frame
     skipped_frames = _skipped(path, travel, take_rate / ref_rate, ref_rate)
@@ -332,7 +346,7 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
     excess = max(0.0, jitter - 1.5 * tpl.steadiness)
     steadiness = 100.0 * float(quality(2.0 * excess / STEADINESS_HALF))
 
-    parts = {"shape": shape, "timing": timing, "steadiness": steadiness,
+    parts = {"shape": shape, "timing": timing, "economy": economy, "steadiness": steadiness,
              "coverage": 100.0 * coverage}
     total = sum(WEIGHTS[k] * v for k, v in parts.items())
     mismatch, overall = _mismatch(a)
@@ -368,9 +382,12 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
         })
     messages = _messages(a, tpl, cells, valid_cells, part_names, part_of, phase, tempo,
                          hesitations, jitter, excess, coverage, rejected, skipped)
+    if extra_motion > np.log(1.2) and len(messages) < 6:
+        messages.append(_economy_message(economy_ratios))
     return Score(
         total=round(total, 2), shape=round(shape, 2), timing=round(timing, 2),
-        steadiness=round(steadiness, 2), coverage=round(100.0 * coverage, 2), passed=passed,
+        steadiness=round(steadiness, 2), coverage=round(100.0 * coverage, 2),
+        economy=round(economy, 2), passed=passed,
         rejected=rejected, mismatch=round(mismatch, 4), tempo=round(tempo, 4),
         hesitations=hesitations, fingers=fingers, joints=joints, phases=phases,
         messages=messages, mirrored=mirrored, template=tpl.name,
@@ -379,10 +396,36 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
                  "overall_mismatch": round(overall, 4),
                  "jitter_mm": round(1000 * jitter, 3),
                  "expert_jitter_mm": round(1000 * tpl.steadiness, 3),
+                 "economy": {k: round(v, 3) for k, v in economy_ratios.items()},
                  "rejection_threshold": None if not np.isfinite(tpl.rejection)
                  else round(tpl.rejection, 4),
                  "weights": WEIGHTS, "pass_mark": PASS_MARK},
     )
+
+
+def _economy(feat: Features, tpl: Template) -> tuple[float, dict[str, float]]:
+    """Mean log-excess of the take's motion over the experts' (see compare.economy).
+
+    Templates saved before economy was measured have none: no charge.
+    """
+    from vrtrainer.compare.economy import excess, motion_measures
+
+    experts = tpl.info.get("economy")
+    if not isinstance(experts, dict):
+        return 0.0, {}
+    experts = {k: float(v) for k, v in experts.items() if isinstance(v, (int, float))}
+    return excess(motion_measures(feat), experts)
+
+
+_ECONOMY_WORDS = {"travel": "path travelled", "turning": "turning", "gripping": "gripping",
+                  "movements": "separate movements"}
+
+
+def _economy_message(ratios: dict[str, float]) -> str:
+    """The extra motion in words: the measures over the experts', largest first."""
+    over = sorted(((r, k) for k, r in ratios.items() if r > 1.2), reverse=True)
+    parts = ", ".join(f"{_ECONOMY_WORDS[k]} x{r:.1f}" for r, k in over[:3])
+    return f"more motion than the experts for the same work ({parts})"
 
 
 def _skipped(path: np.ndarray, travel: np.ndarray, expected: float, ref_rate: float
@@ -419,7 +462,8 @@ def _untracked(tpl, mirrored: bool) -> Score:
     hands = " and ".join(HAND_NAMES[h] for h in tpl.hands)
     what = f"the {hands} hand was" if hands else "the tools were"
     return Score(
-        total=0.0, shape=0.0, timing=0.0, steadiness=0.0, coverage=0.0, passed=False,
+        total=0.0, shape=0.0, timing=0.0, steadiness=0.0, coverage=0.0, economy=0.0,
+        passed=False,
         rejected=False, mismatch=float("inf"), tempo=float("nan"), hesitations=[], fingers={},
         joints={}, phases=[], mirrored=mirrored, template=tpl.name,
         messages=[f"{what} never tracked: nothing to score"],

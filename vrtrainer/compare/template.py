@@ -304,6 +304,11 @@ def build_template(
         for i in range(len(feats))
     ]
     tpl.steadiness = float(np.median([jitter_rms(raws[i]) for i in keep]))
+    from vrtrainer.compare.economy import MEASURES, motion_measures
+
+    measured = [motion_measures(raws[i]) for i in keep]
+    tpl.info["economy"] = {k: round(float(np.median([m[k] for m in measured])), 6)
+                           for k in MEASURES}
     return tpl
 
 

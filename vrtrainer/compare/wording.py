@@ -108,6 +108,11 @@ _MESSAGES_FR: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
      lambda m: f"hésitation de {_comma(m[1])} s pendant la phase {m[2]}"),
     (r"hand is unsteady: ([\d.]+) mm of jitter",
      lambda m: f"main instable : {_comma(m[1])} mm de tremblement"),
+    (r"more motion than the experts for the same work \((.+)\)",
+     lambda m: "plus de mouvement que les experts pour le même travail ("
+               + _comma(m[1].replace("path travelled", "trajet parcouru")
+                        .replace("turning", "rotations").replace("gripping", "préhension")
+                        .replace("separate movements", "mouvements distincts")) + ")"),
     (r"tracking lost for (\d+)% of the gesture \(not scored there\)",
      lambda m: f"suivi des mains perdu sur {m[1]} % du geste (non évalué à ces moments)"),
 )

@@ -48,7 +48,7 @@ from vrtrainer.report.texts import (
 from vrtrainer.session.advice import KIND_WORDS, advice_kind
 from vrtrainer.trade.metrics import compute_metrics, format_value
 
-COMPONENTS = ("shape", "timing", "steadiness", "coverage")
+COMPONENTS = ("shape", "timing", "economy", "steadiness", "coverage")
 DEFAULT_WEIGHTS = {"shape": 0.55, "timing": 0.15, "steadiness": 0.15, "coverage": 0.15}
 
 

@@ -34,6 +34,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "weight": {"fr": "Poids", "en": "Weight"},
     "shape": {"fr": "Forme du geste", "en": "Shape"},
     "timing": {"fr": "Rythme", "en": "Timing"},
+    "economy": {"fr": "Économie de mouvement", "en": "Economy of motion"},
     "steadiness": {"fr": "Stabilité", "en": "Steadiness"},
     "coverage": {"fr": "Suivi des mains", "en": "Tracking coverage"},
     "gesture_score": {"fr": "Score du geste", "en": "Gesture score"},

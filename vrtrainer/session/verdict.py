@@ -179,6 +179,7 @@ _CRITERION_OF = (
     ("slower than", "timing"),
     ("faster than", "timing"),
     ("hesitated", "timing"),
+    ("more motion than the experts", "economy"),
     ("degrees too", "shape"),
     ("off by", "shape"),
     ("turned", "shape"),
