@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vrtrainer.compare.dtw import dtw_path
+from vrtrainer.compare.economy import excess, motion_measures
 from vrtrainer.compare.features import (
     ABDUCTION,
     FLEXION,
@@ -408,8 +409,6 @@ def _economy(feat: Features, tpl: Template) -> tuple[float, dict[str, float]]:
 
     Templates saved before economy was measured have none: no charge.
     """
-    from vrtrainer.compare.economy import excess, motion_measures
-
     experts = tpl.info.get("economy")
     if not isinstance(experts, dict):
         return 0.0, {}

@@ -22,6 +22,7 @@ import numpy as np
 
 from vrtrainer import __version__
 from vrtrainer.compare.dtw import dtw_matrix, dtw_path
+from vrtrainer.compare.economy import MEASURES, motion_measures
 from vrtrainer.compare.features import (
     LENGTH_KINDS,
     FeatureConfig,
@@ -304,8 +305,6 @@ def build_template(
         for i in range(len(feats))
     ]
     tpl.steadiness = float(np.median([jitter_rms(raws[i]) for i in keep]))
-    from vrtrainer.compare.economy import MEASURES, motion_measures
-
     measured = [motion_measures(raws[i]) for i in keep]
     tpl.info["economy"] = {k: round(float(np.median([m[k] for m in measured])), 6)
                            for k in MEASURES}
