@@ -287,10 +287,12 @@ def test_a_session_runs_the_same_when_the_server_is_down_or_silent(tmp_path, kin
     url = _free_port_url()
     if kind == "silent":
         hole, url = _black_hole()
+    # the person does not wait for scores (scored on a worker, in their own time), so
+    # that both sessions' timelines are the same
+    script = PersonScript(retries=1, wait_for_score=False)
     try:
-        alone = run_training(_options(tmp_path / "a", None, script=PersonScript(retries=1)))
-        run = run_training(_options(tmp_path / "b", url, script=PersonScript(retries=1),
-                                    publish_flush_s=0.5))
+        alone = run_training(_options(tmp_path / "a", None, script=script))
+        run = run_training(_options(tmp_path / "b", url, script=script, publish_flush_s=0.5))
     finally:
         if hole is not None:
             hole.close()
