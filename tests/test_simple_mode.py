@@ -171,3 +171,20 @@ def test_preferences_refuse_a_bad_trainee_id(tmp_path):
         store.set_preferences("a", simple_mode=True)
         store.set_preferences("a", simple_mode=False)  # an update, not a second row
         assert store.preferences("a") == {"simple_mode": False}
+
+
+def test_go_on_while_the_score_is_on_its_way_waits_for_the_verdict():
+    flow = SimpleFlow()
+    session = _session(Phase.FEEDBACK)  # no score yet
+    session.scoring = True
+    state = _state([Input.NEXT])
+    flow.filter(state, session)
+    assert state.events == []  # not "next step" before knowing whether to retry
+    session.scoring = False
+    session.last_score = SimpleNamespace(passed=False, rejected=False, messages=[])
+    state = _state([])
+    flow.filter(state, session)
+    assert state.events == [Input.RETRY]
+    state = _state([])
+    flow.filter(state, session)
+    assert state.events == []  # once

@@ -67,7 +67,8 @@ class AssistedSession:
             self._deferred = []
             return
         now = state.display_time
-        speaking = any(self.voice.busy_with(k, now) for k in kinds)
+        speaking = any(self.voice.busy_with(k, now) for k in kinds) or bool(
+            self.session.phase is Phase.FEEDBACK and getattr(self.session, "scoring", False))
         moves = [e for e in state.events if e in (Input.NEXT, Input.RETRY)]
         if moves and speaking:
             state.events[:] = [e for e in state.events if e not in moves]

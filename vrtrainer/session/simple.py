@@ -94,6 +94,7 @@ class SimpleFlow:
     def __init__(self, max_tries: int = MAX_TRIES) -> None:
         self.max_tries = max_tries
         self.pinch = HeldPinch()
+        self._waiting = False
 
     def filter(self, state: FrameState, session: Any) -> None:
         """Rewrite ``state.events`` in place: one "go on", meaning retry after a failure."""
@@ -105,6 +106,16 @@ class SimpleFlow:
                 events.append(Input.NEXT)
         else:
             self.pinch.reset()
+        if phase is not Phase.FEEDBACK:
+            self._waiting = False
+        elif getattr(session, "scoring", False):
+            if Input.NEXT in events:  # no verdict yet: "go on" takes effect once it is known
+                self._waiting = True
+                events = [e for e in events if e is not Input.NEXT]
+        elif self._waiting:
+            self._waiting = False
+            if Input.NEXT not in events:
+                events.append(Input.NEXT)
         if phase is Phase.FEEDBACK and self._retry(session):
             events = [Input.RETRY if e is Input.NEXT else e for e in events]
         state.events[:] = events
