@@ -304,3 +304,64 @@ def test_a_session_runs_the_same_when_the_server_is_down_or_silent(tmp_path, kin
     assert report.results_added == 2 and report.results_delivered == 0
     assert report.results_pending == 2 and report.requests_failed >= 1
     assert report.frames_sent == 0 and report.frames_dropped > 0
+
+
+def test_the_server_killed_mid_session_loses_no_result(tmp_path):
+    """SIGKILL the server after the first result, start it again: every result arrives."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from vrtrainer.results import ResultsStore
+
+    db = tmp_path / "results.sqlite"
+    with ResultsStore.open(db) as store:
+        TrainerAccounts(store.engine).add(TRAINER, PASSWORD)
+    key_file = tmp_path / "publish.key"
+    key_file.write_text(KEY)
+    url = _free_port_url()
+    port = url.rsplit(":", 1)[1]
+
+    def start() -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vrtrainer", "serve", "--port", port, "--db", str(db),
+             "--key-file", str(key_file)], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=dict(os.environ, XDG_DATA_HOME=str(tmp_path)))
+
+        def up() -> bool:
+            assert proc.poll() is None, "the server exited"
+            try:
+                return request(url, "GET", "/healthz")[0] == 200
+            except OSError:
+                return False
+
+        wait_for(up, 120, "the server")
+        return proc
+
+    server = start()
+    runs = []
+    opts = _options(tmp_path, url, db=str(db), mirror=True,
+                    script=PersonScript(retries=3, feedback_wait=0.3), publish_flush_s=60.0)
+    thread = threading.Thread(target=lambda: runs.append(run_training(opts)), daemon=True)
+    try:
+        thread.start()
+        trainer = TrainerClient(url)
+        wait_for(lambda: any(s["attempts"] >= 1 for s in trainer.grid()), 120, "a result")
+        server.kill()
+        server.wait()
+        time.sleep(1.0)  # the session goes on alone meanwhile
+        server = start()
+        thread.join(180)
+        trainer = TrainerClient(url)
+        grid = trainer.grid()
+    finally:
+        server.kill()
+        server.wait()
+    run = runs[0]
+    report = run.published
+    assert len(run.outcomes) == 4 and len(run.attempt_ids) == 4
+    assert report.results_added == 4 and report.results_delivered == 4
+    assert report.results_pending == 0 and report.registrations >= 2
+    # the restarted server got the results its predecessor had not acknowledged
+    assert len(grid) == 1 and 1 <= grid[0]["attempts"] <= 3

@@ -75,7 +75,7 @@
       this._controls();
     }
 
-    reset() { this.yaw = 0.5; this.pitch = 0.35; this.distance = 0.5; }
+    reset() { this.yaw = 0.5; this.pitch = 0.35; this.distance = 0.4; }
 
     _controls() {
       const c = this.canvas;
