@@ -14,7 +14,7 @@ export PYOPENGL_PLATFORM ?= egl
 # The same place vrtrainer chooses by itself in its venv (vrtrainer.numba_cache_dir).
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: setup demo test test-xr test-services test-report lint bench clean scenarios fuzz soak soak-short faults
+.PHONY: setup demo test test-xr test-services test-report lint bench clean scenarios fuzz soak soak-short faults soak-serve
 
 setup: $(STAMP)
 
@@ -105,6 +105,14 @@ soak: $(STAMP)
 soak-short: $(STAMP)
 	mkdir -p out/soak
 	$(PY) benchmarks/soak.py --minutes 1.5 --sample 15 --json out/soak/soak-short.json
+
+# The trainer's live server (docs/serve.md) with 8 simulated sessions publishing at real-time
+# pace for 10 minutes, a trainer's page watching: no result lost, page latency printed.
+# `make test` runs a short version (6 sessions at once, test_serve.py).
+SERVE_MINUTES ?= 10
+soak-serve: $(STAMP)
+	mkdir -p out/soak
+	$(PY) benchmarks/soak_serve.py --minutes $(SERVE_MINUTES) --sessions 8 --json out/soak/serve.json
 
 # SIGKILL at 50 random moments of a real-time training session: every take recoverable,
 # at most the last second lost (make test runs 5 such trials).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -144,4 +145,5 @@ def run_summary(run) -> dict:
         "attempt_ids": run.attempt_ids,
         "simple_mode": run.simple,
         "voice": run.voice_log,
+        "published": None if run.published is None else asdict(run.published),
     }
