@@ -193,7 +193,7 @@ def test_the_page_socket_streams_the_grid_and_the_watched_session(server):
 def test_a_live_session_takes_a_message_and_a_retry_from_the_trainer(server, tmp_path):
     """A paced session; the trainer's message reaches its cue panel, retry restarts it."""
     opts = _options(tmp_path, server.url, mirror=True, language="en",
-                    script=PersonScript(done_wait=6.0))
+                    script=PersonScript(done_wait=10.0))
     runs = []
     thread = threading.Thread(target=lambda: runs.append(run_training(opts)), daemon=True)
     thread.start()

@@ -15,8 +15,8 @@ import pytest
 from chromium import Chromium
 from serve_helpers import KEY, PASSWORD, TRAINER, LiveServer, wait_for
 
+from vrtrainer.app.training import TrainingOptions, run_training
 from vrtrainer.backends.scripted import PersonScript
-from vrtrainer.session.run import TrainingOptions, run_training
 
 pytestmark = pytest.mark.report
 
