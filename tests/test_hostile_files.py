@@ -321,3 +321,29 @@ def test_archive_refuses_a_directory_clearly(tmp_path):
 
 def test_errors_are_vrtrainer_errors():
     assert issubclass(InvalidFileError, VrtrainerError) and archive.MAX_MEMBERS > 0
+
+
+# --- alignment memory ------------------------------------------------------------------
+
+
+def test_alignment_memory_is_bounded_before_the_kernels(monkeypatch):
+    from vrtrainer.compare import dtw, limits
+
+    x = np.zeros((40, 3))
+    dist, path = dtw.dtw_path(x, x)
+    assert dist == 0.0 and len(path) >= 40
+    monkeypatch.setattr(limits, "MAX_ALIGN_CELLS", 40 * 40 - 1)
+    with pytest.raises(VrtrainerError, match="1,600 bytes of path memory, over the limit of"):
+        dtw.dtw_path(x, x)
+
+
+def test_two_takes_at_the_frame_cap_are_refused_without_allocating():
+    from vrtrainer.compare import dtw
+
+    tracemalloc.start()
+    x = np.zeros((MAX_FRAMES, 1))
+    with pytest.raises(VrtrainerError, match="MAX_ALIGN_CELLS"):
+        dtw.dtw_path(x, x)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024

@@ -38,6 +38,7 @@ from contextlib import contextmanager
 import numpy as np
 from numba import njit, prange
 
+from vrtrainer.compare.limits import check_alignment
 from vrtrainer.errors import VrtrainerError
 
 #: Padding columns on each side of a row: the 4-row wavefront runs 3 columns beyond.
@@ -781,6 +782,7 @@ def dtw_path(
         x, x_mask = _derivative(x, x_mask)
         y, y_mask = _derivative(y, y_mask)
     n, m = x.shape[0], y.shape[0]
+    check_alignment(n, m)  # before the n x m step matrix is allocated
     steps = _scratch("steps", n * m, np.uint8).reshape((n, m))
     work = _scratch("work", _work_size(n, m, x.shape[1]), np.float64)
     with single_thread_blas():
