@@ -51,6 +51,14 @@ MAX_FILE_BYTES = 128 * 1024 * 1024
 MAX_LINE_CHARS = 16_384
 #: Coordinates beyond this many metres from the origin are refused as absurd.
 MAX_COORDINATE = 100.0
+#: A hand's measured joints lie at least this far (m) from their centroid in some joint:
+#: less is every joint at one point, a blank or placeholder frame.
+MIN_HAND_SPREAD_M = 0.01
+#: ... and no joint further than this from it: more is not one hand.
+MAX_HAND_SPREAD_M = 0.5
+#: Fastest a joint may move between frames. Real captures peak at 12.5 m/s (SHREC'17)
+#: and 3.9 m/s (SFINGE 3D) over every file; faster is a tracking glitch.
+MAX_JOINT_SPEED_M_S = 30.0
 
 MEASURED = POSITION_VALID | POSITION_TRACKED | ORIENTATION_VALID
 DERIVED = POSITION_VALID | ORIENTATION_VALID
@@ -190,6 +198,35 @@ def _check_coordinates(path: Path, positions: np.ndarray) -> None:
 
 
 # ---------------------------------------------------------------------------- geometry
+
+
+def _check_plausible(path: Path, positions: np.ndarray, measured: np.ndarray,
+                     rate: float) -> None:
+    """Refuse a capture no hand could make: joints all at one point, a hand spread over
+    more than a metre, or joints jumping faster than :data:`MAX_JOINT_SPEED_M_S`."""
+    p = positions[:, measured]
+    spread = np.linalg.norm(p - p.mean(axis=1, keepdims=True), axis=-1).max(axis=1)
+    low = np.flatnonzero(spread < MIN_HAND_SPREAD_M)
+    if low.size:
+        raise InvalidFileError(
+            path, f"frame {low[0] + 1}: every joint lies within {MIN_HAND_SPREAD_M * 100:g} cm "
+            "of the others (a blank frame, or all joints at the origin?)"
+        )
+    high = np.flatnonzero(spread > MAX_HAND_SPREAD_M)
+    if high.size:
+        raise InvalidFileError(
+            path, f"frame {high[0] + 1}: joints lie up to {spread[high[0]]:.2f} m from the hand's "
+            f"centre, over {MAX_HAND_SPREAD_M:g} m: not one hand"
+        )
+    if p.shape[0] > 1:
+        speed = np.linalg.norm(np.diff(p, axis=0), axis=-1).max(axis=1) * rate
+        fast = np.flatnonzero(speed > MAX_JOINT_SPEED_M_S)
+        if fast.size:
+            i = fast[0]
+            raise InvalidFileError(
+                path, f"frame {i + 2}: a joint moves {speed[i] / rate:.2f} m in one frame "
+                f"({speed[i]:.0f} m/s, over {MAX_JOINT_SPEED_M_S:g} m/s): a tracking glitch?"
+            )
 
 
 def _unit(v: np.ndarray, fallback: np.ndarray) -> np.ndarray:
@@ -340,6 +377,7 @@ def _build_take(
     notes: str,
 ) -> Take:
     """A one-handed take from 26 OpenXR joint positions (T, 26, 3) per frame."""
+    _check_plausible(path, positions, measured, rate)
     n = positions.shape[0]
     poses = np.zeros((n, HAND_COUNT, JOINT_COUNT, POSE_SIZE), np.float32)
     poses[..., 6] = 1.0
