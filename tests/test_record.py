@@ -115,3 +115,39 @@ def test_bad_requests_are_refused_with_a_message(tmp_path, capsys):
     assert main(["record", "pinch", "--backend", "replay", "--no-render",
                  "-o", str(tmp_path)]) == 2
     assert "--take" in capsys.readouterr().err
+
+
+def test_simulated_takes_are_made_one_at_a_time(tmp_path, monkeypatch):
+    # Issue 14: `record --takes N` built all N simulated performances before the first.
+    from vrtrainer.hands import sim
+
+    saved_before: list[int] = []  # takes on disk when each performance was made
+    real = sim.simulate
+
+    def counting(*args, **kwargs):
+        saved_before.append(len(list((tmp_path / "takes").rglob("*.vrtake"))))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sim, "simulate", counting)
+    run = record(tmp_path, takes=3)
+    assert sum(r.kept for r in run.takes) == 3
+    # performance k is made once the person reaches it: after take k-1 was saved
+    assert saved_before[:3] == [0, 1, 2], saved_before
+
+
+def test_performances_keep_one_take_in_memory():
+    from vrtrainer.backends.scripted import Performances
+    from vrtrainer.hands import sim
+
+    made: list[int] = []
+
+    def make(k):
+        made.append(k)
+        return sim.simulate("pinch", seed=k, rate=30.0)
+
+    perf = Performances(make, 1000)
+    assert len(perf) == 1000 and made == []
+    first = perf[0]
+    assert perf[0] is first and made == [0]
+    perf[999]
+    assert made == [0, 999]

@@ -9,14 +9,14 @@ optional desktop mirror window with its keys, and runs the frame loop.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vrtrainer.app.backends import backend_kind
 from vrtrainer.app.runner import Stage, StageOptions, open_stage
-from vrtrainer.backends.scripted import PersonScript
+from vrtrainer.backends.scripted import Performances, PersonScript
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
 from vrtrainer.scenario.loader import find_scenario, load_scenario
@@ -146,11 +146,12 @@ def run_recording(opts: RecordOptions,
     stage: Stage | None = None
     session: RecordingSession | None = None
 
-    def takes(what: str) -> list[Take]:
+    def takes(what: str) -> Sequence[Take]:
         if what == "simulated":
             # one expert performance per take the person may give, kept or not
+            # (made one at a time as the person starts each: --takes 1000 is fine)
             n = opts.takes + len(opts.script.discard_reviews) + 1
-            return [subject.simulate(opts.seed + k) for k in range(n)]
+            return Performances(lambda k: subject.simulate(opts.seed + k), n)
         if not opts.replay:
             raise VrtrainerError("the replay backend needs --take FILE (one per take)")
         return [load_take(p) for p in opts.replay]

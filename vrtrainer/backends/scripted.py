@@ -10,6 +10,7 @@ as fast as the machine allows, unless ``paced`` asks for real time.
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +116,36 @@ def stereo_views(head: np.ndarray, ipd: float = DEFAULT_IPD) -> list[View]:
 DEFAULT_HEAD = np.array([0.0, 1.6, 0.15, -0.2588190, 0.0, 0.0, 0.9659258], np.float32)
 
 
+class Performances(Sequence[Take]):
+    """``count`` performances made on demand by ``make(k)``, one kept in memory at a time.
+
+    ``record --takes N`` with simulated hands used to build all N takes up front; this
+    makes each when the person starts it, so memory does not grow with N.
+    """
+
+    def __init__(self, make: Callable[[int], Take], count: int) -> None:
+        if count < 1:
+            raise VrtrainerError("at least one performance is needed")
+        self._make = make
+        self._count = count
+        self._index = -1
+        self._take: Take | None = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, k):  # noqa: ANN001, ANN204  (Sequence's int | slice)
+        if isinstance(k, slice):
+            raise TypeError("performances are made one at a time")
+        if not -self._count <= k < self._count:
+            raise IndexError(k)
+        k %= self._count
+        if k != self._index:
+            self._take, self._index = None, k  # drop the previous one first
+            self._take = self._make(k)
+        return self._take
+
+
 class TakeBackend:
     """Play ``takes`` (one per step) as the trainee's hands, driven by a scripted person.
 
@@ -135,13 +166,15 @@ class TakeBackend:
         head: np.ndarray | None = None,
         max_seconds: float = 3600.0,
     ) -> None:
-        self.takes = [takes] if isinstance(takes, Take) else list(takes)
-        if not self.takes or any(t.n_frames < 2 for t in self.takes):
+        if isinstance(takes, Take):
+            takes = [takes]
+        self.takes = takes if isinstance(takes, Performances) else list(takes)
+        if not len(self.takes):
             raise VrtrainerError("each performance to play needs at least two frames")
-        names = {t.tool_names for t in self.takes}
-        if len(names) != 1:
-            raise VrtrainerError(f"the performances hold different tools: {sorted(names)}")
         self.take = self.takes[0]
+        # Performances made on demand are checked as they come (see end_frame).
+        for take in [self.take] if isinstance(self.takes, Performances) else self.takes:
+            self._check_like_first(take)
         self.rate = float(rate or self.take.meta.nominal_rate or 90.0)
         self.person = ScriptedPerson(script or PersonScript())
         self.tool_names = self.take.tool_names
@@ -199,8 +232,20 @@ class TakeBackend:
     def render_targets(self) -> list[Any]:
         return [] if self._targets is None else self._targets()
 
+    def _check_like_first(self, take: Take) -> None:
+        if take.n_frames < 2:
+            raise VrtrainerError("each performance to play needs at least two frames")
+        if take.tool_names != self.take.tool_names:
+            raise VrtrainerError(
+                f"the performances hold different tools: {take.tool_names} and "
+                f"{self.take.tool_names}"
+            )
+
     def end_frame(self, state: FrameState, display: Display) -> None:
-        self.take = self.takes[min(display.step, len(self.takes) - 1)]
+        take = self.takes[min(display.step, len(self.takes) - 1)]
+        if take is not self.take:
+            self._check_like_first(take)
+        self.take = take
         self._pending.extend(
             self.person.react(display, state.display_time, self.take.duration)
         )
