@@ -13,14 +13,13 @@ import html
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.files import make_shared
+from vrtrainer.files import atomic_output
 
 #: Colours of the verdicts, also used by the tests that look at the rendered page's pixels.
 PASS_COLOUR = "#1e7d3a"
@@ -208,15 +207,8 @@ def write_page(out: str | os.PathLike[str], page: str) -> Path:
     parent = out.parent if str(out.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                stream.write(page)
-            make_shared(tmp)  # mkstemp makes it private; a report is shared like any file
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_output(out, "w", encoding="utf-8") as stream:  # synced, shared mode
+            stream.write(page)
     except OSError as exc:
         raise VrtrainerError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
     return out

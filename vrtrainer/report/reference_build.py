@@ -17,6 +17,7 @@ from rich.table import Table
 
 from vrtrainer.compare.consistency import ConsistencyReport, take_consistency
 from vrtrainer.compare.template import save_template
+from vrtrainer.files import atomic_output
 from vrtrainer.takes.take import load_take
 
 
@@ -189,7 +190,8 @@ def write_html(report: ConsistencyReport, path: str | Path, reference_path: str 
     """Write :func:`html_report` to ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html_report(report, reference_path, mirrored_path), encoding="utf-8")
+    with atomic_output(path, "w", encoding="utf-8") as out:  # whole or not at all
+        out.write(html_report(report, reference_path, mirrored_path))
     return path
 
 
