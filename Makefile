@@ -84,7 +84,8 @@ test-xr: $(STAMP)
 # that gave a finding go to out/fuzz/. `make test` runs a few seconds of each.
 FUZZ_RUNS ?= 100000
 FUZZ_JOBS ?= 2
-FUZZ_HARNESSES := take journal template pack_folder pack_zip shrec17 sfinge3d records cmi5
+FUZZ_HARNESSES := take journal template pack_folder pack_zip shrec17 sfinge3d records cmi5 \
+	timebase gltf journal_sparse results_rows
 
 fuzz: $(STAMP)
 	mkdir -p out/fuzz

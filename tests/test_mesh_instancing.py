@@ -65,16 +65,16 @@ def tree_glb(n_triangles: int, fan_out: int) -> bytes:
     return glb_from_json(doc, data)
 
 
-def test_a_mesh_instanced_by_2000_nodes_is_refused_from_the_json():
-    data = instanced_glb(1000, 2001)
-    assert len(data) < 200_000
-    with pytest.raises(InvalidFileError, match="2001000 triangles after instancing"):
+def test_a_mesh_instanced_by_101_nodes_is_refused_from_the_json():
+    data = instanced_glb(20_000, 101)
+    assert len(data) < 300_000
+    with pytest.raises(InvalidFileError, match="2020000 triangles after instancing"):
         check_gltf(data, "x.glb", glb=True)
 
 
 def test_instancing_through_a_node_tree_is_counted():
-    data = tree_glb(1000, 45)  # 45 x 45 = 2025 instances of 1000 triangles
-    with pytest.raises(InvalidFileError, match="2025000 triangles after instancing"):
+    data = tree_glb(20_000, 11)  # 11 x 11 = 121 instances of 20,000 triangles
+    with pytest.raises(InvalidFileError, match="2420000 triangles after instancing"):
         check_gltf(data, "x.glb", glb=True)
     _, _, info = check_gltf(tree_glb(1000, 10), "x.glb", glb=True)
     assert info.triangles == 100 * 1000 and info.vertices == 100 * 3
@@ -105,7 +105,7 @@ def test_an_accessor_reused_by_1000_primitives_is_refused_before_decoding():
 
 def test_validate_and_the_renderer_path_refuse_an_instancing_bomb(tmp_path: Path, monkeypatch):
     pack = make_pack(tmp_path / "pack")
-    (pack / "assets" / "box.glb").write_bytes(instanced_glb(1000, 2001))
+    (pack / "assets" / "box.glb").write_bytes(instanced_glb(20_000, 101))
     import trimesh
 
     def no_trimesh(*args, **kwargs):
@@ -130,3 +130,28 @@ def test_an_instanced_mesh_without_a_material_loads_for_the_renderer(tmp_path: P
     assert len(mesh.indices) == 20 * 10 * 3
     assert MAX_TRIANGLES >= 200
 
+
+
+def test_many_primitives_or_drawn_parts_are_refused():
+    doc, data = _fan_mesh_doc(5)
+    doc["meshes"][0]["primitives"] *= gltfcheck.MAX_PRIMITIVES + 1
+    with pytest.raises(InvalidFileError, match="primitives or more, over the cap"):
+        check_gltf(glb_from_json(doc, data), "x.glb", glb=True)
+    with pytest.raises(InvalidFileError, match="mesh parts after instancing"):
+        check_gltf(instanced_glb(1, gltfcheck.MAX_DRAWN_PARTS + 1), "x.glb", glb=True)
+
+
+def test_indices_past_the_vertices_are_a_refusal_not_a_crash(tmp_path: Path):
+    from vrtrainer.render.meshes import load_mesh
+
+    doc, data = _fan_mesh_doc(10)
+    indices = np.tile(np.array([0, 1, 2], np.uint32), 10)
+    indices[7] = 0xFFFFFF01
+    data = data[:36] + indices.tobytes()
+    doc["nodes"] = [{"mesh": 0}]
+    doc["scenes"] = [{"nodes": [0]}]
+    path = tmp_path / "bad.glb"
+    path.write_bytes(glb_from_json(doc, data))
+    check_gltf(path.read_bytes(), str(path), glb=True)  # declarations are fine
+    with pytest.raises(InvalidFileError, match="indices point past"):
+        load_mesh(path)

@@ -70,8 +70,10 @@ def test_a_truncated_store_is_refused(db, capsys, keep):
         "UPDATE attempts SET started_at = 'yesterday-ish' WHERE id = 3",
         "UPDATE attempts SET ended_at = '2026-13-45 99:99:99' WHERE id = 3",
         "UPDATE attempts SET score = 'high' WHERE id = 3",
+        "UPDATE attempts SET breakdown = '" + "[" * 5000 + "' WHERE id = 3",
+        "UPDATE attempts SET scenario_id = CAST(x'e4e4' AS TEXT) WHERE id = 3",
     ],
-    ids=["json", "date", "bad-date", "score-text"],
+    ids=["json", "date", "bad-date", "score-text", "deep-json", "bad-utf8"],
 )
 def test_a_damaged_row_is_a_clear_error(db, capsys, statement):
     _sql(db, statement)
@@ -102,3 +104,9 @@ def test_a_read_only_store_can_be_listed(db):
     assert '"id": 40' in probe.stdout
     status = _read_only_run(db.parent, "xapi", "status", "--db", str(db))
     assert status.returncode == 0 and "waiting" in status.stdout, status.stderr
+
+
+def test_a_damaged_outbox_row_is_a_clear_error(db, capsys):
+    _sql(db, "UPDATE xapi_outbox SET next_try_at = 'soon', last_error = 'x' WHERE id = 2")
+    err = _refused(capsys, "xapi", "status", "--db", str(db))
+    assert "outbox row is damaged" in err

@@ -47,7 +47,8 @@ from mutators import stacked
 from vrtrainer.errors import VrtrainerError
 
 HARNESSES = ("take", "journal", "template", "pack_folder", "pack_zip", "shrec17",
-             "sfinge3d", "records", "cmi5")
+             "sfinge3d", "records", "cmi5", "timebase", "gltf", "journal_sparse",
+             "results_rows")
 #: Address space a loader may use above the harness's own, per input (documented cap).
 MEM_CAP = 1 << 30
 TIMEOUT_S = 1.0

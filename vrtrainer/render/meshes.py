@@ -106,6 +106,9 @@ def load_mesh(path: str | Path) -> MeshData:
         geometry = scene.geometry[name]
         if not hasattr(geometry, "faces") or len(geometry.faces) == 0:
             continue
+        faces = np.asarray(geometry.faces)
+        if faces.min() < 0 or faces.max() >= len(geometry.vertices):
+            raise InvalidFileError(path, "triangle indices point past the mesh's vertices")
         # Alpha 0 is reserved for the floor's checks; nothing loaded is fully transparent.
         colors = np.maximum(_trimesh_colors(geometry), np.array([0, 0, 0, 1], np.uint8))
         part = mesh_from_arrays(geometry.vertices, geometry.faces, geometry.vertex_normals, colors)

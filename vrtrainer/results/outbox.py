@@ -10,13 +10,15 @@ the statements keep their ids, so the LRS recognises any it already has.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from vrtrainer.results.engine import READ_ONLY
+from vrtrainer.results.engine import READ_ONLY, StoreError, shown_url
 from vrtrainer.results.records import MAX_TEXT
 from vrtrainer.results.schema import xapi_outbox as ob
 
@@ -53,6 +55,19 @@ class Outbox:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A damaged store or row met while reading the outbox is one :class:`StoreError`."""
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise StoreError(f"{shown_url(str(self.engine.url))}: cannot read the outbox "
+                             f"({reason})") from None
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+            raise StoreError(f"{shown_url(str(self.engine.url))}: an outbox row is damaged "
+                             f"({str(exc)[:200]})") from None
 
     @staticmethod
     def _for_endpoint(endpoint: str | None):
@@ -172,7 +187,7 @@ class Outbox:
     def counts(self, endpoint: str | None = None) -> OutboxCounts:
         """How many statements wait, went out, or were refused (for ``endpoint``'s rows)."""
         where = self._for_endpoint(endpoint) if endpoint is not None else True
-        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+        with self._reading(), self.engine.connect().execution_options(**READ_ONLY) as conn:
             row = conn.execute(
                 select(
                     func.count().filter(self._unsent()),
@@ -184,7 +199,7 @@ class Outbox:
 
     def last_error(self) -> tuple[str, datetime | None] | None:
         """The error of the most recently tried statement that is not sent, with its retry time."""
-        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+        with self._reading(), self.engine.connect().execution_options(**READ_ONLY) as conn:
             row = conn.execute(
                 select(ob.c.last_error, ob.c.next_try_at)
                 .where(ob.c.sent_at.is_(None), ob.c.last_error.is_not(None))
@@ -196,7 +211,7 @@ class Outbox:
     def next_due(self, endpoint: str | None = None) -> datetime | None:
         """When the soonest unsent statement may be claimed, or None if none waits."""
         later = func.coalesce(ob.c.lease_until, ob.c.next_try_at)
-        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+        with self._reading(), self.engine.connect().execution_options(**READ_ONLY) as conn:
             rows = conn.execute(
                 select(ob.c.next_try_at, later.label("lease"))
                 .where(self._unsent(), self._for_endpoint(endpoint))
@@ -205,12 +220,13 @@ class Outbox:
             ).all()
         if not rows:
             return None
-        return min(max(_aware(r.next_try_at), _aware(r.lease)) for r in rows)
+        with self._reading():
+            return min(max(_aware(r.next_try_at), _aware(r.lease)) for r in rows)
 
     def statements(self, attempt_id: int | None = None) -> list[tuple[str, str, datetime | None]]:
         """(statement id, JSON text, sent time) in creation order, for checks and reports."""
         query = select(ob.c.statement_id, ob.c.statement, ob.c.sent_at).order_by(ob.c.id)
         if attempt_id is not None:
             query = query.where(ob.c.attempt_id == attempt_id)
-        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+        with self._reading(), self.engine.connect().execution_options(**READ_ONLY) as conn:
             return [(r[0], r[1], _aware(r[2])) for r in conn.execute(query)]

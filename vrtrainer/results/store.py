@@ -138,7 +138,7 @@ def _checked_row(attempt_id: Any, build: Callable[[], StoredAttempt]) -> StoredA
         texts = (a.uuid, a.trainee, a.scenario_id, a.scenario_version, a.step)
         if not all(isinstance(t, str) for t in texts):
             raise ValueError("an identifier is not text")
-    except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+    except (ValueError, TypeError, OverflowError, AttributeError, RecursionError) as exc:
         raise StoreError(f"attempt {attempt_id}: the stored row is damaged ({str(exc)[:200]})"
                          ) from None
     return a
@@ -157,7 +157,7 @@ class ResultsStore:
         except SQLAlchemyError as exc:
             reason = getattr(exc, "orig", None) or exc
             raise StoreError(f"{self.where}: cannot read the results store ({reason})") from None
-        except (ValueError, TypeError, OverflowError) as exc:  # JSON, dates of a damaged row
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # JSON, dates
             raise StoreError(f"{self.where}: a stored row is damaged ({str(exc)[:200]})"
                              ) from None
 
@@ -191,6 +191,12 @@ class ResultsStore:
             engine.dispose()
             raise StoreError(
                 f"{shown_url(resolve_url(url))}: cannot open the results store ({exc.orig or exc})"
+            ) from None
+        except (SQLAlchemyError, ValueError) as exc:  # e.g. a damaged text in its version row
+            engine.dispose()
+            raise StoreError(
+                f"{shown_url(resolve_url(url))}: cannot open the results store "
+                f"({str(exc)[:200]})"
             ) from None
         except BaseException:
             engine.dispose()

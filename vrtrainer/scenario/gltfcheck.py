@@ -41,6 +41,12 @@ MAX_INSTANCED_VERTICES = 6_000_000
 MAX_DECODED_BYTES = 256 * 1024 * 1024
 #: Cap on nodes (each is a scene-graph entry the renderer walks).
 MAX_NODES = 10_000
+#: Cap on primitives over all meshes, as stored: the mesh library's cost is per primitive
+#: (60,000 primitives of 5 triangles took 13 s of CPU to load).
+MAX_PRIMITIVES = 1024
+#: Cap on parts drawn after instancing (nodes x primitives): the renderer builds each
+#: (7000 instances of a small mesh took 2 s of CPU).
+MAX_DRAWN_PARTS = 1024
 #: Extensions a file may require; anything else needs code we do not run.
 ALLOWED_REQUIRED_EXTENSIONS = frozenset(
     {"KHR_materials_unlit", "KHR_texture_transform", "KHR_mesh_quantization"}
@@ -204,11 +210,18 @@ def check_gltf(data: bytes, where: str, glb: bool) -> tuple[dict, bytes | None, 
     meshes = _list(doc, "meshes", where)
     mesh_tris: list[int] = []
     mesh_verts: list[int] = []
+    mesh_prims: list[int] = []
     for m, mesh in enumerate(meshes):
         tris_before, verts_before = info.triangles, info.vertices
         prims = mesh.get("primitives")
         if not isinstance(prims, list):
             raise InvalidFileError(where, f"meshes[{m}].primitives is not a list")
+        mesh_prims.append(len(prims))
+        if sum(mesh_prims) > MAX_PRIMITIVES:
+            raise InvalidFileError(
+                where, f"meshes hold {sum(mesh_prims)} primitives or more, over the cap of "
+                f"{MAX_PRIMITIVES}"
+            )
         for p, prim in enumerate(prims):
             if not isinstance(prim, dict) or not isinstance(prim.get("attributes"), dict):
                 raise InvalidFileError(where, f"meshes[{m}].primitives[{p}] has no attributes")
@@ -243,7 +256,7 @@ def check_gltf(data: bytes, where: str, glb: bool) -> tuple[dict, bytes | None, 
                 )
         mesh_tris.append(info.triangles - tris_before)
         mesh_verts.append(info.vertices - verts_before)
-    _count_instances(doc, mesh_tris, mesh_verts, where, info)
+    _count_instances(doc, mesh_tris, mesh_verts, mesh_prims, where, info)
     for i, image in enumerate(_list(doc, "images", where)):
         if "uri" in image:
             _check_uri(image["uri"], 0, f"images[{i}]", where, info)
@@ -271,7 +284,8 @@ def _count_decoded(
 
 
 def _count_instances(
-    doc: dict, mesh_tris: list[int], mesh_verts: list[int], where: str, info: GltfInfo
+    doc: dict, mesh_tris: list[int], mesh_verts: list[int], mesh_prims: list[int], where: str,
+    info: GltfInfo,
 ) -> None:
     """Count triangles and vertices as drawn: each mesh once per path to a node using it.
 
@@ -331,6 +345,12 @@ def _count_instances(
     for i, node in enumerate(nodes):
         if "mesh" in node:
             drawn[node["mesh"]] = min(drawn[node["mesh"]] + paths[i], cap)
+    parts = sum(p * max(d, 1) for p, d in zip(mesh_prims, drawn))
+    if parts > MAX_DRAWN_PARTS:
+        raise InvalidFileError(
+            where, f"nodes draw {parts} mesh parts after instancing, over the cap of "
+            f"{MAX_DRAWN_PARTS}"
+        )
     triangles = sum(t * max(d, 1) for t, d in zip(mesh_tris, drawn))
     vertices = sum(v * max(d, 1) for v, d in zip(mesh_verts, drawn))
     if triangles > MAX_TRIANGLES:
