@@ -109,3 +109,11 @@ def test_del_and_c1_characters_in_member_names_are_refused(tmp_path, char):
     zipped = zip_folder(pack, tmp_path / "p.zip", {f"assets/x{char}y.txt": b"hello"})
     with pytest.raises(InvalidFileError, match="control character"):
         open_pack(zipped)
+
+
+@pytest.mark.parametrize("name", ["cue.wav", "tex.jpg", "tex.ktx2", "ref.vrref"])
+def test_other_typed_files_must_start_as_their_type(tmp_path, name):
+    pack = make_pack(tmp_path / "pack")
+    (pack / "assets" / name).write_bytes(b"(dp0\nS'a'\np1\nI1\ns.")  # a protocol-0 pickle
+    with pytest.raises(InvalidFileError, match="first bytes"):
+        open_pack(pack)

@@ -81,6 +81,7 @@ _EXPECTED_MAGIC: dict[str, tuple[tuple[bytes, ...], str]] = {
     ".glb": ((b"glTF",), "a GLB mesh"),
     ".vrtake": ((b"PK\x03\x04",), "a vrtrainer archive (zip)"),
     ".vrref": ((b"PK\x03\x04",), "a vrtrainer archive (zip)"),
+    ".wav": ((b"RIFF",), "a WAV sound"),
 }
 _TEXT_SUFFIXES = frozenset({".toml", ".gltf", ".md", ".txt", ""})
 
