@@ -98,6 +98,7 @@ def test_plausible_jitter_and_dropped_frames_still_load(take_file):
     rng = np.random.default_rng(4)
     steps = np.full(29, 1 / 90) * rng.uniform(0.8, 1.2, 29)
     steps[10] = 3 / 90  # two dropped frames
+    steps[20] = 0.001  # a burst: Monado delivered a 1 ms step in a 90 Hz session
     times = np.concatenate([[12.5], 12.5 + np.cumsum(steps)])
     rewrite(take_file, **{"times.npy": npy(times)})
     assert load_take(take_file).n_frames == 30
