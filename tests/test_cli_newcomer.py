@@ -218,7 +218,7 @@ def test_train_says_why_an_attempt_did_not_pass(tmp_path, capsys):
             str(tmp_path / "takes"), "--db", str(db), "--lang", "en"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "step 1, attempt 1: 77/100, not passed (pass mark 70)" in out
+    assert "step 1, attempt 1: 69/100, not passed (pass mark 70)" in out
     assert "why: shape 63 is below 70 (the shape must pass too)" in out
     assert "> right ring finger 25 degrees too open during phase 2" in out  # advice
     assert "sqlite:" not in out and "[1]" not in out
@@ -226,7 +226,7 @@ def test_train_says_why_an_attempt_did_not_pass(tmp_path, capsys):
     # results show fills the message column from the same explanations
     assert main(["results", "show", "1", "--db", str(db)]) == 0
     shown = " ".join(capsys.readouterr().out.split())
-    assert "score 77/100, not passed" in shown and "ring finger 25 degrees too" in shown
+    assert "score 69/100, not passed" in shown and "ring finger 25 degrees too" in shown
     assert main(["results", "list", "--db", str(db)]) == 0
     assert "not passed" in capsys.readouterr().out
 
@@ -238,7 +238,7 @@ def test_train_in_french_speaks_french_and_unknown_languages_are_refused(tmp_pat
     monkeypatch.setenv("VRTRAINER_LANG", "fr")  # one default for every command
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "étape 1, essai 1 : 77/100, non réussi (seuil 70)" in out
+    assert "étape 1, essai 1 : 69/100, non réussi (seuil 70)" in out
     assert "pourquoi : forme 63 sous 70" in out
     assert "> annulaire droit : 25 degrés trop ouvert pendant la phase 2" in out
     assert "step 1" not in out and "your turn" not in out

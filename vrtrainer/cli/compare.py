@@ -51,13 +51,10 @@ def _take_warnings(paths: list[Path], takes) -> list[str]:
     return warnings
 
 
-def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reject: bool):
-    from vrtrainer.compare import (
-        Tolerance,
-        build_template,
-        calibrate_rejection,
-        take_features,
-    )
+def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reject: bool,
+           others: list[Path] | None = None):
+    from vrtrainer.compare import Tolerance, build_template
+    from vrtrainer.compare.reference import calibrate_reference
     from vrtrainer.hands import sim
     from vrtrainer.hands.negatives import negative_takes
     from vrtrainer.takes.take import load_take
@@ -71,22 +68,10 @@ def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reje
     tpl = build_template(takes, name=name, names=[str(p) for p in paths],
                          tolerance=Tolerance(floor_m=floor_cm / 100.0, floor_deg=floor_deg))
     if reject:
-        used = [t for t, e in zip(takes, tpl.experts) if e["used"]]
-        positives = []
-        for t in used:
-            mirror = t.meta.handedness != tpl.handedness
-            hands = tuple(sorted(1 - h for h in tpl.hands)) if mirror else tpl.hands
-            f = take_features(t, tpl.config, hands)
-            if mirror:
-                from vrtrainer.compare import build_layout, mirror_channels
-
-                f.values, f.mask = mirror_channels(f.values, f.mask, f.layout)
-                f.layout = build_layout(tpl.config, tpl.hands)
-            positives.append(f)
         exclude = tuple(n for n in (name, _gesture_of(takes)) if n in sim.GESTURES)
-        negatives = [take_features(t, tpl.config, tpl.hands)
-                     for t in negative_takes(tpl.handedness, exclude=exclude)]
-        calibrate_rejection(tpl, positives, negatives)
+        real = [load_take(p) for p in others or []]
+        calibrate_reference(tpl, takes, real,
+                            [] if real else negative_takes(tpl.handedness, exclude=exclude))
     return tpl
 
 
@@ -97,7 +82,11 @@ def build(
     floor_cm: Annotated[float, typer.Option(help="Position noise floor (cm).")] = 1.0,
     floor_deg: Annotated[float, typer.Option(help="Angle noise floor (degrees).")] = 10.0,
     reject: Annotated[bool, typer.Option(
-        help="Calibrate rejection of other gestures on simulated ones.")] = True,
+        help="Calibrate rejection of other gestures (on --other takes, else simulated).")
+    ] = True,
+    other: Annotated[list[Path] | None, typer.Option(
+        "--other", help="A take of another gesture (e.g. from your other references), to "
+                        "calibrate rejection on real motion; repeatable.")] = None,
     html: Annotated[Path | None, typer.Option(
         "--html", help="Write the consistency and variation report as HTML.")] = None,
     mirror: Annotated[bool, typer.Option(
@@ -113,7 +102,7 @@ def build(
     if html is not None:
         output_file(html, option="--html")
 
-    tpl = _build(list(takes), name, floor_cm, floor_deg, reject)
+    tpl = _build(list(takes), name, floor_cm, floor_deg, reject, list(other or []))
     if mirror:
         from vrtrainer.report.reference_build import mirrored_path
 
@@ -127,8 +116,15 @@ def build(
     bounds = ", ".join(f"{tpl.times[b]:.2f} s" for b in tpl.phases) or "none"
     console.print(f"reference {tpl.name!r}: {tpl.n_frames} frames, {tpl.duration:.2f} s, "
                   f"{tpl.n_phases} phases (boundaries {bounds}), {tpl.handedness}-handed")
-    if tpl.rejection == tpl.rejection:
-        console.print(f"other gestures rejected beyond a mismatch of {tpl.rejection:.2f}")
+    calibration = tpl.info.get("rejection_calibration")
+    if calibration:
+        console.print(
+            f"other gestures rejected beyond a mismatch of {tpl.rejection:.2f} "
+            f"(calibrated {calibration['method']} on the experts, against "
+            f"{calibration['negative_source']}); expected share of correct takes rejected: "
+            f"{100 * calibration['expected_expert_reject']:.1f}%")
+        for w in calibration["warnings"]:
+            console.print(f"[yellow]warning:[/yellow] {w}")
     console.print(f"wrote {output}")
     from vrtrainer.report.reference_build import report_build
 

@@ -16,6 +16,7 @@ from vrtrainer.compare.features import (
     take_features,
 )
 from vrtrainer.compare.live import LiveAligner, LiveState
+from vrtrainer.compare.reference import build_reference, calibrate_reference
 from vrtrainer.compare.score import (
     PASS_MARK,
     Score,
@@ -35,8 +36,9 @@ from vrtrainer.compare.template import (
 
 __all__ = [
     "PASS_MARK", "STANDARD_HAND_LENGTH", "FeatureConfig", "Features", "Layout", "LiveAligner",
-    "LiveState", "Score", "Template", "Tolerance", "build_layout", "build_template",
-    "calibrate_rejection", "dba", "derivative_estimate", "dissimilarity", "dtw_distance",
+    "LiveState", "Score", "Template", "Tolerance", "build_layout", "build_reference",
+    "build_template", "calibrate_reference", "calibrate_rejection", "dba",
+    "derivative_estimate", "dissimilarity", "dtw_distance",
     "dtw_matrix", "dtw_path", "load_template", "mirror_channels", "save_template",
     "score_features", "score_take", "smoothed", "take_features",
 ]

@@ -573,3 +573,44 @@ def mirrored_layout(layout: Layout) -> Layout:
     hand = np.where(layout.hand == h, other, layout.hand)
     return Layout(names, layout.kind, hand, layout.joint, layout.finger, layout.axis,
                   layout.weight)
+
+
+def clock(start: float, end: float, rate: float) -> np.ndarray:
+    """Uniform frame times from ``start`` to ``end`` (inclusive when on the grid) at ``rate``."""
+    n = int(np.floor((end - start) * rate + 1e-6)) + 1
+    return start + np.arange(max(n, 2)) / rate
+
+
+def resample_values(values: np.ndarray, mask: np.ndarray, times: np.ndarray,
+                    new_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Masked channels (T, C) at ``new_times``: linear between the two frames around each
+    new time when both are valid, the nearer one's value when only it is; valid where
+    the nearer frame is.
+
+    Scoring compares a take and a reference on one clock, so that neither frame rate
+    changes the result (issue 13).
+    """
+    n = times.shape[0]
+    if n < 2:
+        return (np.repeat(values[:1], new_times.shape[0], axis=0),
+                np.repeat(mask[:1], new_times.shape[0], axis=0))
+    k = np.clip(np.searchsorted(times, new_times, side="right") - 1, 0, n - 2)
+    span = times[k + 1] - times[k]
+    u = np.clip((new_times - times[k]) / np.where(span > 0, span, 1.0), 0.0, 1.0)[:, None]
+    a, b = values[k], values[k + 1]
+    ma, mb = mask[k], mask[k + 1]
+    near_b = u > 0.5
+    out = np.where(ma & mb, a + (b - a) * u, np.where(near_b, b, a))
+    valid = np.where(near_b, mb, ma)
+    return np.where(valid, out, 0.0), valid
+
+
+def on_clock(features: Features, rate: float) -> Features:
+    """The features resampled onto a uniform clock at ``rate`` frames per second
+    (unchanged if already on it)."""
+    t = features.times
+    grid = clock(float(t[0]), float(t[-1]), rate)
+    if grid.shape == t.shape and np.allclose(grid, t, rtol=0.0, atol=1e-9):
+        return features
+    values, mask = resample_values(features.values, features.mask, t, grid)
+    return Features(values, mask, grid, features.layout, features.hand_lengths)

@@ -28,7 +28,7 @@ reported as another gesture (rejected), whatever its score.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,6 +49,7 @@ from vrtrainer.compare.features import (
     TURN,
     WORLD,
     Features,
+    on_clock,
     smoothed,
     take_features,
 )
@@ -75,7 +76,7 @@ IRREGULARITY_HALF = 0.35
 HESITATION_S = 0.3
 HESITATION_PENALTY = 10.0
 #: Jitter (m, RMS high-frequency residual) above the experts' at which steadiness halves.
-STEADINESS_HALF = 0.0015
+STEADINESS_HALF = 0.005
 SHAPE_WORST_SHARE = 0.6
 #: Length (s) of the stretch over which the worst part's quality is taken.
 WORST_WINDOW_S = 0.5
@@ -87,6 +88,25 @@ SKIP_MIN_TRAVEL = 2.0
 BAND_SHARE = 0.25
 #: Width (s) of the moving average that separates shape from jitter.
 SMOOTH_S = 0.1
+#: Width (s) of the moving average of the shapes compared to tell another gesture.
+REJECT_SMOOTH_S = 0.3
+#: Reference and take are compared on one clock at this rate (frames per second), so
+#: that neither one's frame rate changes the score.
+SCORE_RATE = 30.0
+#: A take done this many times slower or faster than the expert fails, however well.
+TEMPO_LIMIT = 2.5
+#: Jitter or tremor (m, see motion.jitter_rms) beyond the experts' level that
+#: fails a take, and the multiple of the experts' own level always allowed.
+UNSTEADY_LIMIT = 0.013
+UNSTEADY_RATIO = 2.0
+#: A movement of the reference is skipped (not just rushed) when the take travels
+#: under this share of the reference's distance over the frames aligned to it.
+SKIP_TRAVEL_SHARE = 0.5
+#: Order in which the rules decide a verdict (the first broken one names it).
+RULES = ("another gesture", "tracking", "skipped", "tempo", "unsteady", "part", "shape",
+         "total")
+#: A body part whose quality over any WORST_WINDOW_S stays under this fails the take.
+PART_MARK = 0.4
 
 
 def quality(z: np.ndarray) -> np.ndarray:
@@ -117,6 +137,14 @@ class Score:
     details: dict[str, Any] = field(default_factory=dict)
     #: Economy of motion 0-100 (see :mod:`vrtrainer.compare.economy`).
     economy: float = 100.0
+    #: "pass", "fail" or "rejected" (another gesture).
+    verdict: str = ""
+    #: The rule that decided a FAIL or REJECTED, with its mark, in words ("" on a pass).
+    verdict_rule: str = ""
+    #: The total needed to pass.
+    pass_mark: float = PASS_MARK
+    #: Every rule the take broke, deciding one first: {"rule", "value", "limit", "text"}.
+    reasons: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (non-finite numbers become None)."""
@@ -219,8 +247,18 @@ def _mismatch(a: dict[str, np.ndarray]) -> tuple[float, float]:
 
 def dissimilarity(feat: Features, tpl: Template, overall: bool = False) -> float:
     """Mismatch of a take's (smoothed) features with a template (see :func:`_mismatch`)."""
-    typical, rms = _mismatch(_aligned(smoothed(feat, SMOOTH_S), tpl))
+    typical, rms = _mismatch(_aligned(*_slow_shapes(feat, tpl)))
     return rms if overall else typical
+
+
+def _slow_shapes(feat: Features, tpl: Template) -> tuple[Features, Template]:
+    """Take and reference on the common clock, smoothed over REJECT_SMOOTH_S: whether a
+    take is another gesture is judged on its slow shape, so that noise and tremor
+    (steadiness) do not make the right gesture look like another one."""
+    f = smoothed(on_clock(smoothed(feat, SMOOTH_S), SCORE_RATE), REJECT_SMOOTH_S)
+    ref = tpl.on_clock(SCORE_RATE)
+    r = smoothed(Features(ref.values, ref.mask, ref.times, feat.layout, {}), REJECT_SMOOTH_S)
+    return f, replace(ref, values=r.values)
 
 
 def features_for(take: Take, tpl: Template) -> tuple[Features, Template, bool]:
@@ -252,7 +290,11 @@ def _parts(layout) -> tuple[list[str], np.ndarray]:
 
 
 def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> Score:
-    """Score a feature sequence against a template of the same layout."""
+    """Score a feature sequence against a template of the same layout.
+
+    Both are put on one clock (:data:`SCORE_RATE`) first; jitter is measured on
+    the take's own frames by a rate-independent estimate.
+    """
     if feat.layout.names != tpl.layout.names:
         raise VrtrainerError("the take's features do not match the template's channels")
     if feat.n_frames < 3:
@@ -260,7 +302,9 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
     if not feat.mask.any():
         return _untracked(tpl, mirrored)
     raw = feat
-    feat = smoothed(raw, SMOOTH_S)
+    jitter = jitter_rms(raw)
+    feat = on_clock(smoothed(raw, SMOOTH_S), SCORE_RATE)
+    tpl = tpl.on_clock(SCORE_RATE)
     a = _aligned(feat, tpl)
     path, z, gseen, gref = a["path"], a["z"], a["gseen"], a["gref"]
     layout = tpl.layout
@@ -269,9 +313,24 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
     q = np.where(gseen, quality(np.where(gseen, z, 0.0)), 0.0)
     gweight = np.array([layout.weight[groups == g].mean() for g in range(groups.max() + 1)])
 
-    # coverage: weighted share of the reference's groups observed in the take
+    # timing: the take's span aligned to the reference's
+    ref_t = tpl.times
+    take_t = feat.times - feat.times[0]
+    start_j = path[path[:, 0] == 0, 1].max()
+    end_j = path[path[:, 0] == t - 1, 1].min()
+
+    # coverage: the reference's groups observed in the take, and the take's own frames
+    # tracked over its aligned span (a few tracked frames stretched over the whole
+    # reference by the alignment do not cover it)
     ref_w = (gref * gweight).sum()
     coverage = float((gseen * gweight).sum() / ref_w) if ref_w > 0 else 0.0
+    tg = np.stack([feat.mask[start_j:end_j + 1][:, groups == g].all(axis=1)
+                   for g in range(groups.max() + 1)], axis=1)
+    want = tpl.mask.any(axis=0)
+    gwant = np.array([want[groups == g].all() for g in range(groups.max() + 1)])
+    if gwant.any():
+        coverage = min(coverage, float((tg[:, gwant] * gweight[gwant]).sum()
+                                       / (tg.shape[0] * gweight[gwant].sum())))
 
     # shape per part and phase
     part_names, part_of = _parts(layout)
@@ -284,36 +343,29 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
         gs = part_of == p
         part_w[p] = (gseen[:, gs] * gweight[gs]).sum(axis=1)
         part_q[p] = (q[:, gs] * gweight[gs]).sum(axis=1) / np.maximum(part_w[p], 1e-300)
-    # timing
-    ref_t = tpl.times
-    take_t = feat.times - feat.times[0]
-    start_j = path[path[:, 0] == 0, 1].max()
-    end_j = path[path[:, 0] == t - 1, 1].min()
     span = max(take_t[end_j] - take_t[start_j], 1e-9)
     tempo = float(span / max(tpl.duration, 1e-9))
-    speed = motion_speed(tpl.values, tpl.mask, tpl.weights(), tpl.times)
+    weights = tpl.weights()
+    speed = motion_speed(tpl.values, tpl.mask, weights, tpl.times)
     moving = moving_frames(speed)
     local = []
-    skipped = []
-    take_rate = (feat.n_frames - 1) / max(take_t[-1], 1e-9)
-    ref_rate = (t - 1) / max(tpl.duration, 1e-9)
+    rate = SCORE_RATE
     for ph in range(n_phase):
         # tempo over the phase's moving frames: a pause may be held longer or shorter
         rows = (phase == ph) & moving
-        ref_span = rows.sum() / ref_rate
+        ref_span = rows.sum() / rate
         if ref_span < 0.1:
             continue
         on = rows[path[:, 0]]
-        take_span = np.unique(path[on, 1]).size / take_rate
+        take_span = np.unique(path[on, 1]).size / rate
         ratio = max(take_span, 1e-3) / ref_span / tempo
         local.append((np.log(ratio), ref_span))
     irregular = 0.0
     if local:
         lr = np.array(local)
         irregular = float(np.sqrt(np.average(lr[:, 0] ** 2, weights=lr[:, 1])))
-    take_speed = motion_speed(feat.values, feat.mask, tpl.weights(), take_t)
-    still = take_speed < 0.5 * np.median(motion_speed(tpl.values, tpl.mask, tpl.weights(),
-                                                      tpl.times))
+    take_speed = motion_speed(feat.values, feat.mask, weights, take_t)
+    still = take_speed < 0.5 * np.median(speed)
     hesitations = _hesitations(path, take_t, ref_t, start_j, end_j, phase, moving, still)
     timing = 100.0 * float(quality(2.0 * np.log(tempo) / np.log(TEMPO_HALF))) * float(
         quality(2.0 * irregular / IRREGULARITY_HALF))
@@ -321,11 +373,11 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
     # economy of motion: extra path, turning, gripping and movements over the experts'
     extra_motion, economy_ratios = _economy(raw, tpl)
     economy = 100.0 * float(quality(2.0 * extra_motion / np.log(ECONOMY_HALF)))
-    # a phase the trainee went through in a fraction of its time was not done
-    travel = speed / ref_rate  # tolerances travelled per reference frame
-    skipped_frames = _skipped(path, travel, take_rate / ref_rate, ref_rate)
-    skipped = sorted(set(int(p) for p in phase[skipped_frames]))
-    part_q[:, skipped_frames] = 0.0
+    # a movement of the reference the trainee did not make (not just made fast)
+    skipped_cells = _skipped(path, tpl, feat, groups, part_of, n_part, phase)
+    skipped = sorted(set(int(ph) for _, ph in skipped_cells))
+    for p, ph in skipped_cells:
+        part_q[p, phase == ph] = 0.0
     cells = np.full((n_part, n_phase), np.nan)
     support = np.zeros((n_part, n_phase))
     for ph in range(n_phase):
@@ -335,32 +387,71 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
         cells[has, ph] = (part_q[has][:, rows] * part_w[has][:, rows]).sum(axis=1) / support[
             has, ph]
     valid_cells = np.isfinite(cells) & (support > 0)
-    if valid_cells.any():
-        mean_q = float(np.average(cells[valid_cells], weights=support[valid_cells]))
-        worst_q = _worst_window(part_q, part_w, tpl)
-        shape = 100.0 * ((1 - SHAPE_WORST_SHARE) * mean_q + SHAPE_WORST_SHARE * worst_q)
-    else:
-        shape = 0.0
+    # every score mixes its mean quality with its worst moment (any WORST_WINDOW_S of one
+    # part), so one finger held wrong for a moment is not diluted by everything done
+    # right; shape, parts and phases use the same moments, so shape is never far below
+    # all of its parts and phases
+    win, centre = _windows(part_q, part_w)
+    mix = 1.0 - SHAPE_WORST_SHARE
 
-    # steadiness
-    jitter = jitter_rms(raw)
-    excess = max(0.0, jitter - 1.5 * tpl.steadiness)
-    steadiness = 100.0 * float(quality(2.0 * excess / STEADINESS_HALF))
-
-    parts = {"shape": shape, "timing": timing, "economy": economy, "steadiness": steadiness,
-             "coverage": 100.0 * coverage}
-    total = sum(WEIGHTS[k] * v for k, v in parts.items())
-    mismatch, overall = _mismatch(a)
-    rejected = bool(np.isfinite(tpl.rejection) and mismatch > tpl.rejection)
-    passed = bool(total >= PASS_MARK and shape >= PASS_MARK and coverage >= MIN_COVERAGE
-                  and not rejected and not skipped)
+    def mixed(mean_q, worst_q):
+        return 100.0 * (mix * mean_q + SHAPE_WORST_SHARE * min(mean_q, worst_q))
 
     fingers = {}
     for p, label in enumerate(part_names):
         ok = valid_cells[p]
         if ok.any():
-            fingers[label] = round(100.0 * float(np.average(cells[p, ok], weights=support[p, ok])),
-                                   1)
+            mean_q = float(np.average(cells[p, ok], weights=support[p, ok]))
+            fingers[label] = round(mixed(mean_q, float(win[p].min(initial=np.inf))), 1)
+    phases = []
+    for ph in range(n_phase):
+        rows = phase == ph
+        ok = valid_cells[:, ph]
+        entry: dict[str, Any] = {
+            "phase": ph + 1,
+            "start_s": round(float(ref_t[rows][0]), 3),
+            "end_s": round(float(ref_t[rows][-1]), 3),
+            "shape": None,
+            "parts": {part_names[p]: round(100.0 * float(cells[p, ph]), 1)
+                      for p in np.flatnonzero(ok)},
+        }
+        if ok.any():
+            inside = phase[centre] == ph
+            worst_q = float(win[:, inside].min(initial=np.inf))
+            mean_q = float(np.average(cells[ok, ph], weights=support[ok, ph]))
+            entry["shape"] = round(mixed(mean_q, worst_q), 1)
+        phases.append(entry)
+    moment = None
+    if valid_cells.any():
+        mean_q = float(np.average(cells[valid_cells], weights=support[valid_cells]))
+        shape = mixed(mean_q, float(win.min(initial=np.inf)))
+        if np.isfinite(win).any():
+            p, i = np.unravel_index(int(np.argmin(win)), win.shape)
+            moment = (float(win[p, i]), int(p), int(phase[centre[i]]))
+    else:
+        shape = 0.0
+
+    # steadiness, beyond the experts' own
+    # noise adds to the experts' own in quadrature (independent sources)
+    allowed = tpl.steadiness * 1.5
+    excess = float(np.sqrt(max(0.0, jitter ** 2 - allowed ** 2)))
+    steadiness = 100.0 * float(quality(2.0 * excess / STEADINESS_HALF))
+
+    parts = {"shape": shape, "timing": timing, "economy": economy, "steadiness": steadiness,
+             "coverage": 100.0 * coverage}
+    total = sum(WEIGHTS[k] * v for k, v in parts.items())
+    mismatch, overall = _mismatch(_aligned(*_slow_shapes(raw, tpl)))
+    rejected = bool(np.isfinite(tpl.rejection) and mismatch > tpl.rejection)
+
+    reasons = _broken_rules(tpl, total, shape, coverage, tempo, jitter, mismatch, rejected,
+                            skipped, moment, part_names)
+    passed = not reasons
+    uncapped = total
+    if rejected:
+        total *= 0.5  # another gesture: never near a pass
+    elif reasons:
+        total = min(total, PASS_MARK - 1.0)  # a failed take never shows a passing total
+
     joints = {}
     for g in range(groups.max() + 1):
         c = int(np.flatnonzero(groups == g)[0])
@@ -368,22 +459,9 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
             continue
         key = f"{HAND_NAMES[layout.hand[c]]}.{JOINT_NAMES[layout.joint[c]]}"
         joints[key] = round(100.0 * float(q[gseen[:, g], g].mean()), 1)
-    phases = []
-    for ph in range(n_phase):
-        rows = phase == ph
-        ok = valid_cells[:, ph]
-        phases.append({
-            "phase": ph + 1,
-            "start_s": round(float(ref_t[rows][0]), 3),
-            "end_s": round(float(ref_t[rows][-1]), 3),
-            "shape": round(100.0 * float(np.average(cells[ok, ph], weights=support[ok, ph])), 1)
-            if ok.any() else None,
-            "parts": {part_names[p]: round(100.0 * float(cells[p, ph]), 1)
-                      for p in np.flatnonzero(ok)},
-        })
     messages = _messages(a, tpl, cells, valid_cells, part_names, part_of, phase, tempo,
-                         hesitations, jitter, excess, coverage, rejected, skipped)
-    if extra_motion > np.log(1.2) and len(messages) < 6:
+                         hesitations, jitter, excess, coverage, rejected, skipped, reasons)
+    if extra_motion > np.log(1.2) and len(messages) < 6 and not rejected:
         messages.append(_economy_message(economy_ratios))
     return Score(
         total=round(total, 2), shape=round(shape, 2), timing=round(timing, 2),
@@ -400,7 +478,11 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
                  "economy": {k: round(v, 3) for k, v in economy_ratios.items()},
                  "rejection_threshold": None if not np.isfinite(tpl.rejection)
                  else round(tpl.rejection, 4),
+                 "uncapped_total": round(uncapped, 2),
                  "weights": WEIGHTS, "pass_mark": PASS_MARK},
+        verdict="rejected" if rejected else "pass" if passed else "fail",
+        verdict_rule=reasons[0]["text"] if reasons else "",
+        pass_mark=PASS_MARK, reasons=reasons,
     )
 
 
@@ -427,32 +509,91 @@ def _economy_message(ratios: dict[str, float]) -> str:
     return f"more motion than the experts for the same work ({parts})"
 
 
-def _skipped(path: np.ndarray, travel: np.ndarray, expected: float, ref_rate: float
-             ) -> np.ndarray:
-    """Reference frames (bool) of movements the trainee did not make.
+def _broken_rules(tpl, total, shape, coverage, tempo, jitter, mismatch, rejected, skipped,
+                  moment=None, part_names=()) -> list[dict[str, Any]]:
+    """Every rule the take broke, in :data:`RULES` order, each with its value and mark."""
+    out: list[dict[str, Any]] = []
 
-    Each take frame's time is shared among the reference frames aligned to
-    it. A run of reference frames getting under SKIPPED_RATIO of their own
-    duration (three times faster than the expert is still above it), lasting
-    SKIP_MIN_S or more, over which the reference travels SKIP_MIN_TRAVEL
-    tolerances or more, was skipped; a pause held shorter travels little.
-    """
-    t = travel.shape[0]
-    per_take = np.bincount(path[:, 1])
-    got = np.bincount(path[:, 0], weights=1.0 / per_take[path[:, 1]], minlength=t)
-    low = got < SKIPPED_RATIO * expected
-    out = np.zeros(t, bool)
-    i = 0
-    while i < t:
-        if not low[i]:
-            i += 1
+    def add(rule, value, limit, text):
+        out.append({"rule": rule, "value": round(float(value), 4),
+                    "limit": round(float(limit), 4), "text": text})
+
+    name = tpl.name or "the reference gesture"
+    if rejected:
+        add("another gesture", mismatch, tpl.rejection,
+            f"this does not look like {name} (mismatch {mismatch:.2f}, "
+            f"the reference's experts stay under {tpl.rejection:.2f})")
+    if coverage < MIN_COVERAGE:
+        add("tracking", 100 * coverage, 100 * MIN_COVERAGE,
+            f"the hand was tracked for only {100 * coverage:.0f}% of the gesture "
+            f"(at least {100 * MIN_COVERAGE:.0f}% needed)")
+    if skipped:
+        which = ", ".join(str(p + 1) for p in skipped)
+        add("skipped", len(skipped), 0,
+            f"a movement of phase {which} was not made (every movement is needed)")
+    if tempo > TEMPO_LIMIT or tempo < 1.0 / TEMPO_LIMIT:
+        how = (f"{tempo:.1f} times slower" if tempo > 1 else f"{1 / tempo:.1f} times faster")
+        add("tempo", tempo, TEMPO_LIMIT if tempo > 1 else 1.0 / TEMPO_LIMIT,
+            f"done {how} than the expert (the limit is {TEMPO_LIMIT:g} times)")
+    limit = max(UNSTEADY_RATIO * tpl.steadiness, tpl.steadiness + UNSTEADY_LIMIT)
+    if jitter > limit:
+        add("unsteady", 1000 * jitter, 1000 * limit,
+            f"the hand shakes: {1000 * jitter:.0f} mm of jitter or tremor "
+            f"(the limit is {1000 * limit:.0f} mm)")
+    if moment is not None and moment[0] < PART_MARK:
+        q, p, ph = moment
+        add("part", 100 * q, 100 * PART_MARK,
+            f"the {part_names[p]} was off for {WORST_WINDOW_S:g} s or more in phase "
+            f"{ph + 1} (quality {100 * q:.0f} there, the mark is {100 * PART_MARK:.0f})")
+    if shape < PASS_MARK:
+        add("shape", shape, PASS_MARK,
+            f"shape {shape:.0f} is below the pass mark {PASS_MARK:g}")
+    if total < PASS_MARK:
+        add("total", total, PASS_MARK,
+            f"total {total:.0f} is below the pass mark {PASS_MARK:g}")
+    return out
+
+
+def _extent(values, mask, tol, cols_by_group) -> np.ndarray:
+    """Per channel group: the norm of its (max - min) over frames, in tolerances."""
+    out = np.zeros(len(cols_by_group))
+    for g, cols in enumerate(cols_by_group):
+        m = mask[:, cols].all(axis=1)
+        if m.sum() < 2:
             continue
-        e = i
-        while e + 1 < t and low[e + 1]:
-            e += 1
-        if (e - i + 1) / ref_rate >= SKIP_MIN_S and travel[i:e + 1].sum() >= SKIP_MIN_TRAVEL:
-            out[i:e + 1] = True
-        i = e + 1
+        v = values[m][:, cols]
+        out[g] = np.linalg.norm(v.max(axis=0) - v.min(axis=0)) / tol[g]
+    return out
+
+
+def _skipped(path, tpl, feat, groups, part_of, n_part, phase) -> list[tuple[int, int]]:
+    """(part, phase) of movements the trainee did not make.
+
+    In a phase where a body part of the reference moves over SKIP_MIN_TRAVEL
+    tolerances or more (the extent of its motion: a lift, a turn, a finger
+    closing), the take, over the frames aligned to that phase, must cover at
+    least SKIP_TRAVEL_SHARE of that extent; a movement made fast still covers
+    it, a movement left out does not.
+    """
+    cols_by_group = [np.flatnonzero(groups == g) for g in range(groups.max() + 1)]
+    out = []
+    for ph in range(phase.max() + 1):
+        rows = np.flatnonzero(phase == ph)
+        if rows.size < 2:
+            continue
+        tol = np.array([np.median(tpl.tolerance[rows][:, cols]) for cols in cols_by_group])
+        ref = _extent(tpl.values[rows], tpl.mask[rows], tol, cols_by_group)
+        on = (path[:, 0] >= rows[0]) & (path[:, 0] <= rows[-1])
+        j0, j1 = path[on, 1].min(), path[on, 1].max()
+        got = _extent(feat.values[j0:j1 + 1], feat.mask[j0:j1 + 1], tol, cols_by_group)
+        tracked = np.array([feat.mask[j0:j1 + 1][:, cols].all(axis=1).mean()
+                            for cols in cols_by_group])
+        for p in range(n_part):
+            gs = np.flatnonzero(part_of == p)
+            # judged where the take was mostly tracked: lost tracking is coverage's
+            big = gs[(ref[gs] >= SKIP_MIN_TRAVEL) & (tracked[gs] >= 0.5)]
+            if big.size and np.all(got[big] < SKIP_TRAVEL_SHARE * ref[big]):
+                out.append((p, ph))
     return out
 
 
@@ -470,16 +611,14 @@ def _untracked(tpl, mirrored: bool) -> Score:
     )
 
 
-def _worst_window(part_q: np.ndarray, part_w: np.ndarray, tpl) -> float:
-    """Lowest quality of any body part over any WORST_WINDOW_S of the reference.
-
-    Windows where a part is mostly unobserved do not count (that is coverage).
-    """
+def _windows(part_q: np.ndarray, part_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Quality (parts, windows) of each body part over every WORST_WINDOW_S of the
+    reference (common clock), infinite where the part is mostly unobserved (that is
+    coverage), and each window's centre frame."""
     t = part_q.shape[1]
-    rate = (t - 1) / max(tpl.duration, 1e-9)
-    k = int(min(t, max(1, round(WORST_WINDOW_S * rate))))
+    k = int(min(t, max(1, round(WORST_WINDOW_S * SCORE_RATE))))
     kernel = np.ones(k)
-    worst = 1.0
+    out = np.full((part_q.shape[0], t - k + 1), np.inf)
     for p in range(part_q.shape[0]):
         w = part_w[p]
         if not (w > 0).any():
@@ -487,9 +626,8 @@ def _worst_window(part_q: np.ndarray, part_w: np.ndarray, tpl) -> float:
         num = np.convolve(part_q[p] * w, kernel, mode="valid")
         den = np.convolve(w, kernel, mode="valid")
         enough = den >= 0.5 * k * np.median(w[w > 0])
-        if enough.any():
-            worst = min(worst, float((num[enough] / den[enough]).min()))
-    return worst
+        out[p] = np.where(enough, num / np.maximum(den, 1e-300), np.inf)
+    return out, np.arange(t - k + 1) + k // 2
 
 
 def _hesitations(path, take_t, ref_t, start_j, end_j, phase, moving, still
@@ -521,15 +659,19 @@ def _hesitations(path, take_t, ref_t, start_j, end_j, phase, moving, still
 
 
 def _messages(a, tpl, cells, valid_cells, part_names, part_of, phase, tempo, hesitations,
-              jitter, excess, coverage, rejected, skipped) -> list[str]:
-    """The largest problems in words, worst first."""
+              jitter, excess, coverage, rejected, skipped, reasons=()) -> list[str]:
+    """The largest problems in words, worst first.
+
+    A rejected take gets only that message: advice on how to do this gesture
+    better would be false for another one.
+    """
     layout = tpl.layout
     groups = a["groups"]
     found: list[tuple[float, str]] = []
     if rejected:
-        found.append((1e9, f"this does not look like {tpl.name or 'the reference gesture'}"))
+        return [f"this does not look like {tpl.name or 'the reference gesture'}"]
     for ph in skipped:
-        found.append((2.0, f"part of phase {ph + 1} was skipped or rushed through"))
+        found.append((2.0, f"a movement of phase {ph + 1} was skipped"))
     skip = np.zeros(cells.shape[1], bool)
     skip[skipped] = True
     for p, ph in zip(*np.nonzero(valid_cells & (cells < 0.75) & ~skip[None, :])):
@@ -561,13 +703,17 @@ def _messages(a, tpl, cells, valid_cells, part_names, part_of, phase, tempo, hes
         if text:
             found.append((severity, text))
     if tempo > 1.2 or tempo < 1 / 1.2:
-        pct = abs(tempo - 1.0) * 100
-        found.append((min(0.9, abs(np.log(tempo))),
-                      f"{pct:.0f}% {'slower' if tempo > 1 else 'faster'} than the expert"))
+        # the extra speed as the extra time is counted: 3 times faster is 200% faster
+        if tempo > 1:
+            text = f"{100 * (tempo - 1):.0f}% slower than the expert"
+        else:
+            text = f"{100 * (1 / tempo - 1):.0f}% faster than the expert"
+        found.append((min(1.5, abs(np.log(tempo))), text))
     for h in hesitations:
         found.append((0.3, f"hesitated {h['seconds']:.1f} s during phase {h['phase']}"))
-    if excess > 0.0005:
-        found.append((min(0.9, excess / 0.003),
+    # under 2.5 mm, fast fingers or a quick turn leave as much residual as a shaky hand
+    if excess > 0.0025:
+        found.append((min(0.9, excess / 0.006),
                       f"hand is unsteady: {1000 * jitter:.1f} mm of jitter"))
     if coverage < 0.95:
         found.append((1 - coverage, f"tracking lost for {100 * (1 - coverage):.0f}% of the "

@@ -29,9 +29,12 @@ from vrtrainer.compare.features import (
     Features,
     Layout,
     build_layout,
+    clock,
     default_config,
     hands_in,
     mirror_channels,
+    on_clock,
+    resample_values,
     smoothed,
     take_features,
 )
@@ -127,6 +130,18 @@ class Template:
         typical = np.where(np.isfinite(typical) & (typical > 0), typical,
                            self.tolerance_rule.floors(self.layout))
         return self.layout.weight / typical**2
+
+    def on_clock(self, rate: float) -> Template:
+        """The reference resampled onto a uniform clock at ``rate`` (phases kept by time)."""
+        grid = clock(float(self.times[0]), float(self.times[-1]), rate)
+        if grid.shape == self.times.shape and np.allclose(grid, self.times, rtol=0, atol=1e-9):
+            return self
+        values, mask = resample_values(self.values, self.mask, self.times, grid)
+        tol, _ = resample_values(self.tolerance, np.ones_like(self.mask), self.times, grid)
+        bounds = np.searchsorted(grid, self.times[self.phases]) if self.phases.size else []
+        phases = np.unique(np.clip(np.asarray(bounds, np.int64), 1, grid.size - 1))
+        return replace(self, values=values, mask=mask, tolerance=np.maximum(tol, 1e-12),
+                       times=grid, phases=phases)
 
     def mirrored(self) -> Template:
         """The reference for the other hand (a left-handed trainee against right-handed
@@ -276,6 +291,9 @@ def build_template(
                                  f"{[HAND_NAMES[h] for h in hands]}")
         raws.append(f)
         feats.append(smoothed(f, SMOOTH_S))
+    # one clock for all: takes recorded at different rates are averaged frame for frame
+    rates = [(f.n_frames - 1) / max(float(f.times[-1] - f.times[0]), 1e-9) for f in feats]
+    feats = [on_clock(f, float(np.median(rates))) for f in feats]
     layout = feats[0].layout
     base_w = layout.weight / rule.floors(layout) ** 2
     keep = list(range(len(feats)))

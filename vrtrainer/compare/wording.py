@@ -96,6 +96,8 @@ _MESSAGES_FR: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
      lambda m: f"ce geste ne ressemble pas à {m[1]}"),
     (r"part of phase (\d+) was skipped or rushed through",
      lambda m: f"une partie de la phase {m[1]} a été sautée ou faite trop vite"),
+    (r"a movement of phase (\d+) was skipped",
+     lambda m: f"un mouvement de la phase {m[1]} a été sauté"),
     (r"(.+) (\d+) degrees too (closed|open) during phase (\d+)", _angle_fr),
     (r"(.+) off by ([\d.]+) cm during phase (\d+)",
      lambda m: f"{_what_fr(m[1])[0]} : écart de {_comma(m[2])} cm pendant la phase {m[3]}"),

@@ -39,6 +39,27 @@ def print_report(report: ConsistencyReport, console: Any) -> None:
                       f"{p.widest_phase} ({p.phase_ratio[p.widest_phase - 1]:.2f}x floor)",
                       p.why)
     console.print(parts)
+    for line in calibration_lines(report.template):
+        console.print(line)
+
+
+def calibration_lines(template: Any) -> list[str]:
+    """The rejection calibration in a trainer's words (empty if not calibrated)."""
+    cal = template.info.get("rejection_calibration")
+    if not cal or "expected_expert_reject" not in cal:
+        return []
+    lines = [
+        f"Another gesture is rejected beyond a mismatch of {cal['threshold']:.2f}, set from "
+        f"how far each expert lands from a reference built without them "
+        f"({cal['method']}) and from {cal['negative_source']}.",
+        f"Expected share of correct takes by new people that this rejects: "
+        f"{100 * cal['expected_expert_reject']:.1f}%"
+        + (f"; other gestures as close as the experts: "
+           f"{100 * cal['negatives_accepted']:.0f}%." if cal.get("negatives_accepted")
+           is not None else "."),
+    ]
+    lines += [f"Warning: {w}" for w in cal.get("warnings", [])]
+    return lines
 
 
 def _svg(fig) -> str:
@@ -113,6 +134,7 @@ body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#22
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;
 font-size:.9rem;text-align:left}th{background:#f3f3f3}tr.flag td{background:#fde8e8}
 .num{text-align:right}.note{color:#555;font-size:.9rem}figure{margin:1rem 0}
+.warn{color:#8a4b00;font-weight:600}
 """
 
 
@@ -157,6 +179,9 @@ def html_report(report: ConsistencyReport, reference_path: str = "",
     mirror_note = (f"<p>Mirrored reference for {'left' if tpl.handedness == 'right' else 'right'}"
                    f"-handed trainees: <code>{esc(mirrored_path)}</code></p>"
                    if mirrored_path else "")
+    calibration = "".join(
+        ("<p class='warn'>" if line.startswith("Warning") else "<p>") + esc(line) + "</p>"
+        for line in calibration_lines(tpl)) or "<p>Rejection is not calibrated.</p>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Reference {esc(tpl.name)}</title><style>{_CSS}</style></head><body>
@@ -172,6 +197,7 @@ channels of the difference, in the reference's typical tolerances (1 = one toler
 "Differs in" names a body part where a take is over twice as far from the others as they
 are from each other, and beyond the noise floor; an outlier is left out of the reference.</p>
 <h3>Take against take</h3>{pair}
+<h2>Telling this gesture from others</h2>{calibration}
 <h2>The experts' own variation</h2>{parts}
 <h3>Tolerance per phase (90th percentile), as a multiple of the noise floor</h3>{phases}
 <p class="note">1.00x: the experts agree there and the tolerance is the sensor noise floor;

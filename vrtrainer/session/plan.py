@@ -7,9 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from vrtrainer.compare.features import take_features
-from vrtrainer.compare.score import calibrate_rejection
-from vrtrainer.compare.template import build_template, load_template
+from vrtrainer.compare.reference import build_reference
+from vrtrainer.compare.template import load_template
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
 from vrtrainer.hands.negatives import negative_takes
@@ -27,11 +26,9 @@ def gesture_reference(name: str) -> tuple[Any, tuple[Take, ...]]:
     """Template and expert takes for a built-in gesture (simulated experts)."""
 
     experts = tuple(sim.simulate(name, role="expert", seed=s) for s in EXPERT_SEEDS)
-    template = build_template(list(experts), name=name)
-    positives = [take_features(t, template.config, template.hands) for t in experts]
-    negatives = [take_features(t, template.config, template.hands)
-                 for t in negative_takes(template.handedness, exclude=(name,))]
-    calibrate_rejection(template, positives, negatives)
+    # the other built-in gestures are this reference's library of other gestures
+    template = build_reference(list(experts), name=name,
+                               simulated=negative_takes("right", exclude=(name,)))
     return template, experts
 
 

@@ -3,10 +3,11 @@
 For each step of the pack this builds what the training session runs: the
 expert ghost (the step's first reference take), the comparator template (the
 pack's ``.vrref`` or one built from its expert takes with the step's joint
-weights and tolerance, rejection calibrated against the other steps and the
-built-in gestures), and a :class:`TradeCoach` that adds the step's trade
-metrics to the comparator: live gauges while the trainee works, and a final
-judgement in which every trade criterion must be met.
+weights and tolerance, rejection calibrated on the experts' own spread against
+the other steps, or the built-in gestures when there are none), and a
+:class:`TradeCoach` that adds the step's trade metrics to the comparator: live
+gauges while the trainee works, and a final judgement in which every trade
+criterion must be met.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from vrtrainer.compare.features import FeatureConfig, take_features
-from vrtrainer.compare.score import calibrate_rejection
+from vrtrainer.compare.features import FeatureConfig
+from vrtrainer.compare.reference import calibrate_reference
 from vrtrainer.compare.template import Tolerance, build_template, load_template
 from vrtrainer.hands import sim
 from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, JOINT_NAMES, HandFrame
@@ -49,10 +50,9 @@ def step_template(pack: Pack, step: Step, experts: list[Take], others: list[Take
         tolerance=Tolerance(floor_m=step.tolerance),
         names=list(step.reference_takes),
     )
-    positives = [take_features(t, template.config, template.hands) for t in experts]
-    negatives = [take_features(t, template.config, template.hands)
-                 for t in others + negative_takes(template.handedness)]
-    calibrate_rejection(template, positives, negatives)
+    # the pack's other steps are real other gestures; simulated ones only without them
+    calibrate_reference(template, experts, others,
+                        [] if others else negative_takes(template.handedness))
     return template
 
 

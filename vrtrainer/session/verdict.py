@@ -37,7 +37,12 @@ _WORDS = {
            "phases": {},
            "not_scored": "not scored ({why})",
            "timing_vs_tempo": "timing {timing}: overall pace x{tempo} like the expert's, but "
-                              "uneven within phases or with pauses"},
+                              "uneven within phases or with pauses",
+           "rule_tempo": "time x{value} of the expert's (limit x{limit})",
+           "rule_unsteady": "the hand shakes: {value} mm (limit {limit} mm)",
+           "rule_skipped": "a movement was not made",
+           "rule_part": "a part of the hand was off for a moment (quality {value}, mark "
+                        "{limit})"},
     "fr": {"pass": "réussi", "fail": "non réussi", "rejected": "non réussi (autre geste)",
            "pass_mark": "seuil de réussite",
            "below": "score {score} sous le seuil de réussite {mark}",
@@ -55,8 +60,18 @@ _WORDS = {
                       "attempt": "à vous", "feedback": "retour", "done": "terminé"},
            "not_scored": "non évalué ({why})",
            "timing_vs_tempo": "rythme {timing} : allure globale x{tempo} comme l'expert, mais "
-                              "irrégulière dans les phases ou avec des pauses"},
+                              "irrégulière dans les phases ou avec des pauses",
+           "rule_tempo": "durée x{value} de celle de l'expert (limite x{limit})",
+           "rule_unsteady": "la main tremble : {value} mm (limite {limit} mm)",
+           "rule_skipped": "un mouvement n'a pas été fait",
+           "rule_part": "une partie de la main s'est écartée un moment (qualité {value}, "
+                        "seuil {limit})"},
 }
+
+
+#: The comparator's rules (vrtrainer.compare.score.RULES) said here, and their wording key.
+_RULE_KEYS = {"tempo": "rule_tempo", "unsteady": "rule_unsteady", "skipped": "rule_skipped",
+              "part": "rule_part"}
 
 
 def fmt(value: float, digits: int, lang: str) -> str:
@@ -103,11 +118,23 @@ def reasons(score: float, passed: bool, rejected: bool, breakdown: Mapping[str, 
         else:
             out.append(w["rejected_why"].format(
                 mismatch="?" if mismatch is None else fmt(mismatch, 2, lang)))
-    if score < mark:
-        out.append(w["below"].format(score=fmt(score, 0, lang), mark=f"{mark:g}"))
+    # the comparator's own rules that decide beyond the numbers (tempo, shaking, a movement
+    # not made, a part held wrong): first, since they are why the total was held down
+    for rule in breakdown.get("reasons") or []:
+        if isinstance(rule, Mapping) and rule.get("rule") in _RULE_KEYS:
+            value, limit = _number(rule, "value"), _number(rule, "limit")
+            text = str(rule.get("text") or "")
+            if lang != "en" and value is not None and limit is not None:
+                text = w[_RULE_KEYS[rule["rule"]]].format(value=fmt(value, 1, lang),
+                                                           limit=fmt(limit, 1, lang))
+            if text:
+                out.append(text)
     shape = _number(breakdown, "shape")
-    if shape is not None and shape < mark and score >= mark:
+    if shape is not None and shape < mark:
         out.append(w["shape_below"].format(shape=fmt(shape, 0, lang), mark=f"{mark:g}"))
+    # a total held under the mark by one of the rules above is not a reason of its own
+    if score < mark and not out:
+        out.append(w["below"].format(score=fmt(score, 0, lang), mark=f"{mark:g}"))
     coverage = _number(breakdown, "coverage")
 
     if coverage is not None and coverage < 100 * MIN_COVERAGE:
