@@ -107,7 +107,7 @@ soak-short: $(STAMP)
 	mkdir -p out/soak
 	$(PY) benchmarks/soak.py --minutes 1.5 --sample 15 --json out/soak/soak-short.json
 
-# The trainer's live server (docs/serve.md) with 8 simulated sessions publishing at real-time
+# The trainer's live server (docs/live.md) with 8 simulated sessions publishing at real-time
 # pace for 10 minutes, a trainer's page watching: no result lost, page latency printed.
 # `make test` runs a short version (6 sessions at once, test_serve.py).
 SERVE_MINUTES ?= 10

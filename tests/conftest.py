@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+# Tests read English unless they ask for French, whatever the machine's locale.
+os.environ.setdefault("VRTRAINER_LANG", "en")
 
 import pytest  # noqa: E402
 

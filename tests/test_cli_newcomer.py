@@ -444,3 +444,19 @@ def test_plots_on_a_french_page_write_decimal_commas():
     en = plots.hand_map(z, {"right": "Right", "left": "Left"}, "error").decode()
     assert "2,5" in re.findall(r"<!-- ([^ ]+) -->", fr)
     assert "2.5" in re.findall(r"<!-- ([^ ]+) -->", en)
+
+
+def test_default_language_follows_vrtrainer_lang_then_the_locale(monkeypatch):
+    from vrtrainer.language import default_language
+
+    monkeypatch.delenv("VRTRAINER_LANG", raising=False)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    assert default_language() == "fr"
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    assert default_language() == "en"
+    monkeypatch.setenv("LC_ALL", "fr_BE@euro")
+    assert default_language() == "fr"
+    monkeypatch.setenv("VRTRAINER_LANG", "en")
+    assert default_language() == "en"

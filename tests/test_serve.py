@@ -1,5 +1,5 @@
 """The trainer's live server for real: uvicorn on 127.0.0.1, HTTP and WebSocket clients,
-simulated sessions publishing through the frame loop (docs/serve.md)."""
+simulated sessions publishing through the frame loop (docs/live.md)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 def serve(
     host: Annotated[str, typer.Option(
-        help="Address to listen on; 127.0.0.1 keeps it on this machine (docs/serve.md "
+        help="Address to listen on; 127.0.0.1 keeps it on this machine (docs/live.md "
              "for a local network, behind TLS).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8765,
     db: DbOption = None,

@@ -1,1 +1,1 @@
-"""`vrtrainer serve`: a trainer watches and coaches live sessions from a browser (docs/serve.md)."""
+"""`vrtrainer serve`: a trainer watches and coaches live sessions from a browser (docs/live.md)."""
