@@ -48,6 +48,7 @@ class FeederPerson:
         self.pressed = False
         self.since_press = 0
         self.attempt_frames = 0
+        self.phase_start = 0.0
 
     @property
     def finished(self) -> bool:
@@ -57,6 +58,7 @@ class FeederPerson:
         display = self.session.update(state)
         if display.phase != self.phase:
             self.phase, self.phase_frames, self.pressed = display.phase, 0, False
+            self.phase_start = state.display_time
         self.phase_frames += 1
         s = self.state.right
         s.curls = (0.0, 0.0, 0.0, 0.0, 0.0)
@@ -65,7 +67,9 @@ class FeederPerson:
             want_press = True
         elif self.phase == "attempt":
             self.attempt_frames += 1
-            t = self.phase_frames / RATE
+            # the runtime's clock, not frame counts: a loaded machine delivers fewer
+            # frames, and the take's times are the runtime's
+            t = state.display_time - self.phase_start
             s.curls = (0.0, curl_at(t, self.gesture_s), 0.0, 0.0, 0.0)
             if t >= self.gesture_s + 0.3:
                 want_press = True
@@ -103,13 +107,16 @@ def record_expert(monado, feeder, tmp_path, gesture_s: float):
             self.state = feeder.initial
             self.state.right.pose = (0.15, 1.1, -0.35, 0.0, 0.0, 0.0, 1.0)
             self.frames = 0
+            self.start = None
             self.take = None
 
         def update(self, state):
             if state.hands.active[RIGHT]:
                 self.frames += 1
                 self.writer.append(state.hands)
-            t = self.frames / RATE
+                if self.start is None:
+                    self.start = state.display_time
+            t = 0.0 if self.start is None else state.display_time - self.start
             self.state.right.curls = (0.0, curl_at(t, gesture_s), 0.0, 0.0, 0.0)
             feeder.send(self.state)
             self.finished = t >= gesture_s
@@ -136,7 +143,7 @@ def make_steps(expert):
 
 def test_attempt_through_openxr_scores_like_its_replay(monado, feeder, tmp_path):
     expert = record_expert(monado, feeder, tmp_path, gesture_s=1.6)
-    assert expert.n_frames > 100
+    assert expert.n_frames > 40  # 1.6 s of the runtime clock; fewer frames on a loaded machine
     steps = make_steps(expert)
     session = TrainingSession(steps, tmp_path / "live", trainee="t-1", language="en",
                               source="monado")
