@@ -155,3 +155,15 @@ def test_indices_past_the_vertices_are_a_refusal_not_a_crash(tmp_path: Path):
     check_gltf(path.read_bytes(), str(path), glb=True)  # declarations are fine
     with pytest.raises(InvalidFileError, match="indices point past"):
         load_mesh(path)
+
+
+def test_position_and_index_accessors_must_have_their_shapes():
+    # fuzz finding: POSITION on a SCALAR accessor gave a ValueError inside trimesh
+    doc, data = _fan_mesh_doc(1)
+    doc["meshes"][0]["primitives"][0]["attributes"]["POSITION"] = 1
+    with pytest.raises(InvalidFileError, match="not VEC3"):
+        check_gltf(glb_from_json(doc, data), "x.glb", glb=True)
+    doc, data = _fan_mesh_doc(1)
+    doc["meshes"][0]["primitives"][0]["indices"] = 0
+    with pytest.raises(InvalidFileError, match="not SCALAR"):
+        check_gltf(glb_from_json(doc, data), "x.glb", glb=True)

@@ -110,3 +110,4 @@ def test_a_damaged_outbox_row_is_a_clear_error(db, capsys):
     _sql(db, "UPDATE xapi_outbox SET next_try_at = 'soon', last_error = 'x' WHERE id = 2")
     err = _refused(capsys, "xapi", "status", "--db", str(db))
     assert "outbox row is damaged" in err
+

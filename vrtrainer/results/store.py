@@ -157,7 +157,7 @@ class ResultsStore:
         except SQLAlchemyError as exc:
             reason = getattr(exc, "orig", None) or exc
             raise StoreError(f"{self.where}: cannot read the results store ({reason})") from None
-        except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # JSON, dates
+        except (ValueError, TypeError, OverflowError, RecursionError, KeyError) as exc:
             raise StoreError(f"{self.where}: a stored row is damaged ({str(exc)[:200]})"
                              ) from None
 

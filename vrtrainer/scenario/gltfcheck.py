@@ -232,12 +232,17 @@ def check_gltf(data: bytes, where: str, glb: bool) -> tuple[dict, bytes | None, 
             pos = _int(pos, f"meshes[{m}].primitives[{p}].POSITION", where)
             if pos >= len(counts):
                 raise InvalidFileError(where, f"meshes[{m}] names accessor {pos}, absent")
+            if widths[pos] != 3:
+                raise InvalidFileError(where, f"meshes[{m}] POSITION accessor {pos} is not VEC3")
             n_vertices = counts[pos]
             n_index = n_vertices
             if "indices" in prim:
                 idx = _int(prim["indices"], f"meshes[{m}].primitives[{p}].indices", where)
                 if idx >= len(counts):
                     raise InvalidFileError(where, f"meshes[{m}] names accessor {idx}, absent")
+                if widths[idx] != 1:
+                    raise InvalidFileError(where, f"meshes[{m}] indices accessor {idx} is not "
+                                                  "SCALAR")
                 n_index = counts[idx]
             mode = _int(prim.get("mode", _MODE_TRIANGLES), f"meshes[{m}].mode", where)
             if mode == _MODE_TRIANGLES:
