@@ -140,3 +140,29 @@ def test_a_failure_to_save_surfaces_on_the_loops_thread():
         worker.collect(wait=True)
     assert worker.collect(wait=True) == [3]
     worker.close()
+
+
+class _SlowCoach(_Coach):
+    """Scoring that takes ``seconds`` of wall time, as on a loaded machine."""
+
+    def __init__(self, inner, seconds: float):
+        super().__init__(inner)
+        self.seconds = seconds
+
+    def final(self, take):
+        threading.Event().wait(self.seconds)
+        return super().final(take)
+
+
+def test_slow_scoring_does_not_run_out_the_sessions_virtual_time(tmp_path):
+    """Found by CI on a loaded machine: the unpaced loop spun through its whole virtual
+    hour while the worker scored, and the session ended before the retries."""
+    steps = steps_for("pinch")
+    performances = simulated_performances(TrainingOptions(target="pinch"), steps)
+    steps[0].coach = _SlowCoach(steps[0].coach, seconds=1.5)
+    backend = SimulatedBackend(performances, script=PersonScript(retries=2), max_seconds=20.0)
+    session = TrainingSession(steps, tmp_path, source="test")
+    run_loop(backend, session)
+    assert [o.number for o in session.outcomes] == [1, 2, 3]
+    assert all(o.score is not None for o in session.outcomes)
+    assert backend._index / backend.rate < 20.0  # virtual time left when the steps were done

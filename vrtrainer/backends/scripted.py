@@ -151,7 +151,11 @@ class TakeBackend:
 
     ``renderer_targets`` is a callable giving the offscreen targets for each
     view (or None for a run without rendering). Frames come at ``rate`` Hz of
-    virtual time; ``paced`` sleeps to keep to the wall clock.
+    virtual time; ``paced`` sleeps to keep to the wall clock. While the session
+    shows that an ended attempt is being scored, even an unpaced backend lets one
+    frame period of real time pass per frame, as a waiting person would: a loop
+    running free would otherwise spend the session's whole virtual time (and the
+    worker's CPU) before the score came back on a slow machine.
     """
 
     name = "take"
@@ -186,6 +190,7 @@ class TakeBackend:
         self._pending: list[Input] = []
         self._wall0 = 0.0
         self._closed = False
+        self._scoring = False
 
     def begin(self) -> None:
         self._wall0 = _time.perf_counter()
@@ -199,6 +204,8 @@ class TakeBackend:
             delay = self._wall0 + now - _time.perf_counter()
             if delay > 0:
                 _time.sleep(delay)
+        elif self._scoring:
+            _time.sleep(1.0 / self.rate)
         state.index = self._index
         state.display_time = now
         state.should_render = self._targets is not None
@@ -246,6 +253,7 @@ class TakeBackend:
         if take is not self.take:
             self._check_like_first(take)
         self.take = take
+        self._scoring = display.scoring
         self._pending.extend(
             self.person.react(display, state.display_time, self.take.duration)
         )
