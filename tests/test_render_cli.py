@@ -45,3 +45,26 @@ def test_render_refuses_bad_options_and_files(takes, tmp_path, capsys):
     missing = tmp_path / "missing.vrtake"
     assert main(["render", str(missing)]) == 2
     assert "missing.vrtake" in capsys.readouterr().err
+
+
+def _joint_colours(path) -> tuple[int, int]:
+    """Pixels of the 'beyond tolerance' red and the 'within' green joint colours."""
+    a = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    red = (a[..., 0] > 150) & (a[..., 1] < 90) & (a[..., 2] < 90)
+    green = (a[..., 1] > 140) & (a[..., 0] < 110) & (a[..., 2] < 110)
+    return int(red.sum()), int(green.sum())
+
+
+def test_render_ghost_waits_for_a_slow_but_correct_trainee(tmp_path, gl_context):
+    # the same motion 1.6x slower: compared at equal clock times it is far behind the expert
+    # for most of the take; along the warping path it matches
+    slow = save_take(simulate("pinch", role="trainee", flaws=("slow=1.6",), seed=2),
+                     tmp_path / "slow.vrtake")
+    expert = save_take(simulate("pinch", seed=2), tmp_path / "expert.vrtake")
+    out = tmp_path / "frames"
+    assert main(["render", str(slow), "--ghost", str(expert), "--out", str(out),
+                 "--every", "0.25", "--size", "320x240", "--tolerance", "0.02"]) == 0
+    counts = np.array([_joint_colours(p) for p in sorted(out.glob("*.png"))])
+    red, green = counts.sum(axis=0)
+    assert green > 0
+    assert red < 0.2 * green, (red, green)

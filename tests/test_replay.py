@@ -87,3 +87,45 @@ def test_replay_against_one_expert_take_and_bad_options(reference, tmp_path, cap
     assert "score" in capsys.readouterr().out
     assert main(["replay", str(trainee), "--against", str(root / "expert-0.vrtake")]) == 2
     assert "--frames" in capsys.readouterr().err
+
+
+def _band_rows(path) -> int:
+    """Rows of the caption's dark band at the top of a frame."""
+    a = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    dark = (a.max(axis=2) < 40).mean(axis=1) > 0.3
+    return int(np.argmin(dark)) if not dark.all() else len(dark)
+
+
+def _ink_rows(path, band: int) -> int:
+    """Rows of the band holding the caption's light letters (their height on screen)."""
+    a = np.asarray(Image.open(path).convert("RGB")).astype(int)[:band]
+    return int(((a.min(axis=2) > 150).sum(axis=1) > 0).sum())
+
+
+def test_caption_names_the_worst_joint_in_words_and_grows_with_the_frame(reference, tmp_path):
+    from vrtrainer.compare import load_template
+    from vrtrainer.render.replay import caption_text
+
+    root, ref, _ = reference
+    bad = sim.simulate("pinch", role="trainee", flaws=["wrong-finger=45"], seed=9, rate=60.0)
+    flaw = bad.meta.extra["flaws"][0]
+    r = align(bad, load_template(ref), sim.simulate("pinch", seed=1, rate=60.0))
+    mid = int(np.searchsorted(bad.times, 0.5 * (flaw["start"] + flaw["end"])))
+    en, fr = caption_text(r, mid, "en"), caption_text(r, mid, "fr")
+    assert "worst: right " in en and "tolerance" in en and "_" not in en, en
+    assert "le plus loin : " in fr and " droit" in fr and "_" not in fr, fr
+    assert "," in fr.split("le plus loin")[1]  # decimal comma in the tolerance multiple
+    assert "all joints within tolerance" in caption_text(r, 5, "en")
+
+    take = save_take(bad, tmp_path / "bad.vrtake")
+    sizes = {}
+    for size in ("320x240", "640x480"):
+        out = tmp_path / size
+        assert main(["replay", str(take), "--against", str(ref), "--frames", str(out),
+                     "--every", "1.0", "--size", size]) == 0
+        frame = sorted(out.glob("replay_*.png"))[1]
+        band = _band_rows(frame)
+        sizes[size] = (band, _ink_rows(frame, band))
+    (small_band, small_ink), (big_band, big_ink) = sizes["320x240"], sizes["640x480"]
+    assert small_ink >= 8  # legible on the small frame too
+    assert big_band > 1.3 * small_band and big_ink > 1.3 * small_ink, sizes

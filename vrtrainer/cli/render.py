@@ -32,7 +32,8 @@ def render(
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the PNGs.")] = Path(
         "frames"),
     ghost: Annotated[Path | None, typer.Option(
-        help="Expert take shown as a translucent ghost; joints coloured by distance to it.")
+        help="Expert take shown as a translucent ghost at the matching moment (aligned in "
+             "time as replay does); joints coloured by distance to it.")
     ] = None,
     every: Annotated[float, typer.Option(help="Seconds between snapshots.")] = 0.5,
     size: Annotated[str, typer.Option(help="Image size WxH.")] = "640x480",

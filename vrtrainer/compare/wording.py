@@ -69,6 +69,25 @@ def joint_label(key: str, lang: str) -> str:
     return f"{name} (main {side})" if hand else name
 
 
+def joint_phrase(key: str, lang: str) -> str:
+    """'right.index_tip' as a phrase for a caption: 'right index tip' /
+    'bout de l'index droit' (the side agrees with the finger or part)."""
+    hand, _, joint = key.partition(".")
+    finger, _, segment = joint.partition("_")
+    if lang != "fr":
+        words = [hand, finger, _SEGMENTS[segment][1] if segment in _SEGMENTS else segment]
+        return " ".join(w for w in words if w)
+    noun, feminine = _NOUNS_FR.get(finger, (finger, False))
+    side = _side_fr(hand, feminine) if hand in _SIDES_FR else hand
+    if segment in _SEGMENTS:
+        name = _SEGMENTS[segment][0].format(de=_de(noun))
+    elif segment:
+        name = f"{noun} {segment}"
+    else:
+        name = noun
+    return f"{name} {side}".strip()
+
+
 def _what_fr(what: str) -> tuple[str, bool]:
     """The French subject of a message and whether it is feminine."""
     if what == "hand path":

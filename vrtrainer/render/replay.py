@@ -105,28 +105,45 @@ def write_frames(replay: AlignedReplay, out_dir: str | Path, every: float = 0.25
             renderer.update(state)
             renderer.render_view(view, fb.target)
             path = fb.save_png(out_dir / f"replay_{k:04d}.png")
-            _caption(path, replay, i)
+            _caption(path, replay, i, language)
             paths.append(path)
         fb.delete()
         renderer.close()
     return paths
 
 
-def _caption(path: Path, replay: AlignedReplay, i: int) -> None:
-    """Write the score, time and worst joint error over the frame (the panel is out of view)."""
-    from PIL import Image, ImageDraw
+#: The caption's words: score, time, and the joint furthest from the expert.
+_CAPTION = {
+    "en": ("score {score}  {t} s  worst: {joint}, {z}x tolerance",
+           "score {score}  {t} s  all joints within tolerance"),
+    "fr": ("score {score}  {t} s  le plus loin : {joint}, {z}x la tolérance",
+           "score {score}  {t} s  toutes les articulations dans la tolérance"),
+}
+
+
+def caption_text(replay: AlignedReplay, i: int, language: str = "en") -> str:
+    """The caption of take frame ``i``: score, time, and the worst joint named in words."""
+    from vrtrainer.compare.wording import joint_phrase
+    from vrtrainer.hands.hand import HAND_NAMES, JOINT_NAMES
 
     s, t = replay.score, replay.take
     z = replay.joint_z[i]
-    worst = float(np.nanmax(z)) if np.isfinite(z).any() else float("nan")
-    text = (f"score {s.total:.0f}  t {t.times[i] - t.times[0]:.2f} s  "
-            f"ghost frame {int(replay.ghost_frame[i])}  worst joint {worst:.1f} tol")
-    with Image.open(path) as im:
-        img = im.convert("RGB")
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((0, 0, img.width, 13), fill=(20, 22, 26))
-    draw.text((3, 1), text, fill=(240, 240, 240))
-    img.save(path)
+    words = _CAPTION["fr" if language == "fr" else "en"]
+    number = (lambda v, d: f"{v:.{d}f}".replace(".", ",")) if language == "fr" else (
+        lambda v, d: f"{v:.{d}f}")
+    score, when = f"{s.total:.0f}", number(float(t.times[i] - t.times[0]), 2)
+    if not np.isfinite(z).any() or float(np.nanmax(z)) <= 1.0:
+        return words[1].format(score=score, t=when)
+    h, j = np.unravel_index(int(np.nanargmax(z)), z.shape)
+    joint = joint_phrase(f"{HAND_NAMES[h]}.{JOINT_NAMES[j]}", language)
+    return words[0].format(score=score, t=when, joint=joint, z=number(float(z[h, j]), 1))
+
+
+def _caption(path: Path, replay: AlignedReplay, i: int, language: str = "en") -> None:
+    """Write the score, time and worst joint over the frame (the panel is out of view)."""
+    from vrtrainer.render.snapshots import draw_caption
+
+    draw_caption(path, caption_text(replay, i, language))
 
 
 def play_in_window(replay: AlignedReplay, size: tuple[int, int] = (640, 480),

@@ -35,6 +35,42 @@ def framing_view(take, fov=SNAPSHOT_FOV) -> View:
     return View(look_at_pose(centre + np.array([0.0, 0.30, 0.40]), centre), fov)
 
 
+def caption_font_size(height: int) -> int:
+    """Caption letters grow with the image: 11 px at 240 rows, 16 px at 480, 32 px at 960."""
+    return max(11, int(round(height / 30)))
+
+
+def draw_caption(path: Path, text: str) -> None:
+    """Write ``text`` on a dark band across the top of the PNG at ``path``, sized to it.
+
+    The text shrinks to fit the width when it is long for a small image.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    with Image.open(path) as im:
+        img = im.convert("RGB")
+    size = caption_font_size(img.height)
+    font = ImageFont.load_default(size=size)
+    while size > 8 and font.getlength(text) > img.width - 2 * max(3, size // 3):
+        size -= 1
+        font = ImageFont.load_default(size=size)
+    pad = max(2, size // 4)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 0, img.width, size + 2 * pad), fill=(20, 22, 26))
+    draw.text((max(3, size // 3), pad), text, fill=(240, 240, 240), font=font)
+    img.save(path)
+
+
+def _aligned_ghost(take, ghost):
+    """The ghost placed beside ``take`` and, per take frame, its matching ghost frame."""
+    from vrtrainer.compare import build_template
+    from vrtrainer.compare.aligned import align
+
+    name = ghost.meta.extra.get("gesture", "") or "expert"
+    replay = align(take, build_template([ghost], name=name), ghost)
+    return replay.ghost, replay.ghost_frame
+
+
 def _title(take) -> str:
     meta = take.meta
     who = f" by {meta.performer}" if meta.performer else ""
@@ -47,9 +83,12 @@ def render_take(take, out_dir: str | Path, ghost=None, every: float = 0.5,
                 view: str = "hands") -> list[Path]:
     """Write PNGs of ``take`` every ``every`` seconds into ``out_dir``; returns their paths.
 
-    ``ghost`` (an expert take) is shown translucent at the same time from its
-    start, and the live joints are coloured by their distance to it against
-    ``tolerance`` (metres). ``eyes`` is 'left', 'right' or 'both' (two files).
+    ``ghost`` (an expert take) is shown translucent at the moment of its motion that
+    matches each frame, along the comparator's warping path (as ``vrtrainer replay``
+    and a session's feedback show it), moved so the mean wrists coincide; the live
+    joints are coloured by their distance to it against ``tolerance`` (metres). A slow
+    but correct take is then green, not red for being late. ``eyes`` is 'left',
+    'right' or 'both' (two files).
     ``view`` 'hands' frames the hands from close by; 'head' is the performer's
     own view, from the take's head poses (when it has them).
     """
@@ -66,6 +105,9 @@ def render_take(take, out_dir: str | Path, ghost=None, every: float = 0.5,
         raise VrtrainerError(f"view must be 'hands' or 'head', not {view!r}")
     use_head = view == "head" and take.head is not None
     fixed = None if use_head else stereo_views(framing_view(take).pose, fov=SNAPSHOT_FOV)
+    ghost_frame = None
+    if ghost is not None:
+        ghost, ghost_frame = _aligned_ghost(take, ghost)
     paths: list[Path] = []
     with EglContext():
         renderer = Renderer()
@@ -79,8 +121,7 @@ def render_take(take, out_dir: str | Path, ghost=None, every: float = 0.5,
                     take.n_frames - 1)
             take.frame(i, live)
             if ghost is not None:
-                j = int(np.searchsorted(ghost.times, ghost.times[0] + t, side="right")) - 1
-                ghost.frame(min(max(j, 0), ghost.n_frames - 1), expert)
+                ghost.frame(int(ghost_frame[i]), expert)
                 state.joint_errors = np.linalg.norm(
                     live.poses[..., :3] - expert.poses[..., :3], axis=-1)
             state.tools = {
