@@ -21,12 +21,12 @@ KEYS = {"space": Input.NEXT, "n": Input.NEXT, "enter": Input.NEXT, "r": Input.RE
         "l": Input.TOGGLE_LANGUAGE, "d": Input.TOGGLE_DEBUG}
 
 
-class OffscreenTargets:
-    """An offscreen EGL context with one framebuffer per eye, for headless runs."""
+class _Views:
+    """One framebuffer per eye and a renderer, in a GL context (``owner``) this closes."""
 
-    def __init__(self, width: int = 320, height: int = 240, views: int = 2,
-                 scene: Scene | None = None) -> None:
-        self.context = EglContext()
+    def __init__(self, owner: EglContext | MirrorWindow, width: int, height: int, views: int,
+                 scene: Scene | None) -> None:
+        self._owner: EglContext | MirrorWindow | None = owner
         self.framebuffers = [Framebuffer(width, height) for _ in range(views)]
         self.renderer = Renderer(scene)
         self._targets = [fb.target for fb in self.framebuffers]
@@ -34,31 +34,35 @@ class OffscreenTargets:
     def __call__(self) -> list[Any]:
         return self._targets
 
-    def present(self) -> None:
-        """Nothing to show: the views stay in their framebuffers (snapshots read them)."""
-
     def close(self) -> None:
-        if self.context is None:
+        """Free the renderer, the framebuffers and the context; safe to call twice."""
+        if self._owner is None:
             return
         self.renderer.close()
         for fb in self.framebuffers:
             fb.delete()
-        self.context.close()
-        self.context = None
+        self._owner.close()
+        self._owner = None
 
 
-class MirrorTargets:
+class OffscreenTargets(_Views):
+    """An offscreen EGL context with one framebuffer per eye, for headless runs."""
+
+    def __init__(self, width: int = 320, height: int = 240, views: int = 2,
+                 scene: Scene | None = None) -> None:
+        super().__init__(EglContext(), width, height, views, scene)
+
+    def present(self) -> None:
+        """Nothing to show: the views stay in their framebuffers (snapshots read them)."""
+
+
+class MirrorTargets(_Views):
     """A desktop mirror window (its EGL context) with one framebuffer per eye and its keys."""
 
     def __init__(self, width: int, height: int, scene: Scene | None = None,
                  title: str = "vrtrainer") -> None:
         self.window = MirrorWindow(2 * width, height, title=title)
-        self.framebuffers = [Framebuffer(width, height) for _ in range(2)]
-        self.renderer = Renderer(scene)
-        self._targets = [fb.target for fb in self.framebuffers]
-
-    def __call__(self) -> list[Any]:
-        return self._targets
+        super().__init__(self.window, width, height, 2, scene)
 
     def present(self) -> None:
         self.window.present(*self.framebuffers)
@@ -69,12 +73,3 @@ class MirrorTargets:
         if self.window.should_close:
             out.append(Input.QUIT)
         return out
-
-    def close(self) -> None:
-        if self.window is None:
-            return
-        self.renderer.close()
-        for fb in self.framebuffers:
-            fb.delete()
-        self.window.close()
-        self.window = None
