@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vrtrainer.app.backends import backend_kind
-from vrtrainer.app.runner import Stage, StageOptions, open_stage
+from vrtrainer.app.runner import DEFAULT_EYE_SIZE, Stage, StageOptions, open_stage
 from vrtrainer.backends.scripted import Performances, PersonScript
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
@@ -46,7 +46,7 @@ class RecordOptions:
     trim: bool = False
     frames_dir: Path | None = None
     render: bool = True
-    size: tuple[int, int] = (320, 240)
+    size: tuple[int, int] = DEFAULT_EYE_SIZE
     mirror: bool = False
     sound: bool | None = None  # None: on for headsets and the mirror window
     bell: bool = True
@@ -127,6 +127,7 @@ def run_recording(opts: RecordOptions,
                   progress: Callable[[str], None] | None = None) -> RecordRun:
     """Record ``opts.takes`` kept expert takes of one scenario step."""
     from vrtrainer.render.presenter import RecordingPresenter
+    from vrtrainer.render.scene import neutral_scene
 
     kind = backend_kind(opts.backend)
     if opts.takes < 1:
@@ -162,7 +163,8 @@ def run_recording(opts: RecordOptions,
             StageOptions(backend=opts.backend, render=opts.render, window=opts.mirror,
                          paced=opts.mirror, size=opts.size, frames_dir=opts.frames_dir,
                          script=opts.script, hand=opts.hand, title="vrtrainer record"),
-            RecordingPresenter, lambda: subject.scene() if subject.scene else None, takes,
+            RecordingPresenter, lambda: subject.scene() if subject.scene else neutral_scene(),
+            takes,
             tool_names=tools)
         backend = stage.backend
         plan = RecordingPlan(

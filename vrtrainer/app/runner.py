@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from vrtrainer.render.surfaces import MirrorTargets, OffscreenTargets
 
 
+#: Offscreen eye size (pixels) when none is asked for: the cue panel's lines and the
+#: framed hands read at it, at about 1.5x the frame cost of 320x240 on llvmpipe
+#: (640x480 is 2.6x; docs/performance.md).
+DEFAULT_EYE_SIZE = (480, 360)
+
+
 @dataclass
 class StageOptions:
     """How a run is shown: the backend's name, offscreen views or a mirror window."""
@@ -35,11 +41,14 @@ class StageOptions:
     render: bool = True  # draw offscreen views for a scripted backend (snapshots)
     window: bool = False  # a desktop mirror window instead (keys are the person's inputs)
     paced: bool = False  # a scripted backend keeps real time
-    size: tuple[int, int] = (320, 240)
+    size: tuple[int, int] = DEFAULT_EYE_SIZE
     frames_dir: Path | None = None
     script: PersonScript = field(default_factory=PersonScript)
     hand: str = "right"
     title: str = "vrtrainer"
+    #: Offscreen and mirror views frame the hands (no head to follow); False: the
+    #: backend's head, as a headset would show.
+    framed: bool = True
 
 
 @dataclass
@@ -100,7 +109,7 @@ def open_stage(opts: StageOptions, presenter_of: Callable[..., Presenter],
             presenter = presenter_of(
                 renderer=surface.renderer, framebuffers=surface.framebuffers,
                 snapshot_dir=opts.frames_dir, scene=drawn,
-                after_draw=surface.present if opts.window else None)
+                after_draw=surface.present if opts.window else None, framed=opts.framed)
         elif kind.headset and kind.draws:
             # the renderer is made in the headset's context at the first frame; its
             # swapchain images are not read back, so no snapshots

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from vrtrainer.app.backends import backend_kind
-from vrtrainer.app.runner import Stage, StageOptions, open_stage
+from vrtrainer.app.runner import DEFAULT_EYE_SIZE, Stage, StageOptions, open_stage
 from vrtrainer.backends.scripted import PersonScript
 from vrtrainer.compare.score import PASS_MARK, WEIGHTS
 from vrtrainer.errors import VrtrainerError
@@ -45,7 +45,7 @@ class TrainingOptions:
     out_dir: Path = Path("out/train")
     frames_dir: Path | None = None
     render: bool = True
-    size: tuple[int, int] = (320, 240)
+    size: tuple[int, int] = DEFAULT_EYE_SIZE
     mirror: bool = False
     script: PersonScript = field(default_factory=PersonScript)
     db: str | None = None
@@ -214,10 +214,10 @@ def _performances(opts: TrainingOptions, steps: list[TrainingStep], kind: str) -
 
 
 def _scene_for(steps) -> Any:
-    from vrtrainer.render.scene import scene_of_pack
+    from vrtrainer.render.scene import neutral_scene, scene_of_pack
 
     path = steps[0].pack_path
-    return None if path is None else scene_of_pack(path)
+    return neutral_scene() if path is None else scene_of_pack(path)
 
 
 def _store(store, outcome: AttemptOutcome, steps, opts: TrainingOptions, session_uuid: str,

@@ -51,7 +51,7 @@ def demo(
         target=scenario, backend="simulated", fault=fault,
         flaws=list(flaw or []), seed=seed,
         trainee="demo-trainee", language=lang, out_dir=out / "takes",
-        frames_dir=out / "frames", size=(320, 240), script=PersonScript(), db=str(db),
+        frames_dir=out / "frames", script=PersonScript(), db=str(db),
     )
     run = run_training(opts, progress=lambda m: console.print(m, markup=False, highlight=False,
                                                          soft_wrap=True))

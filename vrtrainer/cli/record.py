@@ -41,7 +41,7 @@ def record(
         "--trim", help="Cut each kept take to its motion (the proposal shown).")] = False,
     lang: LangOption = DEFAULT_LANG,
     frames: Annotated[Path | None, typer.Option(help="Folder for PNG frames.")] = None,
-    size: Annotated[str, typer.Option(help="Offscreen eye size WxH.")] = "320x240",
+    size: Annotated[str, typer.Option(help="Offscreen eye size WxH.")] = "480x360",
     no_render: Annotated[bool, typer.Option("--no-render", help="Draw nothing.")] = False,
     mirror: Annotated[bool, typer.Option(
         "--mirror", help="Desktop mirror window in real time, with keys: space/n next, "

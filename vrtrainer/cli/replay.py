@@ -31,7 +31,7 @@ def replay(
     ghost: Annotated[Path | None, typer.Option(
         help="Expert take to show as the ghost (default: the reference's own).")] = None,
     every: Annotated[float, typer.Option(help="Seconds of take between PNG frames.")] = 0.25,
-    size: Annotated[str, typer.Option(help="Image size WxH.")] = "320x240",
+    size: Annotated[str, typer.Option(help="Image size WxH.")] = "480x360",
     lang: LangOption = DEFAULT_LANG,
 ) -> None:
     """Replay a take against the expert: ghost aligned by DTW, joints coloured by error."""

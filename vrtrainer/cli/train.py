@@ -43,7 +43,7 @@ def train(
     out: Annotated[Path, typer.Option(help="Folder for the attempts' takes.")] = Path("out/train"),
     frames: Annotated[Path | None, typer.Option(
         help="Folder for PNG frames of the session.")] = None,
-    size: Annotated[str, typer.Option(help="Offscreen eye size WxH.")] = "320x240",
+    size: Annotated[str, typer.Option(help="Offscreen eye size WxH.")] = "480x360",
     no_render: Annotated[bool, typer.Option(
         "--no-render", help="Score without drawing anything.")] = False,
     mirror: Annotated[bool, typer.Option(

@@ -18,7 +18,9 @@ import numpy as np
 from vrtrainer.backends.base import FrameState
 from vrtrainer.compare.wording import comparator_message
 from vrtrainer.hands.hand import POSITION_VALID
+from vrtrainer.render.camera import View, stereo_views
 from vrtrainer.render.cues import Cues, Gauge
+from vrtrainer.render.framing import FRAMED_FOV, HandFraming, valid_points
 from vrtrainer.render.renderer import Framebuffer, Renderer, RenderTarget, SceneState
 from vrtrainer.render.scene import Scene
 from vrtrainer.session.advice import VERDICT_TEXT, add_pictogram
@@ -64,13 +66,16 @@ class Presenter:
     context). ``framebuffers`` are the offscreen views a snapshot is read from (side by
     side); ``after_draw`` runs after each frame (a mirror window's present).
     ``cue_hooks`` run as ``hook(cues, session, phase)`` once the cues are filled.
+    ``framed``: views drawn where no head is (offscreen, mirror window) come from a
+    camera framed on the hands and the ghost, the cue panel in the upper part of the
+    view (:mod:`vrtrainer.render.framing`), instead of the backend's head.
     """
 
     def __init__(self, look: Look, renderer: Renderer | None = None,
                  framebuffers: Sequence[Framebuffer] = (),
                  snapshot_dir: str | Path | None = None, max_snapshots: int = 40,
                  scene: Scene | None = None,
-                 after_draw: Callable[[], None] | None = None) -> None:
+                 after_draw: Callable[[], None] | None = None, framed: bool = False) -> None:
         self.look = look
         self.renderer = renderer
         self.framebuffers = list(framebuffers)
@@ -83,6 +88,8 @@ class Presenter:
         self.after_draw = after_draw
         self.cue_hooks: list[Callable[[Cues, Any, Any], None]] = []
         self._tools: dict[str, np.ndarray] = {}
+        self.framing = HandFraming() if framed else None
+        self._panel_pose: np.ndarray | None = None
 
     def draw(self, session: Any, state: FrameState, targets: list[Any]) -> None:
         """Update the scene state from ``session`` and draw every view."""
@@ -97,8 +104,10 @@ class Presenter:
             hook(self.cues, session, session.phase)
         if self.renderer is None:
             self.renderer = Renderer(self.scene)
-        self.renderer.render_stereo(state.views[: len(targets)],
-                                    [_render_target(t) for t in targets], s)
+        views = state.views[: len(targets)]
+        if self.framing is not None and views:
+            views = self._framed_views(session, s, views)
+        self.renderer.render_stereo(views, [_render_target(t) for t in targets], s)
         if self.after_draw is not None:
             self.after_draw()
         if self.snapshot_dir is not None and len(self.snapshots) < self.max_snapshots:
@@ -106,6 +115,28 @@ class Presenter:
             if name is not None:
                 self.snapshots.append(self.save(self.snapshot_dir / name.format(
                     n=len(self.snapshots))))
+
+    def _framed_views(self, session: Any, s: SceneState, views: list[Any]) -> list[Any]:
+        """Eyes framing the step's ghost motion and the hands shown; the panel above them."""
+        framing = self.framing
+        step = getattr(session, "step", None)
+        if framing.key is not step or framing.lo is None:
+            expert = getattr(step, "expert", None)
+            framing.reset(None if expert is None else valid_points(
+                expert.poses, expert.flags, expert.active), key=step)
+        for frame in (s.hands, s.ghost):
+            if frame is not None:
+                framing.include(valid_points(frame.poses, frame.flags, frame.active))
+        framed = framing.poses()
+        if framed is None:
+            return views
+        camera, panel = framed
+        if self._panel_pose is None or not np.array_equal(panel, self._panel_pose):
+            self.renderer.set_cue_pose(panel)
+            self._panel_pose = panel
+        ipd = float(np.linalg.norm(views[-1].pose[:3] - views[0].pose[:3]))
+        eyes = stereo_views(camera, ipd=ipd, fov=FRAMED_FOV)
+        return list(eyes[: len(views)]) if len(views) > 1 else [View(camera, FRAMED_FOV)]
 
     def save(self, path: Path) -> Path:
         """Write the views last drawn into the offscreen framebuffers as one PNG."""
@@ -256,10 +287,11 @@ class RecordingLook:
 def SessionPresenter(renderer: Renderer | None = None, snapshot_dir: str | Path | None = None,
                      snapshot_every: float = 1.0, max_snapshots: int = 40,
                      scene: Scene | None = None, framebuffers: Sequence[Framebuffer] = (),
-                     after_draw: Callable[[], None] | None = None) -> Presenter:
+                     after_draw: Callable[[], None] | None = None,
+                     framed: bool = False) -> Presenter:
     """The presenter of a training session (advice pictograms on its cue panel)."""
     p = Presenter(TrainingLook(snapshot_every), renderer, framebuffers, snapshot_dir,
-                  max_snapshots, scene, after_draw)
+                  max_snapshots, scene, after_draw, framed)
     p.cue_hooks.append(add_pictogram)
     return p
 
@@ -268,10 +300,11 @@ def RecordingPresenter(renderer: Renderer | None = None,
                        snapshot_dir: str | Path | None = None, snapshot_every: float = 1.0,
                        max_snapshots: int = 60, scene: Scene | None = None,
                        framebuffers: Sequence[Framebuffer] = (),
-                       after_draw: Callable[[], None] | None = None) -> Presenter:
+                       after_draw: Callable[[], None] | None = None,
+                       framed: bool = False) -> Presenter:
     """The presenter of a recording session."""
     return Presenter(RecordingLook(snapshot_every), renderer, framebuffers, snapshot_dir,
-                     max_snapshots, scene, after_draw)
+                     max_snapshots, scene, after_draw, framed)
 
 
 def _render_target(target: Any) -> Any:

@@ -16,10 +16,10 @@ import numpy as np
 
 from vrtrainer.compare import build_template, load_template
 from vrtrainer.compare.aligned import AlignedReplay
-from vrtrainer.compare.wording import comparator_message, verdict_word
+from vrtrainer.compare.wording import comparator_message, joint_phrase, verdict_word
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
-from vrtrainer.hands.hand import POSITION_VALID, HandFrame
+from vrtrainer.hands.hand import HAND_NAMES, JOINT_NAMES, POSITION_VALID, HandFrame
 from vrtrainer.takes.take import Take, load_take
 
 
@@ -78,10 +78,11 @@ def _fill(replay: AlignedReplay, i: int, state: Any, live: Any, expert: Any) -> 
 
 
 def write_frames(replay: AlignedReplay, out_dir: str | Path, every: float = 0.25,
-                 size: tuple[int, int] = (320, 240), language: str = "en") -> list[Path]:
+                 size: tuple[int, int] = (480, 360), language: str = "en") -> list[Path]:
     """PNG frames every ``every`` seconds of the take, one view framing the hands."""
     from vrtrainer.render import EglContext, Framebuffer, Renderer, SceneState
     from vrtrainer.render.camera import stereo_views
+    from vrtrainer.render.scene import scene_for_take
     from vrtrainer.render.snapshots import SNAPSHOT_FOV, framing_view
 
     if every <= 0:
@@ -92,7 +93,7 @@ def write_frames(replay: AlignedReplay, out_dir: str | Path, every: float = 0.25
     view = stereo_views(framing_view(take).pose, fov=SNAPSHOT_FOV)[0]
     paths = []
     with EglContext():
-        renderer = Renderer()
+        renderer = Renderer(scene_for_take(take))
         fb = Framebuffer(*size, samples=4)
         live, expert = HandFrame(), HandFrame()
         state = SceneState(hands=live, ghost=expert, tolerance=1.0)
@@ -123,9 +124,6 @@ _CAPTION = {
 
 def caption_text(replay: AlignedReplay, i: int, language: str = "en") -> str:
     """The caption of take frame ``i``: score, time, and the worst joint named in words."""
-    from vrtrainer.compare.wording import joint_phrase
-    from vrtrainer.hands.hand import HAND_NAMES, JOINT_NAMES
-
     s, t = replay.score, replay.take
     z = replay.joint_z[i]
     words = _CAPTION["fr" if language == "fr" else "en"]
@@ -155,6 +153,7 @@ def play_in_window(replay: AlignedReplay, size: tuple[int, int] = (640, 480),
 
     from vrtrainer.render import Framebuffer, MirrorWindow, Renderer, SceneState
     from vrtrainer.render.camera import stereo_views
+    from vrtrainer.render.scene import scene_for_take
     from vrtrainer.render.snapshots import SNAPSHOT_FOV, framing_view
 
     take = replay.take
@@ -162,7 +161,7 @@ def play_in_window(replay: AlignedReplay, size: tuple[int, int] = (640, 480),
     window = MirrorWindow(*size, title="vrtrainer replay")
     shown = 0
     try:
-        renderer = Renderer()
+        renderer = Renderer(scene_for_take(take))
         fb = Framebuffer(*size)
         live, expert = HandFrame(), HandFrame()
         state = SceneState(hands=live, ghost=expert, tolerance=1.0)

@@ -67,6 +67,16 @@ def default_scene() -> Scene:
                             {"torch": ASSETS / "welding_torch.glb",
                              "screwdriver": ASSETS / "screwdriver.glb"})
 
+def neutral_scene() -> Scene:
+    """A floor and nothing else: for built-in gestures (pinch, grab, point...), which are
+    not done at a welding bench and should not look as if they were."""
+    return Scene(static=floor_mesh())
+
+
+def scene_for_take(take) -> Scene:
+    """The scene to draw a take in without its pack: the bench when it holds a tool (the
+    bundled torch and screwdriver), else the neutral floor."""
+    return default_scene() if take.tool_names else neutral_scene()
 
 
 def pack_scene(pack: Pack, floor: bool = True) -> Scene:

@@ -11,12 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
+from vrtrainer.compare import build_template
+from vrtrainer.compare.aligned import align
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.hand import POSITION_VALID, WRIST, HandFrame
 from vrtrainer.render.camera import View, look_at_pose, stereo_views
 from vrtrainer.render.context import EglContext
 from vrtrainer.render.cues import Cues
 from vrtrainer.render.renderer import Framebuffer, Renderer, SceneState
+from vrtrainer.render.scene import scene_for_take
 
 EYES = ("left", "right", "both")
 
@@ -63,9 +66,6 @@ def draw_caption(path: Path, text: str) -> None:
 
 def _aligned_ghost(take, ghost):
     """The ghost placed beside ``take`` and, per take frame, its matching ghost frame."""
-    from vrtrainer.compare import build_template
-    from vrtrainer.compare.aligned import align
-
     name = ghost.meta.extra.get("gesture", "") or "expert"
     replay = align(take, build_template([ghost], name=name), ghost)
     return replay.ghost, replay.ghost_frame
@@ -110,7 +110,7 @@ def render_take(take, out_dir: str | Path, ghost=None, every: float = 0.5,
         ghost, ghost_frame = _aligned_ghost(take, ghost)
     paths: list[Path] = []
     with EglContext():
-        renderer = Renderer()
+        renderer = Renderer(scene_for_take(take))
         fb = Framebuffer(width, height, samples=samples)
         live, expert = HandFrame(), HandFrame()
         state = SceneState(hands=live, ghost=expert if ghost is not None else None,

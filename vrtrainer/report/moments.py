@@ -174,9 +174,9 @@ def close_up(live, fallback, joint_z: np.ndarray | None = None):
 def hands_only_scene():
     """A floor and nothing else: for gestures done in the air, where a workbench would only
     hide the hands from the close-up camera."""
-    from vrtrainer.render.scene import Scene, floor_mesh
+    from vrtrainer.render.scene import neutral_scene
 
-    return Scene(static=floor_mesh())
+    return neutral_scene()
 
 
 def draw_moments(take, ghost, moments: list[Moment], reference_duration: float,
