@@ -8,6 +8,7 @@ import pytest
 from vrtrainer.compare import build_template, score_take
 from vrtrainer.compare.reference import build_reference, calibrate_reference, choose_threshold
 from vrtrainer.compare.score import PASS_MARK, RULES
+from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
 from vrtrainer.hands.negatives import negative_takes
 
@@ -140,9 +141,80 @@ def test_calibration_uses_the_experts_left_out_and_real_negatives():
 
 def test_threshold_choice_trades_expert_rejections_against_negatives():
     clear = choose_threshold([1.5, 1.8, 2.1], [6.0, 8.0])
+    tail = choose_threshold([1.5, 1.8, 2.1], [])["threshold"]  # the experts' 2.5 % tail
     assert clear["negatives_accepted"] == 0.0
-    assert clear["expected_expert_reject"] == pytest.approx(0.025, abs=1e-3)
+    # halfway (log scale) between the experts' tail and the closest other gesture
+    assert clear["threshold"] == pytest.approx((tail * 6.0) ** 0.5)
+    assert clear["expected_expert_reject"] < 0.025
     crowded = choose_threshold([1.5, 1.8, 2.1], [2.3, 6.0])
     assert crowded["threshold"] < 2.3  # the close negative is rejected...
     assert crowded["expected_expert_reject"] > 0.025  # ...at the experts' expense
     assert choose_threshold([0.1, 0.12], [])["threshold"] == 1.0  # within tolerance
+
+
+def _turned(take, degrees: float):
+    """The performer turned about the vertical, head and hands (the same gesture, facing
+    another way in the room)."""
+    from scipy.spatial.transform import Rotation
+
+    rot = Rotation.from_euler("y", degrees, degrees=True)
+    out = take.slice(0, take.n_frames)
+    p = take.poses.astype(np.float64)
+    out.poses = np.concatenate([
+        rot.apply(p[..., :3].reshape(-1, 3)).reshape(p[..., :3].shape),
+        (rot * Rotation.from_quat(p[..., 3:].reshape(-1, 4))).as_quat().reshape(
+            p[..., 3:].shape)], axis=-1).astype(np.float32)
+    head = take.head.astype(np.float64)
+    out.head = np.concatenate([rot.apply(head[:, :3]),
+                               (rot * Rotation.from_quat(head[:, 3:])).as_quat()],
+                              axis=-1).astype(np.float32)
+    return out
+
+
+@pytest.fixture(scope="module")
+def grab_experts():
+    return [sim.simulate("grab", seed=s) for s in range(1, 5)]
+
+
+def test_experts_facing_one_way_make_the_direction_part_of_the_gesture(grab_experts):
+    tpl = build_reference(grab_experts, name="grab")
+    assert tpl.info["direction"]["kept"] and tpl.config.facing
+    assert score_take(trainee(gesture="grab"), tpl).passed
+    backwards = score_take(_turned(trainee(gesture="grab"), 180.0), tpl)
+    assert backwards.rejected and backwards.reasons[0]["rule"] == "another gesture"
+
+
+def test_experts_facing_different_ways_leave_the_direction_out(grab_experts):
+    turned = [_turned(t, 90.0 * k) for k, t in enumerate(grab_experts)]
+    tpl = build_reference(turned, name="grab")
+    assert not tpl.info["direction"]["kept"] and not tpl.config.facing
+    assert tpl.info["direction"]["experts_spread_deg"] > 45.0
+    assert score_take(_turned(trainee(gesture="grab"), 180.0), tpl).passed
+
+
+def test_direction_can_be_forced_either_way(grab_experts):
+    assert not build_reference(grab_experts, direction="ignore").config.facing
+    turned = [_turned(t, 90.0 * k) for k, t in enumerate(grab_experts)]
+    assert build_reference(turned, direction="keep").config.facing
+    with pytest.raises(VrtrainerError, match="direction must be one of"):
+        build_reference(grab_experts, direction="sideways")
+
+
+def test_motion_weights_follow_how_far_each_part_moves(pinch):
+    from vrtrainer.compare.score import SCORE_RATE, STILL_GROUP_WEIGHT, motion_weights
+
+    ref = pinch.on_clock(SCORE_RATE)
+    w = motion_weights(ref)
+    groups = ref.layout.groups()
+    for g in (0, len(w) // 2, len(w) - 1):  # naive: RMS distance to the mean, in tolerances
+        cols = groups == g
+        ok = ref.mask[:, cols].all(axis=1)
+        v = ref.values[ok][:, cols]
+        rms = np.sqrt(np.mean(np.sum((v - v.mean(axis=0)) ** 2, axis=1)))
+        tol = np.median(ref.tolerance[ok][:, cols][:, 0])
+        assert w[g] == pytest.approx(STILL_GROUP_WEIGHT + (rms / tol) ** 2, rel=1e-9)
+    still = ref.values.copy()
+    still[:] = ref.values.mean(axis=0)
+    from dataclasses import replace
+
+    assert np.allclose(motion_weights(replace(ref, values=still)), STILL_GROUP_WEIGHT)

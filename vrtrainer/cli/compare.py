@@ -52,9 +52,9 @@ def _take_warnings(paths: list[Path], takes) -> list[str]:
 
 
 def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reject: bool,
-           others: list[Path] | None = None):
-    from vrtrainer.compare import Tolerance, build_template
-    from vrtrainer.compare.reference import calibrate_reference
+           others: list[Path] | None = None, direction: str = "auto"):
+    from vrtrainer.compare import Tolerance
+    from vrtrainer.compare.reference import calibrate_reference, reference_template
     from vrtrainer.hands import sim
     from vrtrainer.hands.negatives import negative_takes
     from vrtrainer.takes.take import load_take
@@ -65,8 +65,9 @@ def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reje
     for warning in _take_warnings(paths, takes):
         typer.echo(f"warning: {warning}", err=True)
     name = name or _gesture_of(takes) or Path(paths[0]).stem
-    tpl = build_template(takes, name=name, names=[str(p) for p in paths],
-                         tolerance=Tolerance(floor_m=floor_cm / 100.0, floor_deg=floor_deg))
+    tpl = reference_template(takes, name=name, names=[str(p) for p in paths],
+                             tolerance=Tolerance(floor_m=floor_cm / 100.0, floor_deg=floor_deg),
+                             direction=direction)
     if reject:
         exclude = tuple(n for n in (name, _gesture_of(takes)) if n in sim.GESTURES)
         real = [load_take(p) for p in others or []]
@@ -92,6 +93,10 @@ def build(
     mirror: Annotated[bool, typer.Option(
         "--mirror", help="Also write the mirrored reference, REF-left.vrref (or -right).")
     ] = False,
+    direction: Annotated[str, typer.Option(
+        "--direction", help="Whether the way the hand moves, faces and points in the room "
+                            "counts (a swipe up is not a swipe down): auto (when the experts "
+                            "agree on it), keep, ignore.")] = "auto",
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing reference or expert take at the output.")] = False,
 ) -> None:
@@ -102,7 +107,7 @@ def build(
     if html is not None:
         output_file(html, option="--html")
 
-    tpl = _build(list(takes), name, floor_cm, floor_deg, reject, list(other or []))
+    tpl = _build(list(takes), name, floor_cm, floor_deg, reject, list(other or []), direction)
     if mirror:
         from vrtrainer.report.reference_build import mirrored_path
 
@@ -125,6 +130,12 @@ def build(
             f"{100 * calibration['expected_expert_reject']:.1f}%")
         for w in calibration["warnings"]:
             console.print(f"[yellow]warning:[/yellow] {w}")
+    chosen = tpl.info.get("direction", {})
+    if chosen.get("experts_spread_deg") is not None:
+        console.print(
+            "direction in the room: " + ("counts" if chosen["kept"] else "does not count")
+            + f" (the experts' heads faced directions up to {chosen['experts_spread_deg']:.0f}"
+            f" degrees apart; rule {chosen['rule']})")
     console.print(f"wrote {output}")
     from vrtrainer.report.reference_build import report_build
 

@@ -23,19 +23,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from vrtrainer.compare.features import (
+    FACING,
     FeatureConfig,
     Features,
     build_layout,
+    default_config,
     mirror_channels,
     take_features,
 )
 from vrtrainer.compare.score import dissimilarity
 from vrtrainer.compare.template import Template, Tolerance, build_template
+from vrtrainer.errors import VrtrainerError
+from vrtrainer.hands.hand import orientation_valid, quat_rotate
 from vrtrainer.takes.take import Take
 
 #: Share of correct takes by new people the threshold is set to reject at most.
@@ -48,6 +53,10 @@ MIN_THRESHOLD = 1.0
 #: Below these, the report warns that the reference may reject correct takes.
 MIN_TAKES = 5
 MIN_PEOPLE = 3
+#: The experts were recorded facing one way in the room when every expert's head
+#: heading is within this angle (degrees) of their mean heading.
+DIRECTION_AGREEMENT_DEG = 45.0
+DIRECTIONS = ("auto", "keep", "ignore")
 
 
 def reference_features(take: Take, tpl: Template) -> Features:
@@ -71,7 +80,8 @@ def choose_threshold(positives: Sequence[float], negatives: Sequence[float]
 
     Log-normal fit of the positives (spread at least :data:`MIN_LOG_SPREAD`); the
     threshold rejects :data:`EXPERT_REJECT_RATE` of that fit, and is at least
-    :data:`MIN_THRESHOLD`. If negatives fall
+    :data:`MIN_THRESHOLD`; when every negative lies above it, it moves halfway (log
+    scale) towards the closest one, where flawed tries of the gesture land. If negatives fall
     below it, the threshold is the one that minimises expected false rejections
     plus negatives let through. Returns the threshold and what it is expected to do.
     """
@@ -82,7 +92,11 @@ def choose_threshold(positives: Sequence[float], negatives: Sequence[float]
     z = _inverse_tail(EXPERT_REJECT_RATE)
     # a take that stays within the tolerances (typically) is never another gesture
     thr = max(math.exp(mu + z * sd), MIN_THRESHOLD)
-    if neg.size and (neg <= thr).any():
+    if neg.size and (neg > thr).all():
+        # a gap between the experts and the closest other gesture: flawed tries of this
+        # gesture land in it, so the threshold sits halfway across (on a log scale)
+        thr = math.sqrt(thr * float(neg.min()))
+    elif neg.size:
         # candidates: just under each negative below the threshold (which rejects it), or
         # the threshold itself; the one with the fewest expected errors of both kinds
         cuts = np.append(np.nextafter(neg[neg <= thr], 0.0), thr)
@@ -178,6 +192,82 @@ def calibrate_reference(tpl: Template, takes: Sequence[Take], others: Sequence[T
     return calibration
 
 
+def with_direction(config: FeatureConfig) -> FeatureConfig:
+    """``config`` plus the channels that keep the room's axes (which way the hand
+    moves, faces and points: a swipe up is not a swipe down)."""
+    return replace(config, centred=True, facing=True, palm_relative=True)
+
+
+def _heading(take: Take) -> float | None:
+    """Mean heading (radians about +Y) of where the performer's head faced, or None
+    when the take has no tracked head."""
+    if take.head is None or take.head_flags is None:
+        return None
+    ok = orientation_valid(take.head_flags)
+    if not ok.any():
+        return None
+    forward = quat_rotate(take.head[ok, 3:].astype(np.float64), np.array([0.0, 0.0, -1.0]))
+    flat = forward[:, [0, 2]]
+    flat = flat[np.linalg.norm(flat, axis=1) > 0.3]  # looking straight up or down: no heading
+    if not len(flat):
+        return None
+    mean = (flat / np.linalg.norm(flat, axis=1, keepdims=True)).mean(axis=0)
+    return float(np.arctan2(mean[0], -mean[1]))
+
+
+def direction_spread(takes: Sequence[Take]) -> float | None:
+    """Largest angle (degrees) between one expert's heading (where their head faced, about
+    the vertical) and the experts' mean heading; None when no take has a tracked head
+    (then all are taken to share one room frame, as a camera's or a bench's)."""
+    headings = [h for h in (_heading(t) for t in takes) if h is not None]
+    if not headings:
+        return None
+    mean = np.arctan2(np.mean(np.sin(headings)), np.mean(np.cos(headings)))
+    off = np.angle(np.exp(1j * (np.asarray(headings) - mean)))
+    return float(np.degrees(np.abs(off).max()))
+
+
+def reference_template(
+    takes: Sequence[Take],
+    *,
+    name: str = "",
+    names: list[str] | None = None,
+    config: FeatureConfig | None = None,
+    tolerance: Tolerance | None = None,
+    direction: str = "auto",
+) -> Template:
+    """Template from expert ``takes``, uncalibrated.
+
+    Without a ``config``, ``direction`` says whether the way the hand moves, faces and
+    points in the room is part of the gesture: "keep", "ignore", or "auto": kept unless
+    the experts were recorded facing different ways (head headings more than
+    :data:`DIRECTION_AGREEMENT_DEG` apart); then only the hand's own motion counts.
+    The choice is kept in ``tpl.info["direction"]``.
+    """
+    if direction not in DIRECTIONS:
+        raise VrtrainerError(f"direction must be one of {', '.join(DIRECTIONS)}, "
+                             f"not {direction!r}")
+    takes = list(takes)
+    if config is not None:
+        tpl = build_template(takes, name=name, names=names, config=config, tolerance=tolerance)
+        tpl.info["direction"] = {"kept": bool(config.facing), "rule": "configured",
+                                 "experts_spread_deg": None}
+        return tpl
+    base = default_config(takes)
+    config = base if direction == "ignore" else with_direction(base)
+    tpl = build_template(takes, name=name, names=names, config=config, tolerance=tolerance)
+    hands = bool((tpl.layout.kind == FACING).any())
+    spread = direction_spread(takes) if hands else None
+    kept = hands and (direction == "keep" or spread is None or spread <= DIRECTION_AGREEMENT_DEG)
+    if config.facing and not hands:
+        tpl = replace(tpl, config=base)  # no hands: the same channels either way
+    elif config.facing and not kept:
+        tpl = build_template(takes, name=name, names=names, config=base, tolerance=tolerance)
+    tpl.info["direction"] = {"kept": kept, "rule": direction,
+                             "experts_spread_deg": None if spread is None else round(spread, 1)}
+    return tpl
+
+
 def build_reference(
     takes: Sequence[Take],
     *,
@@ -187,14 +277,15 @@ def build_reference(
     tolerance: Tolerance | None = None,
     others: Sequence[Take] = (),
     simulated: Sequence[Take] = (),
+    direction: str = "auto",
 ) -> Template:
-    """Template from expert ``takes`` with its rejection threshold calibrated
-    (:func:`calibrate_reference`)."""
-    tpl = build_template(list(takes), name=name, names=names, config=config,
-                         tolerance=tolerance)
-    calibrate_reference(tpl, takes, others, simulated)
+    """Template from expert ``takes`` (:func:`reference_template`) with its rejection
+    threshold calibrated (:func:`calibrate_reference`)."""
+    tpl = reference_template(takes, name=name, names=names, config=config,
+                             tolerance=tolerance, direction=direction)
+    calibrate_reference(tpl, list(takes), others, simulated)
     return tpl
 
 
-__all__ = ["build_reference", "calibrate_reference", "choose_threshold", "leave_one_out",
-           "reference_features"]
+__all__ = ["build_reference", "calibrate_reference", "choose_threshold", "direction_spread",
+           "leave_one_out", "reference_features", "reference_template", "with_direction"]

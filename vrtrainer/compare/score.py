@@ -37,9 +37,12 @@ from vrtrainer.compare.dtw import dtw_path
 from vrtrainer.compare.economy import excess, motion_measures
 from vrtrainer.compare.features import (
     ABDUCTION,
+    CENTRED,
+    FACING,
     FLEXION,
     GRIPPER,
     KINDS,
+    PALM_RELATIVE,
     PATH,
     POSITION,
     TOOL,
@@ -90,6 +93,18 @@ BAND_SHARE = 0.25
 SMOOTH_S = 0.1
 #: Width (s) of the moving average of the shapes compared to tell another gesture.
 REJECT_SMOOTH_S = 0.3
+#: How a template's "another gesture" mismatch weighs its channel groups
+#: (``Template.info["mismatch"]``): "motion" weighs each group by the square of how far
+#: it moves in the reference, in its own tolerances, so that what changes during the
+#: gesture (a swipe's path, a pinch's fingers) decides what the gesture is, and a
+#: person's resting hand shape does not. References written before it weigh every group
+#: alike (their calibrated threshold was measured that way).
+MISMATCH_MOTION = "motion"
+#: Channel kinds kept in the room's axes (see features), left out of the skipped rule.
+ROOM_AXES_KINDS = (CENTRED, FACING, PALM_RELATIVE)
+#: Weight of a group that does not move at all in the reference (relative to one that
+#: moves by one tolerance).
+STILL_GROUP_WEIGHT = 1e-3
 #: Reference and take are compared on one clock at this rate (frames per second), so
 #: that neither one's frame rate changes the score.
 SCORE_RATE = 30.0
@@ -177,15 +192,19 @@ def _group_z(diff, seen, tol, groups, tmask):
     return np.sqrt(gsq) / gtol, gseen & gref, gref
 
 
-def _aligned(feat: Features, tpl) -> dict[str, np.ndarray]:
+def _aligned(feat: Features, tpl, room_axes: bool = True) -> dict[str, np.ndarray]:
     """Align the take to the reference and average the errors onto each side's frames.
 
     ``mean``/``z`` are per reference frame (the take's frames aligned to it
     averaged); ``z_take`` per take frame, so that a take that sits still
     through a whole movement of the reference (or moves through a still part
-    of it) shows up from either side.
+    of it) shows up from either side. Without ``room_axes`` the alignment leaves out
+    the channels kept in the room's axes: the scoring alignment matches how the hand
+    moves in its own frame, and those channels only add their errors.
     """
     w = tpl.weights()
+    if not room_axes:
+        w = np.where(np.isin(tpl.layout.kind, ROOM_AXES_KINDS), 0.0, w)
     # A band keeps the alignment from explaining a wrong pose by a long detour
     # through a moment of the reference that happens to resemble it (a held
     # wrong finger matched to the instant the expert's finger passed there):
@@ -221,33 +240,61 @@ def _aligned(feat: Features, tpl) -> dict[str, np.ndarray]:
             "groups": groups, "z_take": z_take, "gseen_take": tgseen}
 
 
-def _median_frame_rms(z, ok) -> float:
+def _median_frame_rms(z, ok, weights=None) -> float:
     rows = ok.any(axis=1)
     if not rows.any():
         return float("inf")
-    per_frame = np.sqrt((np.where(ok, z, 0.0) ** 2).sum(axis=1)[rows] / ok.sum(axis=1)[rows])
+    w = np.ones(z.shape[1]) if weights is None else weights
+    num = ((np.where(ok, z, 0.0) ** 2) * w).sum(axis=1)[rows]
+    per_frame = np.sqrt(num / (ok * w).sum(axis=1)[rows])
     return float(np.median(per_frame))
 
 
-def _mismatch(a: dict[str, np.ndarray]) -> tuple[float, float]:
+def motion_weights(ref: Template) -> np.ndarray:
+    """Weight of each channel group in the "another gesture" mismatch (see
+    :data:`MISMATCH_MOTION`): the square of the group's RMS movement about its mean
+    over the reference, divided by its median tolerance, plus :data:`STILL_GROUP_WEIGHT`."""
+    groups = ref.layout.groups()
+    out = np.full(groups.max() + 1, STILL_GROUP_WEIGHT)
+    for g in range(out.size):
+        cols = groups == g
+        ok = ref.mask[:, cols].all(axis=1)
+        if ok.sum() < 2:
+            continue
+        v = ref.values[ok][:, cols]
+        spread = float(np.sqrt(((v - v.mean(axis=0)) ** 2).sum(axis=1).mean()))
+        tol = float(np.median(ref.tolerance[ok][:, cols][:, 0]))
+        out[g] += (spread / max(tol, 1e-9)) ** 2
+    return out
+
+
+def _mismatch(a: dict[str, np.ndarray], weights: np.ndarray | None = None
+              ) -> tuple[float, float]:
     """(typical, overall) mismatch in tolerances from an alignment.
 
-    Typical: the median over frames of each frame's RMS z, from the side of the
-    reference and of the take, whichever is worse; robust to a flaw confined
-    to part of the gesture, so it tells another gesture from a flawed try of
-    this one. Overall: RMS of z over everything scored, which such a flaw does
-    raise (used to flag inconsistent expert takes).
+    Typical: the median over frames of each frame's RMS z (groups weighted by
+    ``weights``), from the side of the reference and of the take, whichever is
+    worse; robust to a flaw confined to part of the gesture, so it tells another
+    gesture from a flawed try of this one. Overall: RMS of z over everything
+    scored, which such a flaw does raise (used to flag inconsistent expert takes).
     """
     z, ok = a["z"], a["gseen"]
     if not ok.any():
         return float("inf"), float("inf")
-    typical = max(_median_frame_rms(z, ok), _median_frame_rms(a["z_take"], a["gseen_take"]))
+    typical = max(_median_frame_rms(z, ok, weights),
+                  _median_frame_rms(a["z_take"], a["gseen_take"], weights))
     return typical, float(np.sqrt(np.mean(z[ok] ** 2)))
+
+
+def _reject_mismatch(feat: Features, tpl: Template) -> tuple[float, float]:
+    f, ref = _slow_shapes(feat, tpl)
+    weights = motion_weights(ref) if tpl.info.get("mismatch") == MISMATCH_MOTION else None
+    return _mismatch(_aligned(f, ref), weights)
 
 
 def dissimilarity(feat: Features, tpl: Template, overall: bool = False) -> float:
     """Mismatch of a take's (smoothed) features with a template (see :func:`_mismatch`)."""
-    typical, rms = _mismatch(_aligned(*_slow_shapes(feat, tpl)))
+    typical, rms = _reject_mismatch(feat, tpl)
     return rms if overall else typical
 
 
@@ -305,7 +352,7 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
     jitter = jitter_rms(raw)
     feat = on_clock(smoothed(raw, SMOOTH_S), SCORE_RATE)
     tpl = tpl.on_clock(SCORE_RATE)
-    a = _aligned(feat, tpl)
+    a = _aligned(feat, tpl, room_axes=False)
     path, z, gseen, gref = a["path"], a["z"], a["gseen"], a["gref"]
     layout = tpl.layout
     groups = a["groups"]
@@ -440,7 +487,7 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
     parts = {"shape": shape, "timing": timing, "economy": economy, "steadiness": steadiness,
              "coverage": 100.0 * coverage}
     total = sum(WEIGHTS[k] * v for k, v in parts.items())
-    mismatch, overall = _mismatch(_aligned(*_slow_shapes(raw, tpl)))
+    mismatch, overall = _reject_mismatch(raw, tpl)
     rejected = bool(np.isfinite(tpl.rejection) and mismatch > tpl.rejection)
 
     reasons = _broken_rules(tpl, total, shape, coverage, tempo, jitter, mismatch, rejected,
@@ -576,6 +623,9 @@ def _skipped(path, tpl, feat, groups, part_of, n_part, phase) -> list[tuple[int,
     it, a movement left out does not.
     """
     cols_by_group = [np.flatnonzero(groups == g) for g in range(groups.max() + 1)]
+    # the room-axes channels repeat, turned with the hand, what the hand's own
+    # channels measure: a hand that turns would seem to move fingers it held still
+    own = np.array([tpl.layout.kind[cols[0]] not in ROOM_AXES_KINDS for cols in cols_by_group])
     out = []
     for ph in range(phase.max() + 1):
         rows = np.flatnonzero(phase == ph)
@@ -591,7 +641,7 @@ def _skipped(path, tpl, feat, groups, part_of, n_part, phase) -> list[tuple[int,
         for p in range(n_part):
             gs = np.flatnonzero(part_of == p)
             # judged where the take was mostly tracked: lost tracking is coverage's
-            big = gs[(ref[gs] >= SKIP_MIN_TRAVEL) & (tracked[gs] >= 0.5)]
+            big = gs[(ref[gs] >= SKIP_MIN_TRAVEL) & (tracked[gs] >= 0.5) & own[gs]]
             if big.size and np.all(got[big] < SKIP_TRAVEL_SHARE * ref[big]):
                 out.append((p, ph))
     return out
@@ -767,5 +817,6 @@ def calibrate_rejection(template: Template, positives: list[Features],
 
 __all__ = [
     "KINDS", "PASS_MARK", "WEIGHTS", "Score", "calibrate_rejection", "dissimilarity",
+    "motion_weights",
     "features_for", "quality", "score_features", "score_take",
 ]

@@ -39,7 +39,7 @@ from vrtrainer.compare.features import (
     take_features,
 )
 from vrtrainer.compare.motion import jitter_rms, motion_speed, moving_frames
-from vrtrainer.compare.score import SMOOTH_S, dissimilarity
+from vrtrainer.compare.score import MISMATCH_MOTION, SMOOTH_S, dissimilarity
 from vrtrainer.errors import InvalidFileError, VrtrainerError
 from vrtrainer.hands.hand import HAND_NAMES
 from vrtrainer.takes.archive import ArraySpec, read_archive, write_archive
@@ -346,7 +346,8 @@ def _assemble(feats, keep, base_w, layout, rule, config, hands, handedness, name
         hands=hands, handedness=handedness, phases=_phases(avg, avg_mask, weights, times),
         tolerance_rule=rule,
         info={"created": datetime.now(UTC).isoformat(timespec="seconds"),
-              "vrtrainer_version": __version__, "n_experts": len(keep)},
+              "vrtrainer_version": __version__, "n_experts": len(keep),
+              "mismatch": MISMATCH_MOTION},
     )
 
 
