@@ -100,3 +100,47 @@ def test_worst_frames_are_apart_and_below_the_bar():
     assert worst_frames(q, t, count=2, min_gap_s=0.3) == [1, 6]
     assert worst_frames(q, t, count=5, min_gap_s=0.0, below=0.9) == [1, 2, 4, 6]
     assert worst_frames(np.full(4, np.nan), t[:4]) == []
+
+
+@pytest.fixture(scope="module")
+def pinch_template():
+    from vrtrainer.compare import build_template
+    from vrtrainer.hands import sim
+
+    return build_template([sim.simulate("pinch", seed=s) for s in (1, 2, 3)], name="pinch")
+
+
+def test_worst_moments_come_from_the_shape_score_own_frames(pinch_template):
+    from vrtrainer.compare import score_take
+    from vrtrainer.compare.score import shape_frames
+    from vrtrainer.hands import sim
+    from vrtrainer.report.moments import find_moments, joint_errors
+
+    take = sim.simulate("pinch", role="trainee", flaws=["wrong-finger=40"], seed=7)
+    flaw = take.meta.extra["flaws"][0]
+    score = score_take(take, pinch_template)
+    assert not score.passed
+    moments = find_moments(take, pinch_template, False)
+    bad = [m for m in moments if m.quality < 95]
+    assert bad
+    for m in bad:
+        # inside the flaw (the live aligner once put two of them after it, on the index)
+        assert flaw["start"] - 0.2 <= m.take_time <= flaw["end"] + 0.2, m
+        assert m.worst_joints[0][0].startswith(f"right.{flaw['finger']}"), m
+    # coloured with the very errors the score averaged at that moment of the reference
+    frames = shape_frames(take, pinch_template)
+    z = joint_errors(frames)
+    for m in moments:
+        r = int(np.argmin(np.abs(frames.ref_time - m.expert_time)))
+        np.testing.assert_array_equal(m.joint_z, z[r])
+
+
+def test_a_passed_slow_take_shows_no_joint_far_beyond_tolerance(pinch_template):
+    from vrtrainer.compare import score_take
+    from vrtrainer.hands import sim
+    from vrtrainer.report.moments import find_moments
+
+    take = sim.simulate("pinch", role="trainee", flaws=["slow=1.5"], seed=7)
+    assert score_take(take, pinch_template).passed
+    for m in find_moments(take, pinch_template, False):
+        assert m.quality > 90 and np.nanmax(m.joint_z) < 1.5, m  # never painted red

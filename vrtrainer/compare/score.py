@@ -820,3 +820,52 @@ __all__ = [
     "motion_weights",
     "features_for", "quality", "score_features", "score_take",
 ]
+
+
+@dataclass
+class ShapeFrames:
+    """The shape score's own per-frame quantities, for pictures that must agree with it.
+
+    Rows are the reference's frames on the scoring clock (:data:`SCORE_RATE`), after
+    the same smoothing and warping path as :func:`score_features`: ``z`` (R, G) each
+    channel group's error in tolerances, ``seen`` where it is scored, ``weight`` (G,)
+    the group's weight, ``take_time`` (R,) the take's time (s from its start) aligned to
+    each reference frame, ``ref_time`` (R,) the reference's. ``groups`` and ``layout``
+    say which channels (hand, joint) a group is.
+    """
+
+    z: np.ndarray
+    seen: np.ndarray
+    weight: np.ndarray
+    take_time: np.ndarray
+    ref_time: np.ndarray
+    groups: np.ndarray
+    layout: Any
+
+    def quality(self) -> np.ndarray:
+        """Weighted mean quality 0..1 of the scored groups per reference frame (NaN: none)."""
+        q = np.where(self.seen, quality(np.where(self.seen, self.z, 0.0)), 0.0)
+        w = self.seen * self.weight
+        total = w.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, (q * w).sum(axis=1) / total, np.nan)
+
+
+def shape_frames(take: Take, template: Template, *, mirror: bool | None = None
+                 ) -> ShapeFrames:
+    """The per-frame errors the shape score of ``take`` is made of (see :class:`ShapeFrames`)."""
+    if mirror is None:
+        mirror = take.meta.handedness != template.handedness
+    use = template.mirrored() if mirror else template
+    feat = on_clock(smoothed(take_features(take, use.config, use.hands), SMOOTH_S), SCORE_RATE)
+    tpl = use.on_clock(SCORE_RATE)
+    a = _aligned(feat, tpl)
+    path, groups, layout = a["path"], a["groups"], tpl.layout
+    take_t = feat.times - feat.times[0]
+    aligned = np.zeros(tpl.n_frames)
+    for r in range(tpl.n_frames):
+        rows = path[path[:, 0] == r, 1]
+        aligned[r] = take_t[rows[len(rows) // 2]] if len(rows) else np.nan
+    weight = np.array([layout.weight[groups == g].mean() for g in range(groups.max() + 1)])
+    return ShapeFrames(z=a["z"], seen=a["gseen"], weight=weight, take_time=aligned,
+                       ref_time=tpl.times - tpl.times[0], groups=groups, layout=layout)

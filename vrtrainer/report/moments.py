@@ -1,9 +1,9 @@
 """The worst moments of an attempt, drawn with the expert ghost beside the trainee.
 
-The take is followed against the template by the comparator's live aligner, which gives
-for every take frame the matching moment of the reference and each joint's error in
-tolerances. The frames whose joints are, on average, furthest from the expert (at least
-``MIN_GAP_S`` apart) are the worst moments; the offscreen renderer draws each with the
+The shape score's own per-frame errors (same smoothing, clock and warping path) give for
+every moment of the reference the take's matching moment and each part's error in
+tolerances. The moments of lowest shape quality (at least ``MIN_GAP_S`` apart, some
+part beyond its tolerance) are the worst moments; the offscreen renderer draws each with the
 expert at the matching moment, moved so that the wrists coincide (what differs is then
 the hand's shape, not where the trainee stood).
 """
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vrtrainer.compare.live import LiveAligner
-from vrtrainer.compare.score import quality
+from vrtrainer.compare.features import POSITION
+from vrtrainer.compare.score import ShapeFrames, shape_frames
 from vrtrainer.hands.hand import (
     HAND_COUNT,
     HAND_NAMES,
@@ -29,26 +29,6 @@ from vrtrainer.hands.hand import (
 
 #: Two worst moments are at least this far apart (seconds of the take).
 MIN_GAP_S = 0.5
-#: Frames with fewer scored joints than this are not candidates (tracking gaps).
-MIN_SCORED_JOINTS = 8
-
-
-@dataclass
-class FrameErrors:
-    """Per take frame: the matching reference frame and the joints' errors in tolerances."""
-
-    ref_index: np.ndarray  # (T,) int
-    joint_z: np.ndarray  # (T, 2, 26), NaN where not scored
-    ref_times: np.ndarray  # (R,) the template's frame times, s
-
-    def quality(self) -> np.ndarray:
-        """Mean joint quality 0..1 per frame (NaN when too few joints are scored)."""
-
-        z = self.joint_z.reshape(len(self.joint_z), -1)
-        scored = np.isfinite(z)
-        q = np.where(scored, quality(np.where(scored, z, 0.0)), 0.0).sum(axis=1)
-        count = scored.sum(axis=1)
-        return np.where(count >= MIN_SCORED_JOINTS, q / np.maximum(count, 1), np.nan)
 
 
 @dataclass
@@ -62,22 +42,6 @@ class Moment:
     worst_joints: list[tuple[str, float]] = field(default_factory=list)  # ('right.x', z)
     joint_z: np.ndarray | None = field(default=None, repr=False)  # (2, 26) tolerances
     png: bytes | None = field(default=None, repr=False)
-
-
-def frame_errors(take, template, mirror: bool) -> FrameErrors:
-    """Follow the whole take with the live aligner (as the session did while it ran)."""
-
-    aligner = LiveAligner(template, mirror=mirror)
-    frame = HandFrame()
-    n = take.n_frames
-    ref = np.zeros(n, np.int64)
-    z = np.full((n, HAND_COUNT, JOINT_COUNT), np.nan)
-    for i in range(n):
-        take.frame(i, frame)
-        state = aligner.step(frame)
-        ref[i] = state.index
-        z[i] = state.joint_z
-    return FrameErrors(ref, z, np.asarray(aligner.template.times, float))
 
 
 def worst_frames(quality: np.ndarray, times: np.ndarray, count: int = 3,
@@ -94,27 +58,49 @@ def worst_frames(quality: np.ndarray, times: np.ndarray, count: int = 3,
     return sorted(picked)
 
 
+def joint_errors(frames: ShapeFrames) -> np.ndarray:
+    """Per reference frame, each joint's position error in tolerances (R, 2, 26; NaN where
+    the shape score does not look at the joint's position)."""
+    layout, groups = frames.layout, frames.groups
+    z = np.full((len(frames.z), HAND_COUNT, JOINT_COUNT), np.nan)
+    for g in range(groups.max() + 1):
+        c = int(np.flatnonzero(groups == g)[0])
+        if layout.kind[c] != POSITION:
+            continue
+        h, j = int(layout.hand[c]), int(layout.joint[c])
+        z[:, h, j] = np.where(frames.seen[:, g], frames.z[:, g], np.nan)
+    return z
+
+
 def find_moments(take, template, mirror: bool, count: int = 3) -> list[Moment]:
-    """The worst moments of ``take`` against ``template`` (pictures not drawn yet)."""
-    errors = frame_errors(take, template, mirror)
-    quality = errors.quality()
-    times = take.times - take.times[0]
+    """The worst moments of ``take`` against ``template`` (pictures not drawn yet).
+
+    Picked and coloured from the shape score's own per-frame errors
+    (:func:`~vrtrainer.compare.score.shape_frames`: same smoothing, clock and warping
+    path), so that the pictures never tell another story than the shape score: a
+    moment is shown only where some part the score looks at is beyond its tolerance.
+    """
+    frames = shape_frames(take, template, mirror=mirror)
+    quality = frames.quality()
+    joints = joint_errors(frames)
+    scored = np.where(frames.seen, frames.z, -np.inf)
+    beyond = scored.max(axis=1, initial=-np.inf) > 1.0
+    times = frames.take_time
     out = []
-    # a moment is worth showing when some joint is beyond its tolerance
-    beyond = np.nanmax(np.where(np.isfinite(errors.joint_z), errors.joint_z, -np.inf)
-                       .reshape(len(quality), -1), axis=1) > 1.0
-    for i in worst_frames(np.where(beyond, quality, np.nan), times, count):
-        z = errors.joint_z[i]
+    for r in worst_frames(np.where(beyond & np.isfinite(times), quality, np.nan), times,
+                          count):
+        z = joints[r]
         flat = np.where(np.isfinite(z), z, -np.inf).ravel()
         top = [k for k in np.argsort(-flat)[:3] if np.isfinite(flat[k]) and flat[k] > 1.0]
-        joints = [(f"{HAND_NAMES[k // JOINT_COUNT]}.{JOINT_NAMES[k % JOINT_COUNT]}",
-                   round(float(flat[k]), 2)) for k in top]
-        out.append(Moment(take_index=i, take_time=float(times[i]),
-                          expert_time=float(errors.ref_times[errors.ref_index[i]]
-                                            - errors.ref_times[0]),
-                          quality=100.0 * float(quality[i]), worst_joints=joints,
+        names = [(f"{HAND_NAMES[k // JOINT_COUNT]}.{JOINT_NAMES[k % JOINT_COUNT]}",
+                  round(float(flat[k]), 2)) for k in top]
+        i = int(np.searchsorted(take.times, take.times[0] + times[r] + 1e-9, side="right")) - 1
+        i = min(max(i, 0), take.n_frames - 1)
+        out.append(Moment(take_index=i, take_time=float(take.times[i] - take.times[0]),
+                          expert_time=float(frames.ref_time[r]),
+                          quality=100.0 * float(quality[r]), worst_joints=names,
                           joint_z=z.copy()))
-    return out
+    return sorted(out, key=lambda m: m.take_time)
 
 
 def ghost_index(ghost, expert_time: float, reference_duration: float) -> int:
