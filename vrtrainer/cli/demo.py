@@ -41,6 +41,7 @@ def demo(
     """Run a headless training attempt with simulated hands and report on it."""
     from vrtrainer.app.training import TrainingOptions, run_training
     from vrtrainer.backends.scripted import PersonScript
+    from vrtrainer.session.verdict import speed_lines
 
     out = output_folder(out).resolve()
     db = out / "results.sqlite"
@@ -68,9 +69,8 @@ def demo(
         table.add_row("", str(o.take_path.name))
     table.add_row(w["frames"], f"{out / 'frames'} ({len(run.snapshots)} PNG, {w['eyes']})")
     table.add_row(w["results"], f"{db} ({w['attempts']} {', '.join(map(str, run.attempt_ids))})")
-    table.add_row(w["speed"], f"{loop.frames} frames, {loop.session_seconds:.1f} s of session "
-                              f"in {loop.wall_seconds:.1f} s; CPU per frame p50 "
-                              f"{run.timings['total']['p50']:.1f} ms")
+    for k, line in enumerate(speed_lines(loop, run.timings, lang)):
+        table.add_row(w["speed"] if k == 0 else "", line)
     if report is not None:
         table.add_row(w["report"], str(report))
     console.print(table)

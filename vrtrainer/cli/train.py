@@ -81,6 +81,7 @@ def train(
     output_folder(out)
     if frames is not None:
         output_folder(frames)
+    from vrtrainer.session.verdict import speed_lines
     from vrtrainer.session.voice import VoiceOptions
 
     opts = TrainingOptions(
@@ -100,12 +101,8 @@ def train(
         print(json.dumps(summary, indent=2))
         return
     loop = run.loop
-    console.print(
-        f"{loop.frames} frames, {loop.session_seconds:.1f} s of session in "
-        f"{loop.wall_seconds:.1f} s ({loop.session_seconds / max(loop.wall_seconds, 1e-9):.1f}x "
-        f"real time); CPU per frame p50 {run.timings['total']['p50']:.2f} ms, "
-        f"p99 {run.timings['total']['p99']:.2f} ms"
-    )
+    for line in speed_lines(loop, run.timings, lang):
+        console.print(line, markup=False, highlight=False)
     if run.snapshots:
         console.print(f"frames: {run.snapshots[0].parent} ({len(run.snapshots)} PNG)")
     if run.voice_log:
@@ -139,6 +136,7 @@ def run_summary(run) -> dict:
         "frames": run.loop.frames,
         "session_seconds": run.loop.session_seconds,
         "wall_seconds": run.loop.wall_seconds,
+        "compile_seconds": run.loop.compile_seconds,
         "frame_ms": run.timings,
         "snapshots": [str(p) for p in run.snapshots],
         "results_db": run.db_url,

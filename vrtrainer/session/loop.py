@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from vrtrainer.backends.base import Backend, Display, FrameState
+from vrtrainer.compare.compiling import compile_seconds
 
 
 class Application(Protocol):
@@ -75,10 +76,15 @@ class FrameTimings:
 
 @dataclass
 class LoopResult:
+    """How a loop went. ``wall_seconds`` leaves out ``compile_seconds``, the time numba
+    spent compiling kernels during the loop (a cold cache, the first run only); frames
+    during which it compiled are not in the frame timings either."""
+
     frames: int
     wall_seconds: float
     session_seconds: float
     ended_by: str
+    compile_seconds: float = 0.0
 
 
 def run_loop(backend: Backend, app: Application, timings: FrameTimings | None = None,
@@ -94,8 +100,10 @@ def run_loop(backend: Backend, app: Application, timings: FrameTimings | None = 
     state = state or FrameState(tool_names=backend.tool_names)
     clock = time.perf_counter
     ended_by = "backend"
+    compiled0 = compile_seconds()
     wall0 = clock()
     frames = 0
+    compiled_before = compiled0
     backend.begin()
     gc.collect()
     gc.freeze()
@@ -112,7 +120,10 @@ def run_loop(backend: Backend, app: Application, timings: FrameTimings | None = 
             t3 = clock()
             backend.end_frame(state, display)
             t4 = clock()
-            timings.record(t1 - t0, t2 - t1, t3 - t2, t4 - t3)
+            compiled = compile_seconds()
+            if compiled == compiled_before:
+                timings.record(t1 - t0, t2 - t1, t3 - t2, t4 - t3)
+            compiled_before = compiled
             frames += 1
             if app.finished:
                 ended_by = "application"
@@ -125,4 +136,6 @@ def run_loop(backend: Backend, app: Application, timings: FrameTimings | None = 
                 backend.close()
             finally:
                 gc.unfreeze()
-    return LoopResult(frames, clock() - wall0, state.display_time, ended_by)
+    compiled = compile_seconds() - compiled0
+    return LoopResult(frames, max(clock() - wall0 - compiled, 0.0), state.display_time,
+                      ended_by, compiled)

@@ -229,3 +229,32 @@ def criterion_messages(breakdown: Mapping[str, Any], lang: str = "en") -> dict[s
     if note and "timing" not in out:
         out["timing"] = note
     return out
+
+
+_SPEED = {
+    "en": ("{frames} frames, {session} s of session in {wall} s ({ratio}x real time); "
+           "CPU per frame p50 {p50} ms, p99 {p99} ms",
+           "preparing the comparator (first run only) took {compiled} s more, not counted "
+           "above"),
+    "fr": ("{frames} images, {session} s de séance en {wall} s ({ratio}x le temps réel) ; "
+           "CPU par image p50 {p50} ms, p99 {p99} ms",
+           "la préparation du comparateur (premier lancement seulement) a pris {compiled} s "
+           "de plus, non comptées ci-dessus"),
+}
+
+
+def speed_lines(loop: Any, timings: Mapping[str, Any], lang: str = "en") -> list[str]:
+    """The speed summary of a run in ``lang``: frames, session and wall time, CPU per frame;
+    then, after a cold start, the compilation time on its own line (not in the rest)."""
+    text, compiled = _SPEED["fr" if lang == "fr" else "en"]
+    total = timings.get("total") or {}
+    lines = [text.format(
+        frames=loop.frames, session=fmt(loop.session_seconds, 1, lang),
+        wall=fmt(loop.wall_seconds, 1, lang),
+        ratio=fmt(loop.session_seconds / max(loop.wall_seconds, 1e-9), 1, lang),
+        p50=fmt(float(total.get("p50", float("nan"))), 2, lang),
+        p99=fmt(float(total.get("p99", float("nan"))), 2, lang))]
+    seconds = float(getattr(loop, "compile_seconds", 0.0) or 0.0)
+    if seconds >= 0.05:
+        lines.append(compiled.format(compiled=fmt(seconds, 1, lang)))
+    return lines
