@@ -300,8 +300,13 @@ def warm_up(harness: ModuleType, guard: Guard, seeds: list[bytes]) -> None:
 
 
 def mutation_loop(name: str, *, inputs: int | None = None, seconds: float | None = None,
-                  seed: int = 0, findings_dir: Path | None = None) -> Report:
-    """Seeded random mutations of the seeds (and of accepted children) until the budget ends."""
+                  seed: int = 0, findings_dir: Path | None = None,
+                  progress: Path | None = None) -> Report:
+    """Seeded random mutations of the seeds (and of accepted children) until the budget ends.
+
+    With ``progress``, the report so far is written there every 5000 inputs (a long run
+    can be watched).
+    """
     harness = load_harness(name)
     report = Report(name, "mutation")
     rng = random.Random(seed)
@@ -320,6 +325,9 @@ def mutation_loop(name: str, *, inputs: int | None = None, seconds: float | None
             child = stacked(harness.mutate, parent, rng)
             outcome, took, finding = guard.run(harness, child)
             report.add(outcome, took, finding)
+            if progress is not None and report.inputs % 5000 == 0:
+                report.seconds = time.perf_counter() - t0
+                report.write(progress)
             if outcome == "accepted" or (outcome == "refused" and rng.random() < 0.05):
                 if len(corpus) < 256:
                     corpus.append(child)

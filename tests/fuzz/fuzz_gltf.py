@@ -19,12 +19,19 @@ from mutators import byte_mutation, json_mutation
 from vrtrainer.render.meshes import load_mesh
 from vrtrainer.scenario.gltfcheck import (
     MAX_INSTANCED_VERTICES,
+    MAX_JSON_BYTES,
+    MAX_NODES,
+    MAX_PRIMITIVES,
     MAX_TRIANGLES,
     check_gltf,
     split_glb,
 )
 
 NAME = "gltf"
+#: Growth stops here, well past the caps: a larger document is refused on the same count,
+#: and serializing it cost the mutator 90 % of the run's time (a 23 MB JSON now and then).
+MAX_GROWN_NODES = 3 * MAX_NODES
+MAX_GROWN_PRIMITIVES = 8 * MAX_PRIMITIVES
 
 
 def _glb(doc: dict, bin_chunk: bytes) -> bytes:
@@ -75,7 +82,7 @@ def _graph_mutation(doc: dict, rng: random.Random) -> None:
     n = len(nodes)
     choice = rng.randrange(7)
     if choice == 0:  # many instances of a mesh
-        k = rng.choice([2, 50, 1000, 3000, 20000])
+        k = min(rng.choice([2, 50, 1000, 3000, 20000]), max(MAX_GROWN_NODES - n, 2))
         nodes.extend({"mesh": 0} for _ in range(k))
         doc["scenes"] = [{"nodes": list(range(len(nodes)))}]
     elif choice == 1 and n:  # a node gains children (maybe itself: a cycle)
@@ -91,7 +98,8 @@ def _graph_mutation(doc: dict, rng: random.Random) -> None:
     elif choice == 3 and doc.get("meshes"):  # primitives reusing the same accessors
         prims = doc["meshes"][0].get("primitives") or []
         if prims:
-            doc["meshes"][0]["primitives"] = prims * rng.choice([2, 100, 5000])
+            k = min(rng.choice([2, 100, 5000]), max(MAX_GROWN_PRIMITIVES // len(prims), 2))
+            doc["meshes"][0]["primitives"] = prims * k
     elif choice == 4 and doc.get("accessors"):
         acc = rng.choice(doc["accessors"])
         acc["count"] = rng.choice([0, 1, 3, 2**31, 2**64, -1, True, 1.5])
@@ -102,6 +110,8 @@ def _graph_mutation(doc: dict, rng: random.Random) -> None:
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
+    if len(data) > MAX_JSON_BYTES:  # refused on its size alone: no use growing it
+        return byte_mutation(data, rng)
     try:
         raw, bin_chunk = split_glb(data, "fuzz")
         doc = json.loads(raw)
@@ -110,6 +120,8 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
     if not isinstance(doc, dict):
         return byte_mutation(data, rng)
     roll = rng.random()
+    if roll < 0.01:  # a JSON chunk over the cap, padded cheaply with spaces
+        return _glb_raw(raw + b" " * MAX_JSON_BYTES, bin_chunk or b"")
     if roll < 0.6:
         _graph_mutation(doc, rng)
         return _glb(doc, bin_chunk or b"")

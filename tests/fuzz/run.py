@@ -33,7 +33,7 @@ def main() -> None:
     if args.engine == "atheris":
         atheris_loop(args.name, args.runs, report_path, seed=args.seed)
     report = mutation_loop(args.name, inputs=args.runs, seed=args.seed,
-                           findings_dir=args.out / "findings")
+                           findings_dir=args.out / "findings", progress=report_path)
     report.write(report_path)
     print(json.dumps({k: v for k, v in report.__dict__.items() if k != "findings"}))
     sys.exit(1 if report.findings else 0)
