@@ -111,3 +111,25 @@ def test_a_damaged_outbox_row_is_a_clear_error(db, capsys):
     err = _refused(capsys, "xapi", "status", "--db", str(db))
     assert "outbox row is damaged" in err
 
+
+
+def test_a_criteria_row_not_matching_its_attempt_is_a_damaged_row(db, capsys):
+    """Another tool re-declared criteria.attempt_id as TEXT and wrote '3' into a row:
+    SQLite then matches it to attempt 3 while Python reads the text '3' (the round-2 fuzz
+    run met the same through a damaged index: a KeyError traceback)."""
+    with sqlite3.connect(db) as conn:
+        (sql,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'criteria'").fetchone()
+        assert "attempt_id INTEGER" in sql
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'criteria'",
+                     (sql.replace("attempt_id INTEGER", "attempt_id TEXT"),))
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE criteria SET attempt_id = '3' WHERE attempt_id + 0 = 3")
+        assert conn.execute("SELECT typeof(attempt_id) FROM criteria WHERE attempt_id = '3'"
+                            ).fetchone() == ("text",)
+    for args in (("results", "show", "3"), ("results", "list", "--json"),
+                 ("results", "export", "--csv", str(db.parent / "out.csv"))):
+        err = _refused(capsys, *args, "--db", str(db))
+        assert "damaged" in err and "criteria" in err, err
+    assert not (db.parent / "out.csv").exists()

@@ -406,7 +406,11 @@ class ResultsStore:
                 .where(criteria.c.attempt_id.in_(chunk))
                 .order_by(criteria.c.attempt_id, criteria.c.position)
             ):
-                by_attempt[c.attempt_id].append(
+                bucket = by_attempt.get(c.attempt_id)
+                if bucket is None:  # matched in SQL, not in Python: a damaged row or index
+                    raise ValueError(f"criteria row {c.id} names attempt {c.attempt_id!r}, "
+                                     "not one of those read")
+                bucket.append(
                     Criterion(c.name, c.score, c.weight, c.passed, c.message, c.severity)
                 )
         return [
