@@ -84,6 +84,27 @@ def test_validate_loads_the_template_a_step_names(tmp_path):
     assert any("ref.vrref" in str(p) and "step" in str(p) for p in problems), problems
 
 
+
+def test_validate_loads_every_take_a_step_names(tmp_path):
+    """A reference take with nanosecond steps is refused by validate (issue 14, item 3),
+    not left for `train` to meet."""
+    pack = _with(tmp_path, "pass_threshold = 70", "pass_threshold = 70")
+    assert validate_pack(pack) == []
+    path = pack / "takes" / "expert-1.vrtake"
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    import io
+
+    buf = io.BytesIO()
+    t = np.load(io.BytesIO(members["times.npy"]))
+    np.save(buf, np.arange(t.size) * 1e-9)
+    members["times.npy"] = buf.getvalue()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    problems = validate_pack(pack)
+    assert any("expert-1.vrtake" in str(p) and "step" in str(p) for p in problems), problems
+
 def test_a_pickle_named_png_is_refused_by_its_content(tmp_path):
     pack = make_pack(tmp_path / "pack")
     import pickle

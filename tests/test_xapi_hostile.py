@@ -209,3 +209,23 @@ def test_the_cmi5_fetch_does_not_follow_a_redirect():
         lms.close()
         elsewhere.close()
     assert elsewhere.requests == []
+
+
+def test_a_more_link_leaving_the_lrs_host_is_not_followed():
+    """The LRS's paging link naming another host is refused: the query (and the Basic
+    credentials) never reach it."""
+    target = Recorder(200, body=b'{"statements": []}')
+    page = {"statements": [{"id": "a"}], "more": target.url + "/xapi/statements?page=2"}
+    lrs = Recorder(200, body=json.dumps(page).encode())
+    try:
+        client = LrsClient(lrs.url + "/xapi", basic_auth("key", "secret"))
+        got = []
+        with pytest.raises(LrsError, match="leaves its host"):
+            for statement in client.iter_statements(limit=1):
+                got.append(statement)
+        assert got == [{"id": "a"}]
+        assert target.requests == []
+        assert len(lrs.requests) == 1
+    finally:
+        lrs.close()
+        target.close()
