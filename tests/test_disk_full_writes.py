@@ -90,3 +90,39 @@ def test_results_export_to_a_full_disk(full_disk, tmp_path, capsys):
             store.record_attempt(make_record(n))
     _refused(capsys, "results", "export", "--db", str(db), "--csv", str(full_disk / "x.csv"))
     _only_filler(full_disk)
+
+
+def test_the_results_csv_is_synced_before_it_replaces_the_target(tmp_path, capsys, monkeypatch):
+    """SECURITY.md promises the CSV export is synced: the whole temporary file is fsynced,
+    then renamed over the target, then the folder is synced."""
+    from attempt_factory import make_record
+
+    import vrtrainer.files
+
+    db = tmp_path / "r.sqlite"
+    with ResultsStore.open(db) as store:
+        for n in range(3):
+            store.record_attempt(make_record(n))
+    out = tmp_path / "out" / "x.csv"
+    out.parent.mkdir()
+    events: list[tuple[str, str, int]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        events.append(("fsync", os.path.basename(name), os.fstat(fd).st_size))
+        real_fsync(fd)
+
+    def replace(src, dst) -> None:
+        events.append(("replace", os.path.basename(dst), 0))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(vrtrainer.files.os, "fsync", fsync)
+    monkeypatch.setattr(vrtrainer.files.os, "replace", replace)
+    assert main(["results", "export", "--db", str(db), "--csv", str(out)]) == 0
+    capsys.readouterr()
+    size = out.stat().st_size
+    assert size > 0
+    kinds = [(e[0], e[1].startswith(".x.csv."), e[2] == size) for e in events]
+    assert kinds[:2] == [("fsync", True, True), ("replace", False, False)], events
+    assert events[1][1] == "x.csv" and events[2][:2] == ("fsync", "out"), events
