@@ -114,10 +114,12 @@ def store_scored_attempt(store: ResultsStore, folder: Path, target: str, step: i
                          trainee: str = "T-001", day: int = 0, flaws: tuple[str, ...] = (),
                          fault: str | None = None, seed: int = 5) -> int:
     """Simulate a trainee on step ``step`` of ``target``, score it as the session does
-    (the step's own coach), save the take and store the attempt; returns its id."""
+    (the step's own coach), save the take, keep the reference as the session does and
+    store the attempt; returns its id."""
     from vrtrainer.hands import sim
     from vrtrainer.results.records import sha256_file
     from vrtrainer.session.plan import steps_for
+    from vrtrainer.session.references import keep_reference
     from vrtrainer.takes.take import save_take
 
     chosen = steps_for(target)[step - 1]
@@ -131,9 +133,11 @@ def store_scored_attempt(store: ResultsStore, folder: Path, target: str, step: i
     path = folder / f"{target}-{step}-{slug}-{day}.vrtake"
     save_take(take, path)
     score = chosen.coach.final(take)
+    reference = keep_reference(chosen, folder)
     start = T0 + timedelta(days=day)
     return store.record_attempt(AttemptRecord.from_breakdown(
         score.breakdown, trainee=trainee, scenario_id=chosen.scenario_id,
         scenario_version=chosen.scenario_version or "0", step=str(step), started_at=start,
         ended_at=start + timedelta(seconds=take.duration), take_path=str(path.resolve()),
-        take_sha256=sha256_file(path), device="simulated", runtime="vrtrainer sim"))
+        take_sha256=sha256_file(path), reference_path=str(reference.resolve()),
+        reference_sha256=sha256_file(reference), device="simulated", runtime="vrtrainer sim"))

@@ -1,4 +1,4 @@
-"""Attempt reports rebuilt from the take and the reference: worst moments, trade metrics.
+"""Attempt reports drawn from the take and the stored reference: worst moments, trade metrics.
 
 Real parts throughout: simulated takes scored by the step's own coach (comparator and
 trade judge), stored, then reported with pictures drawn by the offscreen renderer.
@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import io
 import shutil
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 from report_helpers import image_bytes, parse, store_scored_attempt
 
+from vrtrainer.compare import template
+from vrtrainer.compare.template import load_template
+from vrtrainer.hands import sim
 from vrtrainer.report import write_attempt_report
+from vrtrainer.report.attempt import gather_extras
 from vrtrainer.report.moments import worst_frames
 from vrtrainer.results import ResultsStore
+from vrtrainer.session import plan
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +151,57 @@ def test_a_passed_slow_take_shows_no_joint_far_beyond_tolerance(pinch_template):
     assert score_take(take, pinch_template).passed
     for m in find_moments(take, pinch_template, False):
         assert m.quality > 90 and np.nanmax(m.joint_z) < 1.5, m  # never painted red
+
+
+def _refuse(*_args, **_kwargs):
+    raise AssertionError("a report rebuilt a reference instead of reading the stored one")
+
+
+def test_the_report_reads_the_stored_reference_and_rebuilds_nothing(scored, tmp_path,
+                                                                    monkeypatch):
+    store, ids, _ = scored
+    for module, name in ((sim, "simulate"), (plan, "steps_for"), (plan, "gesture_reference"),
+                         (template, "build_template")):
+        monkeypatch.setattr(module, name, _refuse)
+    attempt = store.get_attempt(ids["wrong"])
+    assert "/references/" in attempt.reference_path  # kept beside the takes
+    page = parse(write_attempt_report(store, ids["wrong"], tmp_path / "r.html", "en",
+                                      size=(160, 120)).read_text())
+    assert 1 <= len(_pngs(page)) <= 3
+    assert "Moments furthest from the expert" in page.visible
+
+
+def _moved_or_changed(store, attempt_id, path, tmp_path, what):
+    """The report's text with ``path`` gone, then with one bit of it flipped."""
+    moved = tmp_path / f"moved-{path.name}"
+    shutil.move(path, moved)
+    try:
+        gone = parse(write_attempt_report(store, attempt_id, tmp_path / "a.html", "en",
+                                          size=(160, 120)).read_text())
+        data = moved.read_bytes()
+        path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+        changed = parse(write_attempt_report(store, attempt_id, tmp_path / "b.html", "en",
+                                             size=(160, 120)).read_text())
+    finally:
+        shutil.move(moved, path)
+    assert f"the {what} {path} cannot be found" in gone.visible
+    assert f"the {what} {path} changed since it was scored" in changed.visible
+    for page in (gone, changed):
+        assert not _pngs(page) and "Score breakdown" in page.visible
+
+
+def test_a_missing_or_changed_reference_is_said(scored, tmp_path):
+    store, ids, _ = scored
+    attempt = store.get_attempt(ids["wrong"])
+    reference = Path(attempt.reference_path)
+    _moved_or_changed(store, ids["wrong"], reference, tmp_path, "reference")
+    ghost = reference.parent / load_template(reference).info["ghost"]
+    _moved_or_changed(store, ids["wrong"], ghost, tmp_path, "reference")
+
+
+def test_an_attempt_stored_without_its_reference_says_so(scored, tmp_path):
+    store, ids, _ = scored
+    attempt = store.get_attempt(ids["wrong"])
+    old = replace(attempt, reference_path=None, reference_sha256=None)
+    extras = gather_extras(old, "en", snapshots=False)
+    assert not extras.moments and "stored without its reference" in extras.moments_missing

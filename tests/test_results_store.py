@@ -7,11 +7,13 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from attempt_factory import T0, attempt_uuid, make_record
 from service_fixtures import running_postgres
@@ -24,7 +26,8 @@ from vrtrainer.results import (
     resolve_url,
     sha256_file,
 )
-from vrtrainer.results.migrate import head_revision
+from vrtrainer.results.engine import make_engine
+from vrtrainer.results.migrate import MIGRATIONS, head_revision
 from vrtrainer.results.schema import attempts, metadata, xapi_outbox
 
 HERE = Path(__file__).resolve().parent
@@ -260,3 +263,44 @@ def test_unreachable_postgresql_is_a_clear_error():
     with pytest.raises(StoreError, match="cannot open the results store") as caught:
         ResultsStore.open("postgresql://u:hunter2@127.0.0.1:1/nothing")
     assert "hunter2" not in str(caught.value)
+
+
+def test_attempt_keeps_the_reference_it_was_scored_against(store, tmp_path):
+    ref = tmp_path / "pinch-step1.vrref"
+    ref.write_bytes(b"reference bytes to hash" * 50)
+    attempt_id = store.record_attempt(make_record(
+        4, reference_path=str(ref), reference_sha256=sha256_file(ref)))
+    got = store.get_attempt(attempt_id)
+    assert (got.reference_path, got.reference_sha256) == (str(ref), sha256_file(ref))
+    assert got.to_dict()["reference_sha256"] == sha256_file(ref)
+
+
+def test_a_store_at_0003_upgrades_keeping_its_attempts(store_url):
+    """0004 adds the attempt's reference; attempts stored before keep everything else."""
+    engine = make_engine(store_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0003")
+        conn.execute(text(
+            "INSERT INTO trainees (id, pseudonym, created_at) VALUES (1, 'T-9', :t)"),
+            {"t": datetime(2026, 1, 1, tzinfo=UTC)})
+        conn.execute(text(
+            "INSERT INTO attempts (id, uuid, trainee_id, scenario_id, scenario_version, step,"
+            " score, passed, breakdown, started_at, ended_at, duration_s, locale,"
+            " vrtrainer_version, recorded_at) VALUES (1, :u, 1, 'gesture/pinch', 'builtin',"
+            " '1', 71.5, :p, '{}', :t, :t, 2.0, 'fr-FR', '0.1', :t)"),
+            {"u": "9e107d9d-372b-4c51-b0d4-6fb1b4f6f1a1", "p": True,
+             "t": datetime(2026, 1, 1, tzinfo=UTC)})
+    engine.dispose()
+    with ResultsStore.open(store_url) as upgraded:
+        old = upgraded.get_attempt(1)
+        assert (old.trainee, old.score, old.passed) == ("T-9", 71.5, True)
+        assert old.reference_path is None and old.reference_sha256 is None
+    engine = make_engine(store_url)
+    with engine.begin() as conn:  # and back: 0004's downgrade drops only its columns
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+        assert conn.execute(text("SELECT score FROM attempts")).scalar_one() == 71.5
+    engine.dispose()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from vrtrainer.app.training import TrainingOptions, run_training, simulated_performances
 from vrtrainer.backends.scripted import PersonScript, SimulatedBackend
-from vrtrainer.results import ResultsStore
+from vrtrainer.compare.template import load_template
+from vrtrainer.results import ResultsStore, sha256_file
 from vrtrainer.session.finishing import AttemptWorker
 from vrtrainer.session.listeners import SessionListener
 from vrtrainer.session.loop import run_loop
@@ -19,7 +21,7 @@ from vrtrainer.takes.take import load_take
 
 #: Fields of a stored attempt that depend on when and where the run happened.
 RUN_FIELDS = {"id", "uuid", "session_uuid", "started_at", "ended_at", "recorded_at",
-              "take_path", "take_sha256", "duration_s"}
+              "take_path", "take_sha256", "duration_s", "reference_path", "reference_sha256"}
 
 
 def _stored(tmp_path, inline: bool):
@@ -50,6 +52,24 @@ def test_worker_stores_exactly_what_inline_stored(tmp_path):
         assert a.score.breakdown == b.score.breakdown and a.score.messages == b.score.messages
         assert a.error is None and b.error is None
     assert np.array_equal(worker.session._replay_ghost, inline.session._replay_ghost)
+    _kept_reference(rows_w, tmp_path / "worker" / "takes")
+
+
+def _kept_reference(rows, takes: Path) -> None:
+    """A built-in gesture's template is built in memory: the session keeps it as a file
+    (once for the step's attempts), with the ghost it showed, and each attempt its hash."""
+    paths = {r["reference_path"] for r in rows}
+    assert len(paths) == 1
+    path = Path(paths.pop())
+    assert path.parent == (takes / "references").resolve() and path.suffix == ".vrref"
+    assert {r["reference_sha256"] for r in rows} == {sha256_file(path)}
+    kept, step = load_template(path), steps_for("pinch")[0]
+    assert np.array_equal(kept.values, step.reference.values)
+    assert np.array_equal(kept.tolerance, step.reference.tolerance)
+    assert kept.info["title"] == step.title and kept.info["scenario_id"] == "gesture/pinch"
+    ghost = path.parent / kept.info["ghost"]
+    assert sha256_file(ghost) == kept.info["ghost_sha256"]
+    assert np.array_equal(load_take(ghost).poses, step.expert.poses)
 
 
 class _Coach:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import tempfile
 import threading
@@ -92,3 +93,13 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "wb", **open_args: A
             raise VrtrainerError(f"{path}: disk full; nothing was written") from None
         raise
     fsync_dir(path.parent)
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, hex: ties a stored attempt to the exact take and
+    reference it was scored with."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

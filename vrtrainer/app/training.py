@@ -228,6 +228,7 @@ def _store(store, outcome: AttemptOutcome, steps, opts: TrainingOptions, session
 
     step = steps[outcome.step]
     s = outcome.score
+    ref = outcome.reference_path
     breakdown = dict(s.breakdown, score=round(s.score, 2), passed=s.passed,
                      rejected=s.rejected,
                      criteria=criteria_from_breakdown(s.breakdown, opts.language))
@@ -242,6 +243,8 @@ def _store(store, outcome: AttemptOutcome, steps, opts: TrainingOptions, session
         session_uuid=session_uuid,
         take_path=str(outcome.take_path.resolve()),
         take_sha256=sha256_file(outcome.take_path),
+        reference_path=None if ref is None else str(ref.resolve()),
+        reference_sha256=None if ref is None else sha256_file(ref),
         device=device.get("device"),
         runtime=device.get("runtime"),
         duration_s=outcome.take.duration,

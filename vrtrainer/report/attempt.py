@@ -2,9 +2,10 @@
 
 Everything shown comes from the stored attempt (its breakdown as the comparator and the
 trade judge made it) except the parts that need the take and the expert reference: the
-trade metrics over time and the pictures of the worst moments. Those are rebuilt when the
-take is still where it was, unchanged, and the scenario is installed at the same version;
-otherwise the report says why they are missing.
+trade metrics over time and the pictures of the worst moments. Those are drawn when the
+take and the reference the attempt was scored against (both stored with it, path and
+SHA-256) are still where they were, unchanged; otherwise the report says why they are
+missing. The trade metrics over time also need the pack at the attempt's version.
 """
 
 from __future__ import annotations
@@ -130,12 +131,11 @@ def gather_extras(attempt, lang: str, snapshots: bool = True, size: tuple[int, i
 
     extras = Extras()
     try:
-        sources = attempt_sources(attempt, language=lang)
+        sources = attempt_sources(attempt)
     except ReferenceUnavailable as exc:
         extras.moments_missing = _unavailable(exc, lang)
         return extras
-    extras.step_title = str(sources.step.title.get(lang, "")) if isinstance(
-        sources.step.title, Mapping) else ""
+    extras.step_title = sources.title.get(lang, "")
     _trade_series(sources, lang, extras)
     if snapshots:
         _moments(sources, lang, size, count, extras)
@@ -144,7 +144,7 @@ def gather_extras(attempt, lang: str, snapshots: bool = True, size: tuple[int, i
 
 def _trade_series(sources: AttemptSources, lang: str, extras: Extras) -> None:
     scenario = sources.scenario
-    step_id = getattr(sources.step, "step_id", "")
+    step_id = sources.step_id
     if scenario is None or not step_id:
         return
 
@@ -175,7 +175,7 @@ def _moments(sources: AttemptSources, lang: str, size: tuple[int, int], count: i
     from vrtrainer.report.moments import draw_moments, find_moments
 
     scene = None
-    pack = sources.step.pack_path if sources.step is not None else None
+    pack = sources.pack_path
     try:
         moments = find_moments(sources.take, sources.template, sources.mirror, count)
         if pack is not None:

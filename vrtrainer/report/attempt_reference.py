@@ -1,30 +1,41 @@
-"""What a stored attempt was scored against: its take on disk and the step's expert reference.
+"""What a stored attempt was scored against: its take and the reference kept with it.
 
-A report is often made long after the attempt, on another machine: the take may have
-moved or changed, the scenario may be another version. Each of these is refused with a
-:class:`ReferenceUnavailable` whose message says which, and the report then leaves out
-only the parts that need it.
+A report is often made long after the attempt, on another machine: the take or the
+reference may have moved or changed. The attempt stores both files' paths and SHA-256
+(the session keeps each step's reference in its folder, see
+:mod:`vrtrainer.session.references`); each is read only if it is still there and
+unchanged, else refused with a :class:`ReferenceUnavailable` whose message says which,
+and the report leaves out only the parts that need it. Nothing is rebuilt in its place:
+a reference rebuilt today from a pack or the simulator may not be the one that scored.
+
+The trade metrics over time also need the scenario's metric definitions: they come from
+the installed pack when it is at the attempt's version, else the report shows the
+metrics as stored with the attempt.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vrtrainer.compare.template import Template, load_template
 from vrtrainer.errors import VrtrainerError
-from vrtrainer.session.plan import steps_for
-from vrtrainer.takes.take import load_take
+from vrtrainer.files import sha256_file
+from vrtrainer.scenario import Scenario, find_scenario, load_scenario
+from vrtrainer.takes.take import Take, load_take
 
-#: Scenario ids of the built-in gestures carry this prefix (see vrtrainer.session.plan).
+#: Scenario ids of the built-in gestures and trainers' own references carry these prefixes.
 GESTURE_PREFIX = "gesture/"
+REFERENCE_PREFIX = "reference/"
 
 
 class ReferenceUnavailable(VrtrainerError):
     """The take or the expert reference of an attempt cannot be used for its report.
 
     ``key`` names the report text that explains it (see :mod:`vrtrainer.report.texts`):
-    'no_take', 'take_missing', 'take_changed' or 'no_reference' (with ``detail``).
+    'no_take', 'take_missing', 'take_changed', 'reference_missing', 'reference_changed'
+    or 'no_reference' (with ``detail``).
     """
 
     def __init__(self, key: str, path: str = "", detail: str = "") -> None:
@@ -34,74 +45,88 @@ class ReferenceUnavailable(VrtrainerError):
 
 @dataclass
 class AttemptSources:
-    """The attempt's take, and the step it was scored on (expert ghost, template, scenario)."""
+    """The attempt's take, the reference it was scored against and the ghost it showed."""
 
-    take: Any
-    step: Any
-    template: Any
+    take: Take
+    template: Template
+    ghost: Take
     mirror: bool
-
-    @property
-    def ghost(self) -> Any:
-        return self.step.expert
-
-    @property
-    def scenario(self) -> Any:
-        """The scenario pack's model when the step came from one (for trade metrics)."""
-        return getattr(self.step, "scenario", None)
+    title: dict[str, str] = field(default_factory=dict)
+    #: The pack's scenario at the attempt's version (its trade metrics), when installed.
+    scenario: Scenario | None = None
+    step_id: str = ""
+    pack_path: Path | None = None
 
 
-def load_attempt_take(attempt) -> Any:
+def _checked(path_text: str | None, sha256: str | None, missing: str, changed: str) -> Path:
+    path = Path(str(path_text))
+    if not path.is_file():
+        raise ReferenceUnavailable(missing, str(path))
+    if sha256 and sha256_file(path) != sha256:
+        raise ReferenceUnavailable(changed, str(path))
+    return path
+
+
+def load_attempt_take(attempt: Any) -> Take:
     """The attempt's take, checked against the SHA-256 stored when it was scored."""
-    from vrtrainer.results.records import sha256_file
-
     if not attempt.take_path:
         raise ReferenceUnavailable("no_take")
-    path = Path(attempt.take_path)
-    if not path.is_file():
-        raise ReferenceUnavailable("take_missing", str(path))
-    if attempt.take_sha256 and sha256_file(path) != attempt.take_sha256:
-        raise ReferenceUnavailable("take_changed", str(path))
-    return load_take(path)
+    return load_take(_checked(attempt.take_path, attempt.take_sha256, "take_missing",
+                              "take_changed"))
 
 
-def _template_of(coach: Any) -> tuple[Any, bool]:
-    # a pack step's TradeCoach wraps the ComparatorCoach that holds the template
-    comparator = getattr(coach, "comparator", coach)
-    template = getattr(comparator, "template", None)
-    if template is None:
-        raise ReferenceUnavailable("no_reference", detail="the step has no comparator template")
-    return template, bool(getattr(comparator, "mirror", False))
+def load_attempt_reference(attempt: Any) -> tuple[Template, Take]:
+    """The template the attempt was scored against and the expert ghost kept beside it.
 
-
-def attempt_sources(attempt, take=None, language: str = "fr") -> AttemptSources:
-    """Rebuild the step the attempt was scored on, for the take's handedness.
-
-    ``take`` defaults to :func:`load_attempt_take`. Refuses a scenario whose installed
-    version is not the one the attempt was scored against.
+    Both are checked against the SHA-256 stored with the attempt (the ghost's is in the
+    template's info, which the template's own hash covers).
     """
+    if not attempt.reference_path:
+        raise ReferenceUnavailable(
+            "no_reference", detail="the attempt was stored without its reference "
+            "(before vrtrainer kept them, or the session could not write it)")
+    path = _checked(attempt.reference_path, attempt.reference_sha256, "reference_missing",
+                    "reference_changed")
+    try:
+        template = load_template(path)
+    except VrtrainerError as exc:
+        raise ReferenceUnavailable("no_reference", detail=str(exc)) from None
+    name = str(template.info.get("ghost", ""))
+    if not name:
+        raise ReferenceUnavailable("no_reference", detail=f"{path} names no expert ghost")
+    ghost_path = _checked(path.parent / Path(name).name, str(template.info.get(
+        "ghost_sha256", "")), "reference_missing", "reference_changed")
+    try:
+        return template, load_take(ghost_path)
+    except VrtrainerError as exc:
+        raise ReferenceUnavailable("no_reference", detail=str(exc)) from None
 
+
+def _scenario_of(attempt: Any) -> tuple[Scenario | None, Path | None]:
+    """The installed pack of the attempt's scenario, if it is at the attempt's version."""
+    scenario_id = str(attempt.scenario_id)
+    if scenario_id.startswith((GESTURE_PREFIX, REFERENCE_PREFIX)):
+        return None, None
+    try:
+        path = find_scenario(scenario_id)
+        scenario = load_scenario(path)
+    except (VrtrainerError, OSError):
+        return None, None
+    if scenario.version != attempt.scenario_version:
+        return None, path  # its scene still draws; its metrics may not be the ones used
+    return scenario, path
+
+
+def attempt_sources(attempt: Any, take: Take | None = None) -> AttemptSources:
+    """The attempt's take (``take`` defaults to :func:`load_attempt_take`), its stored
+    reference and ghost, and its scenario when installed at the same version."""
     if take is None:
         take = load_attempt_take(attempt)
-    scenario = attempt.scenario_id
-    target = scenario.removeprefix(GESTURE_PREFIX)
-    try:
-        steps = steps_for(target, take.meta.handedness, language)
-    except (VrtrainerError, ImportError) as exc:
-        raise ReferenceUnavailable("no_reference", detail=str(exc)) from None
-    try:
-        number = int(attempt.step)
-    except ValueError:
-        raise ReferenceUnavailable(
-            "no_reference", detail=f"step {attempt.step!r} is not a step number") from None
-    if not 1 <= number <= len(steps):
-        raise ReferenceUnavailable(
-            "no_reference", detail=f"{scenario} has no step {number} (it has {len(steps)})")
-    step = steps[number - 1]
-    version = step.scenario_version or "0"
-    if version != attempt.scenario_version:
-        raise ReferenceUnavailable(
-            "no_reference", detail=f"{scenario} is version {version} here; the attempt "
-            f"was scored against version {attempt.scenario_version}")
-    template, mirror = _template_of(step.coach)
-    return AttemptSources(take=take, step=step, template=template, mirror=mirror)
+    template, ghost = load_attempt_reference(attempt)
+    title = template.info.get("title")
+    scenario, pack = _scenario_of(attempt)
+    return AttemptSources(
+        take=take, template=template, ghost=ghost,
+        mirror=take.meta.handedness != template.handedness,
+        title={str(k): str(v) for k, v in title.items()} if isinstance(title, dict) else {},
+        scenario=scenario, step_id=str(template.info.get("step_id", "")), pack_path=pack)

@@ -7,7 +7,6 @@ Scores are points out of ``SCORE_MAX`` (100), for the attempt and for each crite
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -15,10 +14,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from vrtrainer.errors import VrtrainerError
+from vrtrainer.files import sha256_file  # noqa: F401  (re-exported: callers' old name)
 
 SCORE_MAX = 100.0
 SEVERITIES = ("success", "info", "warning", "error")
@@ -72,15 +71,6 @@ def canonical_uuid(value: Any, what: str) -> str:
         return str(uuid.UUID(str(value)))
     except ValueError:
         raise InvalidRecordError(f"{what} {str(value)[:60]!r} is not a UUID") from None
-
-
-def sha256_file(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, hex: ties a stored attempt to the exact take it scored."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -170,6 +160,8 @@ class AttemptRecord:
     take_path: str | None = None
     take_sha256: str | None = None
     device: str | None = None
+    reference_path: str | None = None
+    reference_sha256: str | None = None
     runtime: str | None = None
     duration_s: float | None = None
     locale: str = "en-US"
@@ -220,13 +212,15 @@ class AttemptRecord:
             ("device", MAX_ID),
             ("runtime", MAX_ID),
             ("take_path", MAX_PATH),
+            ("reference_path", MAX_PATH),
         ):
             value = getattr(self, name)
             if value is not None:
                 _text(value, name.replace("_", " "), limit)
-        if self.take_sha256 is not None:
-            if not isinstance(self.take_sha256, str) or not _SHA256.fullmatch(self.take_sha256):
-                raise InvalidRecordError("take_sha256 must be 64 lower-case hex digits")
+        for name in ("take_sha256", "reference_sha256"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not _SHA256.fullmatch(value)):
+                raise InvalidRecordError(f"{name} must be 64 lower-case hex digits")
         duration = self.duration_s
         if duration is None:
             duration = (ended - started).total_seconds()

@@ -89,6 +89,9 @@ attempts = Table(
     Column("locale", String(35), nullable=False),
     Column("vrtrainer_version", String(40), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # The reference (.vrref) the attempt was scored against, kept with the session (0004).
+    Column("reference_path", String(MAX_PATH)),
+    Column("reference_sha256", String(64)),
     Index("ix_attempts_trainee_started", "trainee_id", "started_at"),
     Index("ix_attempts_scenario", "scenario_id", "scenario_version", "step"),
 )

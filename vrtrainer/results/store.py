@@ -112,6 +112,8 @@ class StoredAttempt:
     locale: str
     vrtrainer_version: str
     recorded_at: datetime
+    reference_path: str | None = None
+    reference_sha256: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (datetimes as ISO 8601 text)."""
@@ -292,6 +294,8 @@ class ResultsStore:
                 breakdown=record.breakdown,
                 take_path=record.take_path,
                 take_sha256=record.take_sha256,
+                reference_path=record.reference_path,
+                reference_sha256=record.reference_sha256,
                 device=record.device,
                 runtime=record.runtime,
                 started_at=record.started_at,
@@ -437,6 +441,8 @@ class ResultsStore:
                 locale=row.locale,
                 vrtrainer_version=row.vrtrainer_version,
                 recorded_at=as_utc(row.recorded_at),
+                reference_path=row.reference_path,
+                reference_sha256=row.reference_sha256,
             ))
             for row in rows
         ]

@@ -55,6 +55,7 @@ def gesture_steps(name: str, handedness: str = "right", language: str = "fr"
         scenario_id=f"gesture/{name}",
         scenario_version="builtin",
         time_limit=max(20.0, 4 * ghost.duration),
+        reference=template,
     )]
 
 
@@ -125,6 +126,7 @@ def reference_steps(path: Path, handedness: str = "right", language: str = "fr"
         scenario_id=f"reference/{template.name}",
         scenario_version=str(template.info.get("created", "")) or "0",
         time_limit=max(20.0, 4 * ghost.duration),
+        reference=template,
         gesture=template.name,
     )]
 

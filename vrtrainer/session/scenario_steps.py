@@ -163,7 +163,6 @@ class ScenarioStep(TrainingStep):
     """A training step from a pack, which also knows how to simulate a trainee."""
 
     scenario: Scenario | None = None
-    step_id: str = ""
 
     def simulate_trainee(self, flaws=(), seed: int = 0, hand: str = "right",
                          fault: str | None = None) -> Take:
@@ -197,6 +196,6 @@ def scenario_steps(target: str, handedness: str = "right", language: str = "fr"
                 expert=ghost, coach=coach, scenario_id=scenario.id,
                 scenario_version=scenario.version, index=index, time_limit=limit,
                 gauges=coach.gauges_now(), pack_path=path, scenario=scenario,
-                step_id=step.id,
+                step_id=step.id, reference=template,
             ))
     return steps

@@ -25,11 +25,13 @@ import numpy as np
 
 from vrtrainer.backends.base import Display, FrameState, Input
 from vrtrainer.compare.aligned import align
+from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, HandFrame
 from vrtrainer.session.finishing import AttemptWorker
 from vrtrainer.session.listeners import SessionListener
 from vrtrainer.session.loop import FrameTimings
 from vrtrainer.session.machine import Phase, StepMachine, Transition, Trigger
+from vrtrainer.session.references import keep_reference
 from vrtrainer.takes.take import Take, TakeMeta, TakeWriter, load_take
 
 
@@ -87,6 +89,11 @@ class TrainingStep:
     #: The scenario pack the step comes from (its scene, its meshes); None for a
     #: built-in gesture.
     pack_path: Path | None = None
+    #: The comparator template the coach scores against; each scored attempt keeps a
+    #: copy of it (:mod:`vrtrainer.session.references`) so reports read what was used.
+    reference: Any = None
+    #: The pack's id of the step ("" for a built-in gesture or a trainer's reference).
+    step_id: str = ""
 
 
 #: How many of the latest attempts keep their take in memory (see AttemptOutcome).
@@ -114,6 +121,9 @@ class AttemptOutcome:
     ended: str
     _take: Take | None = field(default=None, repr=False)
     error: str | None = None
+    #: The reference the attempt was scored against, as kept in the session's folder
+    #: (None when not scored, or when the step has no reference to keep).
+    reference_path: Path | None = None
 
     @property
     def take(self) -> Take:
@@ -178,6 +188,7 @@ class TrainingSession:
         self.replay_frame = HandFrame()
         self._display = Display()
         self._worker = AttemptWorker(inline=finish_inline)
+        self._references: dict[int, Path | None] = {}
         # A remote trainer's cue for the cue panel, shown until that display time.
         self.remote_cue = ""
         self.remote_cue_until = 0.0
@@ -334,15 +345,30 @@ class TrainingSession:
                 error = f"scoring failed: {type(exc).__name__}: {exc}"
             if result is not None:
                 ghost = self._replay_ghost_for(step, take, result)
+        reference = self._reference_of(step_index) if result is not None else None
         outcome = AttemptOutcome(
             step=step_index, number=int(take.meta.extra.get("attempt", 1)),
             take_path=writer.path, _take=take, score=result, ended_by=ended_by,
             started=started, ended=datetime.now(UTC).isoformat(timespec="seconds"),
-            error=error,
+            error=error, reference_path=reference,
         )
         for listener in self.listeners:
             listener.attempt_finished(self, outcome)
         return outcome, ghost
+
+    def _reference_of(self, step_index: int) -> Path | None:
+        """The step's reference kept in the session's folder (written once, on the worker).
+
+        A reference that cannot be written (a full disk) leaves the attempt scored and
+        stored without it; its report then says the reference was not kept.
+        """
+        if step_index not in self._references:
+            try:
+                path = keep_reference(self.steps[step_index], self.out_dir)
+            except (OSError, VrtrainerError):
+                path = None
+            self._references[step_index] = path
+        return self._references[step_index]
 
     def _collect(self, wait: bool) -> None:
         """Take in the attempts the worker has finished (all of them with ``wait``)."""
