@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vrtrainer.cli.options import DEFAULT_LANG, LangOption
 from vrtrainer.cli.outputs import is_stdout, output_file, write_text
 from vrtrainer.errors import VrtrainerError
 
@@ -99,9 +100,11 @@ def build(
                             "agree on it), keep, ignore.")] = "auto",
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing reference or expert take at the output.")] = False,
+    lang: LangOption = DEFAULT_LANG,
 ) -> None:
     """Build a reference with tolerances from expert takes; flag inconsistent takes."""
     from vrtrainer.compare import save_template
+    from vrtrainer.report.reference_words import calibration_text, handed, number, word
 
     output_file(output, force=force)
     if html is not None:
@@ -113,33 +116,35 @@ def build(
 
         output_file(mirrored_path(output, tpl), force=force)
     save_template(tpl, output)
-    table = Table("take", "frames", "mismatch", "used")
-    for e in tpl.experts:
-        table.add_row(e["name"], str(e["frames"]), f"{e['mismatch']:.2f}",
-                      "outlier - left out" if e["outlier"] else "yes")
+    from vrtrainer.report.reference_build import report_build, take_labels, take_table
+
+    table = take_table(lang, word("mismatch", lang), word("used", lang))
+    labels = take_labels([Path(e["name"]).name for e in tpl.experts], console)
+    for e, label in zip(tpl.experts, labels):
+        table.add_row(label, str(e["frames"]), number(e["mismatch"], 2, lang),
+                      word("outlier_out" if e["outlier"] else "yes", lang))
     console.print(table)
-    bounds = ", ".join(f"{tpl.times[b]:.2f} s" for b in tpl.phases) or "none"
-    console.print(f"reference {tpl.name!r}: {tpl.n_frames} frames, {tpl.duration:.2f} s, "
-                  f"{tpl.n_phases} phases (boundaries {bounds}), {tpl.handedness}-handed")
+    bounds = ", ".join(f"{number(float(tpl.times[b]), 2, lang)} s" for b in tpl.phases)
+    say = lambda text: console.print(text, markup=False, highlight=False)  # noqa: E731
+    say(word("built", lang, name=tpl.name, frames=tpl.n_frames,
+             duration=number(tpl.duration, 2, lang), phases=tpl.n_phases,
+             bounds=bounds or word("no_bounds", lang), hand=handed(tpl.handedness, lang)))
     calibration = tpl.info.get("rejection_calibration")
     if calibration:
-        console.print(
-            f"other gestures rejected beyond a mismatch of {tpl.rejection:.2f} "
-            f"(calibrated {calibration['method']} on the experts, against "
-            f"{calibration['negative_source']}); expected share of correct takes rejected: "
-            f"{100 * calibration['expected_expert_reject']:.1f}%")
+        say(word("rejected_beyond", lang, threshold=number(tpl.rejection, 2, lang),
+                 method=calibration_text(calibration["method"], lang),
+                 source=calibration_text(calibration["negative_source"], lang),
+                 share=number(100 * calibration["expected_expert_reject"], 1, lang)))
         for w in calibration["warnings"]:
-            console.print(f"[yellow]warning:[/yellow] {w}")
+            console.print(f"[yellow]{'attention :' if lang == 'fr' else 'warning:'}[/yellow] "
+                          f"{calibration_text(w, lang)}", highlight=False)
     chosen = tpl.info.get("direction", {})
     if chosen.get("experts_spread_deg") is not None:
-        console.print(
-            "direction in the room: " + ("counts" if chosen["kept"] else "does not count")
-            + f" (the experts' heads faced directions up to {chosen['experts_spread_deg']:.0f}"
-            f" degrees apart; rule {chosen['rule']})")
-    console.print(f"wrote {output}")
-    from vrtrainer.report.reference_build import report_build
-
-    report_build(tpl, list(takes), output, console, html_path=html, mirror=mirror)
+        say(word("direction", lang, counts=word("counts" if chosen["kept"] else "not_counts",
+                                                lang),
+                 deg=f"{chosen['experts_spread_deg']:.0f}", rule=chosen["rule"]))
+    console.print(word("wrote", lang, path=output), markup=False, soft_wrap=True)
+    report_build(tpl, list(takes), output, console, html_path=html, mirror=mirror, lang=lang)
 
 
 def _load_reference(paths: list[Path]):
