@@ -5,7 +5,8 @@ their transforms, its tool meshes in their tool frames, every mesh checked by
 the pack (:meth:`Pack.mesh_path`) before the loader reads it. The default
 scene is a tiled floor, a workbench with a welding workpiece (a
 T-joint of two plates), a welding torch and a screwdriver, from the GLB files
-in ``assets/`` (made by ``tools/make_assets.py``). Tool meshes are in
+in ``assets/`` (made by ``tools/make_assets.py``; found by :mod:`vrtrainer.assets` in a
+checkout or an install). Tool meshes are in
 their grip frame: origin in the palm, -Z the way the tool points, as OpenXR
 grip poses and vrtrainer.hands.gestures' held tools are.
 """
@@ -17,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from vrtrainer.assets import assets_dir
 from vrtrainer.render.meshes import MeshData, load_mesh, merge_meshes, mesh_from_arrays
 from vrtrainer.scenario.loader import Pack, open_pack
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+ASSETS = assets_dir()
 
 #: Centre of the default workpiece's upright plate (the weld is along its foot).
 WORKPIECE_CENTRE = np.array([0.0, 0.955, -0.45])
