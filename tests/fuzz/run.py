@@ -25,6 +25,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("name", choices=HARNESSES)
     parser.add_argument("--runs", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="mutation engine: stop after this long even if --runs is not reached")
     parser.add_argument("--engine", choices=("atheris", "mutation"), default="atheris")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("out/fuzz"))
@@ -32,7 +34,7 @@ def main() -> None:
     report_path = args.out / f"{args.name}.json"
     if args.engine == "atheris":
         atheris_loop(args.name, args.runs, report_path, seed=args.seed)
-    report = mutation_loop(args.name, inputs=args.runs, seed=args.seed,
+    report = mutation_loop(args.name, inputs=args.runs, seconds=args.seconds, seed=args.seed,
                            findings_dir=args.out / "findings", progress=report_path)
     report.write(report_path)
     print(json.dumps({k: v for k, v in report.__dict__.items() if k != "findings"}))
