@@ -154,13 +154,15 @@ class TrainingLook:
     """A training session: the trainee's hands (or the replayed attempt in feedback), the
     expert ghost, live joint errors, the phase's texts and gauges, the verdict.
 
-    Snapshots at each phase change and every ``snapshot_every`` seconds of an attempt.
+    Snapshots at each phase change, when the feedback's score arrives (the verdict and
+    the aligned replay, after "Scoring...") and every ``snapshot_every`` seconds of an
+    attempt.
     """
 
     def __init__(self, snapshot_every: float = 1.0) -> None:
         self.snapshot_every = snapshot_every
         self._last_shot = -np.inf
-        self._last_phase: Phase | None = None
+        self._last_phase: tuple[Phase, bool] | None = None
 
     def fill(self, s: SceneState, session: Any, state: FrameState) -> None:
         phase = session.phase
@@ -208,8 +210,9 @@ class TrainingLook:
 
     def snapshot_name(self, session: Any, state: FrameState) -> str | None:
         phase = session.phase
-        changed = phase is not self._last_phase
-        self._last_phase = phase
+        key = (phase, phase is Phase.FEEDBACK and session.last_score is not None)
+        changed = key != self._last_phase
+        self._last_phase = key
         due = state.display_time - self._last_shot >= self.snapshot_every
         if not (changed or (phase is Phase.ATTEMPT and due)):
             return None
