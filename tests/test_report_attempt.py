@@ -205,3 +205,13 @@ def test_an_attempt_stored_without_its_reference_says_so(scored, tmp_path):
     old = replace(attempt, reference_path=None, reference_sha256=None)
     extras = gather_extras(old, "en", snapshots=False)
     assert not extras.moments and "stored without its reference" in extras.moments_missing
+
+
+def test_french_trade_table_has_decimal_commas(scored, tmp_path):
+    import re
+
+    store, ids, _ = scored
+    out = write_attempt_report(store, ids["weld"], tmp_path / "fr.html", "fr", snapshots=False)
+    text = parse(out.read_text()).visible
+    assert re.search(r"\d,\d mm/s", text)
+    assert not re.search(r"\d\.\d+ ?(mm|m|deg|°)", text), re.findall(r".{15}\d\.\d.{10}", text)

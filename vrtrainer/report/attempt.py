@@ -157,9 +157,9 @@ def _trade_series(sources: AttemptSources, lang: str, extras: Extras) -> None:
         spec = result.spec
         unit = result.unit
         extras.trade.append(TradeRow(
-            name=name, label=spec.label.get(lang), value=format_value(result.value, unit),
-            band=f"{format_value(spec.min, unit)} – {format_value(spec.max, unit)} "
-                 f"({text('ideal', lang)} {format_value(spec.ideal, unit)})",
+            name=name, label=spec.label.get(lang), value=format_value(result.value, unit, lang),
+            band=f"{format_value(spec.min, unit, lang)} – {format_value(spec.max, unit, lang)} "
+                 f"({text('ideal', lang)} {format_value(spec.ideal, unit, lang)})",
             in_band=result.in_band, band_score=result.band_score, verdict=result.verdict,
             message=result.message.get(lang)))
         if spec.kind == "hold":
