@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml tools/apt-ensure
 	tools/apt-ensure $(APT_BASE)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,bench,serve]'
+	$(PY) -m pip install -q -e '.[all,test,bench]'
 	$(PY) -m vrtrainer.compare.warm
 	touch $(STAMP)
 

@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - older typer depends on click itself
     from click import exceptions as click  # type: ignore[no-redef]  # noqa: E402
 
 from vrtrainer.errors import VrtrainerError  # noqa: E402
+from vrtrainer.extras import missing_extra  # noqa: E402
 
 app = typer.Typer(
     name="vrtrainer",
@@ -153,6 +154,13 @@ def _main(argv: list[str] | None = None) -> int:
         return 1
     except VrtrainerError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:  # an optional extra not installed (vrtrainer.extras)
+        message = missing_extra(exc, _command_path(command, argv if argv is not None
+                                                   else sys.argv[1:]))
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
         return 2
     except OSError as exc:  # a path the user gave that the system refused
         where = f"{exc.filename}: " if exc.filename else ""

@@ -38,14 +38,11 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the trainer's page: live sessions, their hands and ghost, cues to trainees."""
-    try:
-        from vrtrainer.serve.app import make_app
-        from vrtrainer.serve.server import ensure_publish_key, uvicorn_server
-    except ImportError as exc:
-        raise VrtrainerError(f"vrtrainer serve needs the [serve] extra "
-                             f"(pip install 'vrtrainer[serve]'): {exc}") from None
+    # without the [serve] extra the CLI says which to install (vrtrainer.extras)
     from vrtrainer.results import ResultsStore
     from vrtrainer.results.trainers import TrainerAccounts
+    from vrtrainer.serve.app import make_app
+    from vrtrainer.serve.server import ensure_publish_key, uvicorn_server
 
     if (tls_cert is None) != (tls_key is None):
         raise VrtrainerError("--tls-cert and --tls-key go together")
