@@ -186,15 +186,18 @@ def test_every_help_has_an_example_and_no_type_placeholders(capsys):
 
 
 def test_simulate_and_train_help_name_every_flaw_and_fault_with_units(capsys):
-    from vrtrainer.trade.motions import FAULTS
+    from vrtrainer.scenario import find_packs, load_scenario
 
+    faults_of = {sc.id: sc.motion.faults for sc in map(load_scenario, find_packs())
+                 if sc.motion is not None}
+    assert {"welding-fillet", "spray-panel", "hand-rub", "cpr-compressions"} <= set(faults_of)
     for path in ("simulate", "train"):
         text = " ".join(_help(capsys, path).split())
         for name in sim.FLAW_NAMES:
             assert name in text.replace("- ", "-"), (path, name)
         assert "jitter=5 (millimetres" in text
     text = " ".join(_help(capsys, "train").split()).replace("- ", "-")  # wrapped at hyphens
-    for faults in FAULTS.values():
+    for faults in faults_of.values():
         for fault in faults:
             assert fault in text
     assert "work angle 70°" in text and "compression depth 35 mm" in text

@@ -6,6 +6,8 @@ examples stay in step with README.md.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 #: Command path (as typed after ``vrtrainer``) -> example lines.
@@ -108,6 +110,8 @@ _FAULT_UNITS: dict[str, tuple[str, str, float]] = {
     "depth": ("compression depth", "\u00a0mm", 1000.0),
     "leaning": ("leaning", "\u00a0mm", 1000.0),
     "apart": ("hands apart", "\u00a0cm", 100.0),
+    "roll_scale": ("turned", "x", 1.0),
+    "skip_phases": ("phases left out", "", 1.0),
 }
 
 
@@ -124,18 +128,42 @@ def flaw_help() -> str:
     return "; ".join(parts)
 
 
+def bundled_faults() -> dict[str, dict[str, dict]]:
+    """Typical faults the repository's packs declare ([motion.faults]): pack id -> name -> sets.
+
+    Read with tomllib alone (no schema, no numpy) so that ``--help`` stays quick; a
+    pack that cannot be read is left out here and reported by ``scenario validate``.
+    """
+    import tomllib
+
+    import vrtrainer
+
+    root = Path(vrtrainer.__file__).resolve().parents[1] / "scenarios"
+    out: dict[str, dict[str, dict]] = {}
+    for toml in sorted(root.glob("*/scenario.toml")) if root.is_dir() else []:
+        try:
+            raw = toml.read_bytes()
+            doc = tomllib.loads(raw.decode("utf-8")) if len(raw) <= 256 * 1024 else {}
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        motion = doc.get("motion")
+        faults = motion.get("faults") if isinstance(motion, dict) else None
+        if isinstance(faults, dict) and faults:
+            out[str(doc.get("id", toml.parent.name))] = {
+                str(k): v for k, v in faults.items() if isinstance(v, dict)}
+    return out
+
+
 def fault_help() -> str:
     """The bundled scenarios' typical faults and what each sets, for ``--fault``'s help."""
-    from vrtrainer.trade.motions import FAULTS
-
     parts = []
-    for scenario, faults in FAULTS.items():
+    for scenario, faults in bundled_faults().items():
         items = []
         for fault, kwargs in faults.items():
             sets = []
             for key, value in kwargs.items():
                 label, unit, factor = _FAULT_UNITS.get(key, (key.replace("_", " "), "", 1.0))
-                if isinstance(value, bool):
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
                     sets.append(label)
                 else:
                     sets.append(f"{label}\u00a0{value * factor:g}{unit}")

@@ -29,20 +29,23 @@ def register(app: typer.Typer) -> None:
 def validate(
     path: Annotated[Path, typer.Argument(help="Pack folder or .zip.")],
 ) -> None:
-    """Check a pack completely (format, files, meshes, takes); list every problem."""
-    from vrtrainer.scenario import validate_pack
+    """Check a pack completely (format, files, meshes, takes, motion); list every problem."""
+    from vrtrainer.scenario import load_scenario, validate_pack
+    from vrtrainer.trade.motions import check_motion
 
-    problems = validate_pack(path)
+    problems = [str(p) for p in validate_pack(path)]
+    if not problems:
+        sc = load_scenario(path)
+        problems = [f"{path}/scenario.toml: {p}" for p in check_motion(sc)]
     if problems:
         for p in problems:
             typer.echo(f"error: {p}", err=True)
         raise VrtrainerError(f"{path}: {len(problems)} problem(s); pack refused")
-    from vrtrainer.scenario import load_scenario
-
-    sc = load_scenario(path)
+    motion = f", motion {sc.motion.builder}" if sc.motion else ", no simulated motion"
+    faults = f" with {len(sc.motion.faults)} faults" if sc.motion and sc.motion.faults else ""
     console.print(
         f"ok: {sc.id} {sc.version} ({len(sc.steps)} steps, {len(sc.metrics)} metrics, "
-        f"{len(sc.objects) + len(sc.tools)} meshes)", highlight=False,
+        f"{len(sc.objects) + len(sc.tools)} meshes{motion}{faults})", highlight=False,
     )
 
 

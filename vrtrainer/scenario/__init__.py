@@ -27,6 +27,7 @@ from vrtrainer.scenario.loader import (
 )
 from vrtrainer.scenario.model import (
     MetricSpec,
+    MotionSpec,
     Scenario,
     SceneObject,
     Step,
@@ -37,7 +38,7 @@ from vrtrainer.scenario.model import (
 )
 
 __all__ = [
-    "SCHEMA_VERSIONS", "MetricSpec", "Pack", "Problem", "Scenario", "ScenarioError",
+    "SCHEMA_VERSIONS", "MetricSpec", "MotionSpec", "Pack", "Problem", "Scenario", "ScenarioError",
     "SceneObject", "Step", "Text", "ToolSpec", "Transform", "WorkFrame", "find_packs",
     "find_scenario", "load_scenario", "open_pack", "scenario_dirs", "scenario_schema",
     "validate_pack",

@@ -32,6 +32,7 @@ from vrtrainer.scenario.model import (
     DEFAULT_PASS_THRESHOLD,
     DEFAULT_TOLERANCE,
     MetricSpec,
+    MotionSpec,
     Scenario,
     SceneObject,
     Step,
@@ -429,6 +430,7 @@ def build_scenario(doc: dict, source: Path) -> Scenario:
             pass_threshold=float(s.get("pass_threshold", DEFAULT_PASS_THRESHOLD)),
             time_min=limits.get("min"), time_max=limits.get("max"),
             metrics=tuple(s.get("metrics", ())),
+            motion=dict(s.get("motion", {})),
         ))
     total = doc.get("total_time", {})
     return Scenario(
@@ -437,7 +439,15 @@ def build_scenario(doc: dict, source: Path) -> Scenario:
         trade=doc["trade"], licence=doc["licence"], authors=tuple(doc["authors"]),
         steps=tuple(steps), objects=objects, tools=tools, frames=frames, metrics=metrics,
         total_min=total.get("min"), total_max=total.get("max"), source=source,
+        motion=_motion(doc.get("motion")),
     )
+
+
+def _motion(d: dict | None) -> MotionSpec | None:
+    if d is None:
+        return None
+    return MotionSpec(builder=d["builder"], params=dict(d.get("params", {})),
+                      faults={k: dict(v) for k, v in d.get("faults", {}).items()})
 
 
 class Pack:

@@ -170,6 +170,20 @@ METRIC_UNITS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class MotionSpec:
+    """How the pack's expert and trainee motions are simulated (``[motion]``), as data.
+
+    ``builder`` names a motion builder of :mod:`vrtrainer.trade.motions`; ``params``
+    are its parameters for every step (a step's own ``motion`` table adds to them);
+    ``faults`` maps a typical trade fault's name to the parameters it changes.
+    """
+
+    builder: str
+    params: dict[str, Any] = field(default_factory=dict)
+    faults: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a scenario: what to do, against which references, how it is judged.
 
@@ -190,6 +204,7 @@ class Step:
     time_min: float | None
     time_max: float | None
     metrics: tuple[str, ...]
+    motion: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -212,6 +227,7 @@ class Scenario:
     total_min: float | None
     total_max: float | None
     source: Path
+    motion: MotionSpec | None = None
 
     def tool(self, name: str) -> ToolSpec:
         """The tool called ``name``."""

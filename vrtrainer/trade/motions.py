@@ -1,17 +1,22 @@
-"""Keyframed expert motions of the bundled trade scenarios, and their typical faults.
+"""Simulated expert and trainee motions that scenario packs declare, by generic builders.
 
-Each function builds :class:`vrtrainer.hands.gestures.Gesture` keyframes for one step
-of a scenario from the scenario's own geometry (seam, panel, chest, tool grip),
-so that the simulator's takes sit exactly where the pack's metrics measure.
-Expert values follow the trade figures cited in each pack's scenario.toml;
-faults are the same motion with one trade error (a wrong angle, too shallow
-compressions...), for tests and demonstrations. Simulator flaws (fast, slow,
-skip-phase...) apply on top of either.
+A pack's ``[motion]`` table names one of :data:`MOTION_BUILDERS` (a tool along a
+seam, spray passes over a plane, chest compressions, the WHO hand-rub gestures,
+a tool keyed on a path) and gives its parameters as data; each step may add its
+own (which part, which gesture, which path) and ``[motion.faults]`` names typical
+trade errors as parameter overrides (a wrong angle, too shallow compressions, a
+screw turned the wrong way). Builders key :class:`vrtrainer.hands.gestures.Gesture`
+frames from the pack's own geometry (frames, tool grips), so that simulated takes
+sit exactly where the pack's metrics measure. Nothing a pack writes is run: names
+are looked up here, values are checked (:func:`check_motion`). Simulator flaws
+(fast, slow, skip-phase...) apply on top of either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -20,7 +25,7 @@ from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.gestures import Gesture, Grip, Keyframe, wrist_for_tool
 from vrtrainer.hands.hand import JOINT_INDEX
 from vrtrainer.hands.kinematics import HandShape, finger_angles, pose_hand
-from vrtrainer.scenario.model import Scenario
+from vrtrainer.scenario.model import Scenario, Step, WorkFrame
 
 #: Power grasp around a torch or gun handle (about 3.5 cm across).
 GRASP = finger_angles(thumb=(40, 25, 20, 30), index=(45, 60, 30, 0), middle=(50, 65, 35, 0),
@@ -113,7 +118,8 @@ def _drift(rng: np.random.Generator | None, scale: float, n: int) -> np.ndarray:
 
 
 def welding(scenario: Scenario, step: str, work: float = 45.0, travel: float = 10.0,
-            ctwd: float = 0.010, speed: float = 0.006,
+            ctwd: float = 0.010, speed: float = 0.006, tool: str = "torch",
+            frame: str = "seam", hand_pose: str = "grasp",
             rng: np.random.Generator | None = None) -> Gesture:
     """Position (approach and pause) or weld (travel along the seam) with the torch.
 
@@ -123,8 +129,9 @@ def welding(scenario: Scenario, step: str, work: float = 45.0, travel: float = 1
     20 cm torch by several millimetres per keyframe. ``rng`` adds a welder's
     own slow variation instead (about 1.5 degrees, 0.7 mm).
     """
-    seam = scenario.frames["seam"]
-    grip = _tool_grip(scenario, "torch")
+    seam = scenario.frames[frame]
+    grip = _tool_grip(scenario, tool)
+    fingers = HAND_POSES[hand_pose]
     d = seam.direction
     up = np.array([0.0, 1.0, 0.0])
     length = float(seam.length)
@@ -140,33 +147,33 @@ def welding(scenario: Scenario, step: str, work: float = 45.0, travel: float = 1
         end = plan[-1][0]
         plan += [(end + 0.6, length, 0.0, "crater"), (end + 1.6, length, 0.10, "retract")]
     else:
-        raise VrtrainerError(f"welding has no step {step!r}")
+        raise VrtrainerError(f"a seam weld has no part {step!r} (position or weld)")
     n = len(plan)
     dw, dt, dc = _drift(rng, 1.5, n), _drift(rng, 1.5, n), _drift(rng, 0.0007, n)
     keys = []
     for i, (t, s, lift, phase) in enumerate(plan):
         axis = torch_axis(d, seam.normal, work + dw[i], travel + dt[i])
         tip = seam.origin + s * d - axis * (ctwd + dc[i] + lift)
-        tool = _tool_pose_for_tip(scenario, "torch", tip, axis, up)
-        keys.append((t, wrist_for_tool(tool, grip), GRASP, {"torch": tool}, phase))
+        pose_ = _tool_pose_for_tip(scenario, tool, tip, axis, up)
+        keys.append((t, wrist_for_tool(pose_, grip), fingers, {tool: pose_}, phase))
     return Gesture(f"welding-{step}", _frames(keys), ("right",), "Fillet weld with a MIG torch.")
 
 
 # -- spray painting ----------------------------------------------------------------------
 
 
-def painting(scenario: Scenario, step: str, distance: float = 0.20, tilt: float = 0.0,
+def painting(scenario: Scenario, distance: float = 0.20, tilt: float = 0.0,
              speed: float = 0.40, passes: int = 4, overlap: float = 0.5, fan: float = 0.15,
+             tool: str = "gun", frame: str = "panel", hand_pose: str = "trigger",
              rng: np.random.Generator | None = None) -> Gesture:
     """Horizontal passes over the panel, top to bottom, turning beyond its edges.
 
     Passes are ``fan * (1 - overlap)`` apart; ``tilt`` swings the gun about the
     vertical (degrees) as a trainee who arcs from the wrist does.
     """
-    if step != "passes":
-        raise VrtrainerError(f"spray-panel has no step {step!r}")
-    panel = scenario.frames["panel"]
-    grip = _tool_grip(scenario, "gun")
+    panel = scenario.frames[frame]
+    grip = _tool_grip(scenario, tool)
+    fingers = HAND_POSES[hand_pose]
     n, u = panel.normal, panel.direction
     v = np.cross(n, u)
     width, height = panel.size
@@ -191,16 +198,16 @@ def painting(scenario: Scenario, step: str, distance: float = 0.20, tilt: float 
     for i, (time, x, y, phase) in enumerate(plan):
         aim = Rotation.from_rotvec(np.radians(tilt + da[i]) * v).apply(-n)
         tip = panel.origin + x * u + y * v + n * (distance + dd[i])
-        tool = _tool_pose_for_tip(scenario, "gun", tip, aim, v)
-        keys.append((time, wrist_for_tool(tool, grip), TRIGGER, {"gun": tool}, phase))
+        pose_ = _tool_pose_for_tip(scenario, tool, tip, aim, v)
+        keys.append((time, wrist_for_tool(pose_, grip), fingers, {tool: pose_}, phase))
     return Gesture("spray-passes", _frames(keys), ("right",), "Spray passes over a panel.")
 
 
 # -- CPR -----------------------------------------------------------------------------------
 
 
-def cpr(scenario: Scenario, step: str, count: int = 30, rate: float = 110.0,
-        depth: float = 0.055, leaning: float = 0.0, apart: float = 0.0,
+def cpr(scenario: Scenario, count: int = 30, rate: float = 110.0,
+        depth: float = 0.055, leaning: float = 0.0, apart: float = 0.0, frame: str = "chest",
         rng: np.random.Generator | None = None) -> Gesture:
     """Stacked hands compressing the chest ``count`` times at ``rate`` per minute.
 
@@ -209,9 +216,7 @@ def cpr(scenario: Scenario, step: str, count: int = 30, rate: float = 110.0,
     (incomplete release: each compression still travels ``depth`` from there);
     ``apart`` shifts the top hand off the lower one.
     """
-    if step != "compressions":
-        raise VrtrainerError(f"cpr-compressions has no step {step!r}")
-    chest = scenario.frames["chest"]
+    chest = scenario.frames[frame]
     n = chest.normal
     palm_down = oriented([0.0, 0.0, -1.0], n)  # fingers forward, back of the hand up
     lower = chest.origin + 0.025 * n  # palm joint of the hand in contact
@@ -277,7 +282,7 @@ def hand_rub(scenario: Scenario, step: str, strokes: int = 10, stroke_time: floa
     unless ``one_sided``, the fault of forgetting the "vice versa".
     """
     if step not in HAND_RUB_STEPS:
-        raise VrtrainerError(f"hand-rub has no step {step!r}")
+        raise VrtrainerError(f"the hand rub has no step {step!r}")
     c = np.array([0.0, 1.05, -0.30])
     x, y, z = np.eye(3)
     up_fwd = _unit([0.0, 0.6, -1.0])
@@ -363,56 +368,330 @@ def hand_rub(scenario: Scenario, step: str, strokes: int = 10, stroke_time: floa
                    f"WHO hand rub: {step}.")
 
 
-#: Motion builders by scenario id: builder(scenario, step_id, **fault) -> Gesture.
-BUILDERS: dict[str, Callable[..., Gesture]] = {
-    "welding-fillet": welding,
-    "spray-panel": painting,
-    "cpr-compressions": cpr,
-    "hand-rub": hand_rub,
+
+# -- a tool on a declared path --------------------------------------------------------------
+
+
+def _frame_axes(frame: WorkFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(u, v, n): the frame's direction, its side (n x u) and its normal."""
+    n = _unit(frame.normal)
+    u = _unit(frame.direction)
+    return u, np.cross(n, u), n
+
+
+def _path_rows(path: list[dict[str, Any]], skip: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The path's keys without the phases in ``skip``, later keys moved earlier to close the gap."""
+    rows: list[dict[str, Any]] = []
+    shift = 0.0
+    for i, key in enumerate(path):
+        if key.get("phase", "") in skip:
+            nxt = path[i + 1]["t"] if i + 1 < len(path) else key["t"]
+            shift += nxt - key["t"]
+            continue
+        rows.append({**key, "t": key["t"] - shift})
+    return rows
+
+
+def tool_path(scenario: Scenario, tool: str, frame: str, path: list[dict[str, Any]],
+              hand_pose: str = "grasp", roll_scale: float = 1.0, tilt_offset: float = 0.0,
+              skip_phases: tuple[str, ...] = (), rng: np.random.Generator | None = None
+              ) -> Gesture:
+    """A held tool whose tip follows keyed points of a work frame, turning and tilting.
+
+    Each key of ``path`` gives its time ``t`` (s), the tip's place ``at`` in the frame
+    (metres along its direction, its side n x direction, its normal), and optionally
+    ``tilt`` (degrees from the frame's inward normal towards its direction), ``roll``
+    (degrees about the tool's axis, clockwise seen from the handle), ``grip_roll``
+    (the hand's roll when it differs from the tool's: regripping a screwdriver),
+    ``pose`` (a hand pose name) and ``phase``. ``roll_scale`` -1 turns the other way
+    (a fault); ``skip_phases`` leaves phases out (a skipped gesture). ``rng`` adds a
+    performer's slow variation (0.5 mm, 1 degree of tilt, 3 degrees of roll).
+    """
+    work = scenario.frames[frame]
+    grip = _tool_grip(scenario, tool)
+    u, v, n = _frame_axes(work)
+    rows = _path_rows(path, tuple(skip_phases))
+    if len(rows) < 2:
+        raise VrtrainerError(f"tool path of {scenario.id} has fewer than two keys left")
+    k = len(rows)
+    dp, dtilt, droll = _drift(rng, 0.0005, 3 * k).reshape(k, 3), _drift(rng, 1.0, k), \
+        _drift(rng, 3.0, k)
+    keys = []
+    for i, key in enumerate(rows):
+        tilt = np.radians(float(key.get("tilt", 0.0)) + tilt_offset + dtilt[i])
+        axis = -np.cos(tilt) * n + np.sin(tilt) * u
+        at = np.asarray(key["at"], dtype=np.float64) + dp[i]
+        tip = work.origin + at[0] * u + at[1] * v + at[2] * n
+        roll = roll_scale * float(key.get("roll", 0.0)) + droll[i]
+        grip_roll = roll_scale * float(key.get("grip_roll", key.get("roll", 0.0))) + droll[i]
+        pose_ = _tool_pose_for_tip(scenario, tool, tip, axis, _spin(v, axis, roll))
+        held = _tool_pose_for_tip(scenario, tool, tip, axis, _spin(v, axis, grip_roll))
+        fingers = HAND_POSES[key.get("pose", hand_pose)]
+        keys.append((float(key["t"]), wrist_for_tool(held, grip), fingers, {tool: pose_},
+                     key.get("phase", "")))
+    return Gesture(f"{scenario.id}-{tool}-path", _frames(keys, (grip.hand,)), (grip.hand,),
+                   f"{tool} on a path over {frame}.")
+
+
+# -- the registry packs name -------------------------------------------------------------
+
+#: Bound of a builder's numbers unless it says less (the loader's cap on any number).
+MAX_PARAM = 1e6
+
+#: Hand poses (finger angles) a pack may name, for a whole motion or one key of a path.
+HAND_POSES: dict[str, np.ndarray] = {
+    "grasp": GRASP, "trigger": TRIGGER, "flat": FLAT, "spread": SPREAD, "hook": HOOK,
+    "cup": CUP, "bunched": BUNCHED, "relaxed": RELAXED,
+    "loose-grasp": 0.45 * GRASP,
 }
 
-#: Typical faults per scenario: name -> keyword arguments of the builder.
-FAULTS: dict[str, dict[str, dict[str, float]]] = {
-    "welding-fillet": {
-        "work-angle-high": {"work": 70.0},
-        "drag": {"travel": -10.0},
-        "too-far": {"ctwd": 0.025},
-    },
-    "spray-panel": {
-        "tilted": {"tilt": 25.0},
-        "too-close": {"distance": 0.10},
-        "too-far": {"distance": 0.32},
-        "wide-passes": {"overlap": 0.1},
-    },
-    "hand-rub": {
-        "one-sided": {"one_sided": True},
-        "too-short": {"strokes": 4},
-    },
-    "cpr-compressions": {
-        "shallow": {"depth": 0.035},
-        "leaning": {"leaning": 0.015},
-        "hands-apart": {"apart": 0.06},
-    },
-}
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a motion builder: its kind, default (None: required) and bounds.
+
+    Kinds: 'number', 'count' (a whole number), 'flag', 'choice' (one of ``choices``),
+    'tool' / 'frame' (a name the pack declares), 'pose' (a :data:`HAND_POSES` name),
+    'phases' (a list of phase names), 'path' (keys of :func:`tool_path`).
+    """
+
+    kind: str
+    default: Any = None
+    low: float = -MAX_PARAM
+    high: float = MAX_PARAM
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class MotionBuilder:
+    """A generic motion a pack names in ``[motion] builder``: its parameters and its function."""
+
+    name: str
+    build: Callable[..., Gesture]
+    params: dict[str, Param]
+    help: str
+    by_step: tuple[str, ...] = ()
+
+
+def _w(scenario: Scenario, part: str, rng=None, **kw) -> Gesture:
+    return welding(scenario, part, rng=rng, **kw)
+
+
+def _rub(scenario: Scenario, rub: str, rng=None, **kw) -> Gesture:
+    return hand_rub(scenario, rub, rng=rng, **kw)
+
+
+#: The motion builders packs may name: builder name -> :class:`MotionBuilder`.
+MOTION_BUILDERS: dict[str, MotionBuilder] = {b.name: b for b in (
+    MotionBuilder("seam_weld", _w, {
+        "part": Param("choice", choices=("position", "weld"),
+                      help="approach and pause at the seam's start, or travel along it"),
+        "tool": Param("tool"), "frame": Param("frame"),
+        "hand_pose": Param("pose", "grasp"),
+        "work": Param("number", 45.0, -90.0, 90.0, help="work angle, degrees"),
+        "travel": Param("number", 10.0, -60.0, 60.0, help="travel angle (push > 0), degrees"),
+        "ctwd": Param("number", 0.010, 0.0, 0.2, help="tip to work distance, metres"),
+        "speed": Param("number", 0.006, 1e-4, 1.0, help="travel speed, m/s"),
+    }, "A tool along a line frame at a work and a travel angle (a weld seam).", ("part",)),
+    MotionBuilder("spray_passes", painting, {
+        "tool": Param("tool"), "frame": Param("frame"),
+        "hand_pose": Param("pose", "trigger"),
+        "distance": Param("number", 0.20, 0.0, 2.0, help="tip to plane distance, metres"),
+        "tilt": Param("number", 0.0, -90.0, 90.0, help="swing about the vertical, degrees"),
+        "speed": Param("number", 0.40, 0.01, 5.0, help="pass speed, m/s"),
+        "passes": Param("count", 4, 1, 50, help="passes, top to bottom"),
+        "overlap": Param("number", 0.5, 0.0, 0.95, help="share of the fan each pass overlaps"),
+        "fan": Param("number", 0.15, 0.01, 2.0, help="fan width on the plane, metres"),
+    }, "Horizontal passes over a plane frame, turning beyond its edges (spraying)."),
+    MotionBuilder("chest_compressions", cpr, {
+        "frame": Param("frame"),
+        "count": Param("count", 30, 1, 500, help="compressions"),
+        "rate": Param("number", 110.0, 10.0, 400.0, help="per minute"),
+        "depth": Param("number", 0.055, 0.0, 0.3, help="metres"),
+        "leaning": Param("number", 0.0, 0.0, 0.1, help="depth kept at the top, metres"),
+        "apart": Param("number", 0.0, -0.3, 0.3, help="top hand's shift off the lower, metres"),
+    }, "Stacked hands pressing a frame along its normal, periodically (CPR)."),
+    MotionBuilder("hand_rub", _rub, {
+        "rub": Param("choice", choices=HAND_RUB_STEPS, help="which rubbing gesture"),
+        "strokes": Param("count", 10, 2, 200, help="strokes"),
+        "stroke_time": Param("number", 0.42, 0.05, 5.0, help="seconds per stroke"),
+        "one_sided": Param("flag", False, help="forget the 'vice versa' half"),
+    }, "The WHO hand-rub gestures with both hands, named by gesture.", ("rub",)),
+    MotionBuilder("tool_path", tool_path, {
+        "tool": Param("tool"), "frame": Param("frame"),
+        "path": Param("path", help="keys: t, at, tilt, roll, grip_roll, pose, phase"),
+        "hand_pose": Param("pose", "grasp"),
+        "roll_scale": Param("number", 1.0, -2.0, 2.0, help="turn factor (-1: the wrong way)"),
+        "tilt_offset": Param("number", 0.0, -90.0, 90.0, help="extra tilt, degrees"),
+        "skip_phases": Param("phases", (), help="phases left out"),
+    }, "A held tool keyed on a frame: place, tilt and turns over time.", ("path",)),
+)}
+
+#: Most keys in a tool path.
+MAX_PARAM_KEYS = 512
+_KEY_FIELDS = {"t", "at", "tilt", "roll", "grip_roll", "pose", "phase"}
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_path(value: Any, where: str) -> list[str]:
+    """Problems of a tool path's keys (types, fields, increasing times, turns under 180°)."""
+    if not isinstance(value, list) or not 2 <= len(value) <= MAX_PARAM_KEYS:
+        return [f"{where}: a path is a list of 2 to {MAX_PARAM_KEYS} keys"]
+    out: list[str] = []
+    last_t = -1.0
+    last_roll: dict[str, float] = {}
+    for i, key in enumerate(value):
+        at = f"{where}[{i}]"
+        if not isinstance(key, dict):
+            out.append(f"{at}: a key is a table {{ t = ..., at = [...] }}")
+            continue
+        for name in sorted(set(key) - _KEY_FIELDS):
+            out.append(f"{at}: unknown field {name!r} (known: {', '.join(sorted(_KEY_FIELDS))})")
+        t = key.get("t")
+        if not _number(t) or t < 0:
+            out.append(f"{at}.t: a time in seconds >= 0 is required")
+        elif t <= last_t:
+            out.append(f"{at}.t: times must increase ({t:g} after {last_t:g})")
+        else:
+            last_t = float(t)
+        p = key.get("at")
+        if not (isinstance(p, list) and len(p) == 3
+                and all(_number(x) and abs(x) <= 10 for x in p)):
+            out.append(f"{at}.at: three numbers (metres along direction, side, normal) within 10 m")
+        if "tilt" in key and not (_number(key["tilt"]) and -89.0 <= key["tilt"] <= 89.0):
+            out.append(f"{at}.tilt: degrees within -89 to 89")
+        for name in ("roll", "grip_roll"):
+            if name not in key and not (name == "grip_roll" and "roll" in key):
+                continue
+            r = key.get(name, key.get("roll"))
+            if not (_number(r) and abs(r) <= 36000):
+                out.append(f"{at}.{name}: degrees within +-36000")
+                continue
+            prev = last_roll.get(name, 0.0)
+            if abs(r - prev) >= 179.0:
+                out.append(f"{at}.{name}: turns {r - prev:g}° from the key before; "
+                           "keep each turn under 179° (add keys) so its way is unambiguous")
+            last_roll[name] = float(r)
+        if "pose" in key and key["pose"] not in HAND_POSES:
+            out.append(f"{at}.pose: unknown hand pose {key['pose']!r} "
+                       f"(known: {', '.join(HAND_POSES)})")
+        if "phase" in key and not (isinstance(key["phase"], str) and len(key["phase"]) <= 64):
+            out.append(f"{at}.phase: a name of at most 64 characters")
+    return out
+
+
+def _check_param(name: str, spec: Param, value: Any, scenario: Scenario, where: str) -> list[str]:
+    at = f"{where}.{name}"
+    kind = spec.kind
+    if kind in ("number", "count"):
+        if not _number(value) or (kind == "count" and float(value) != int(value)):
+            return [f"{at}: {'a whole number' if kind == 'count' else 'a number'} is required"]
+        if not spec.low <= value <= spec.high:
+            return [f"{at}: {value:g} is outside {spec.low:g} to {spec.high:g}"]
+        return []
+    if kind == "flag":
+        return [] if isinstance(value, bool) else [f"{at}: true or false is required"]
+    if kind == "choice":
+        return [] if value in spec.choices else [
+            f"{at}: {value!r} is not one of {', '.join(spec.choices)}"]
+    if kind == "pose":
+        return [] if value in HAND_POSES else [
+            f"{at}: unknown hand pose {value!r} (known: {', '.join(HAND_POSES)})"]
+    if kind == "phases":
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return [] if ok else [f"{at}: a list of phase names is required"]
+    if kind == "path":
+        return _check_path(value, at)
+    if kind == "tool":
+        if not any(t.name == value for t in scenario.tools):
+            return [f"{at}: no tool named {value!r} in scene.tools"]
+        if scenario.tool(value).holder_hand("right") is None:
+            return [f"{at}: tool {value!r} is held by a controller; simulated hands cannot hold it"]
+        return []
+    # frame
+    frame = scenario.frames.get(value) if isinstance(value, str) else None
+    if frame is None:
+        return [f"{at}: no frame named {value!r} in scene.frames"]
+    if frame.normal is None or frame.direction is None:
+        return [f"{at}: frame {value!r} needs a normal and a direction"]
+    return []
+
+
+def motion_params(scenario: Scenario, step: Step, fault: str | None = None
+                  ) -> tuple[MotionBuilder, dict[str, Any]]:
+    """The builder and its checked parameters for ``step``: pack, then step, then fault.
+
+    Raises :class:`VrtrainerError` naming every problem (unknown builder, parameter,
+    fault, a value of the wrong type or out of bounds, a missing required value).
+    """
+    spec = scenario.motion
+    if spec is None:
+        raise VrtrainerError(f"scenario {scenario.id!r} declares no simulated motion "
+                             "([motion] in its scenario.toml)")
+    builder = MOTION_BUILDERS.get(spec.builder)
+    if builder is None:
+        raise VrtrainerError(f"scenario {scenario.id!r}: unknown motion builder "
+                             f"{spec.builder!r} (known: {', '.join(MOTION_BUILDERS)})")
+    layers = [("motion.params", spec.params), (f"steps.{step.id}.motion", step.motion)]
+    if fault is not None:
+        if fault not in spec.faults:
+            raise VrtrainerError(f"unknown fault {fault!r} for {scenario.id}; known: "
+                                 f"{', '.join(spec.faults) or 'none'}")
+        layers.append((f"motion.faults.{fault}", spec.faults[fault]))
+    values: dict[str, Any] = {}
+    where: dict[str, str] = {}
+    problems: list[str] = []
+    for origin, table in layers:
+        for name, value in table.items():
+            if name not in builder.params:
+                problems.append(f"{origin}.{name}: {builder.name} has no parameter {name!r} "
+                                f"(known: {', '.join(builder.params)})")
+                continue
+            values[name], where[name] = value, origin
+    for name, p in builder.params.items():
+        if name not in values:
+            if p.default is None:
+                problems.append(f"{scenario.id}/{step.id}: {builder.name} needs {name!r}"
+                                + (" (per step)" if name in builder.by_step else ""))
+            continue
+        problems += _check_param(name, p, values[name], scenario, where[name])
+    if problems:
+        raise VrtrainerError(f"simulated motion of {scenario.id}: " + "; ".join(problems))
+    out = {k: int(v) if builder.params[k].kind == "count" else v for k, v in values.items()}
+    return builder, out
+
+
+def check_motion(scenario: Scenario) -> list[str]:
+    """Every problem of a pack's declared motion, for each step and each fault ([] if none)."""
+    if scenario.motion is None:
+        return []
+    problems: list[str] = []
+    for fault in (None, *scenario.motion.faults):
+        for step in scenario.steps:
+            try:
+                motion_params(scenario, step, fault)
+            except VrtrainerError as exc:
+                text = str(exc)
+                if text not in problems:
+                    problems.append(text)
+    return problems
 
 
 def step_gesture(scenario: Scenario, step: str, fault: str | None = None,
                  variation: int | None = None) -> Gesture:
-    """The expert gesture of ``step`` of a bundled scenario, or one with a typical ``fault``.
+    """The expert gesture of ``step`` as its pack declares it, or one with a declared ``fault``.
 
-    ``variation`` seeds the performer's own slow variation of tool-held motion
-    (None: the nominal motion).
+    The pack's ``[motion]`` names a builder of :data:`MOTION_BUILDERS` and its
+    parameters; a step's ``motion`` table and then the fault's override them.
+    ``variation`` seeds the performer's own slow variation (None: the nominal motion).
     """
-    builder = BUILDERS.get(scenario.id)
-    if builder is None:
-        raise VrtrainerError(f"no simulated motion for scenario {scenario.id!r}")
-    kwargs = {}
-    if fault is not None:
-        faults = FAULTS.get(scenario.id, {})
-        if fault not in faults:
-            raise VrtrainerError(
-                f"unknown fault {fault!r} for {scenario.id}; known: {', '.join(faults)}"
-            )
-        kwargs = faults[fault]
+    found = [s for s in scenario.steps if s.id == step]
+    if not found:
+        raise VrtrainerError(f"{scenario.id} has no step {step!r}")
+    builder, params = motion_params(scenario, found[0], fault)
     rng = None if variation is None else np.random.default_rng([variation, 7])
-    return builder(scenario, step, rng=rng, **kwargs)
+    return builder.build(scenario, rng=rng, **params)
