@@ -2,11 +2,12 @@
 """Build the bundled scenario packs' meshes and expert reference takes, reproducibly.
 
 For each pack in scenarios/ (welding-fillet, spray-panel, cpr-compressions,
-hand-rub) this writes:
+hand-rub, screw-terminal) this writes:
 
 * ``assets/*.glb``: simple meshes made with trimesh (bench, workpieces, tools);
 * ``takes/<step>-<n>.vrtake``: three expert takes per step, simulated by
-  :mod:`vrtrainer.hands.sim` from :mod:`vrtrainer.trade.motions` at 60 Hz (hand
+  :mod:`vrtrainer.hands.sim` from the motion the pack declares in its ``[motion]``
+  table (a builder of :mod:`vrtrainer.trade.motions`) at 60 Hz (hand
   tracking's usual rate). They are labelled synthetic expert motion in their
   metadata. As a trainer keeps only good recordings, a simulated take is kept
   only if every trade metric of its step is in band; seeds are tried in order,
@@ -136,7 +137,26 @@ def handrub_assets(pack: Path) -> None:
     ])
 
 
+def screw_terminal_assets(pack: Path) -> None:
+    # A vertical mounting plate with a DIN rail, placed 2 cm behind the terminal's face.
+    save_glb(pack / "assets/panel.glb", [
+        box((0.5, 0.35, 0.01), (0, 0, -0.005), GREY),
+        box((0.4, 0.035, 0.0075), (0, 0, 0.00375), STEEL),
+    ])
+    # Terminal block: three ways side by side, the middle screw's head centre at the
+    # origin (its face at z = 0, facing +Z), a slot across each head along X.
+    parts = [box((0.018, 0.045, 0.02), (x, 0, -0.01), GREY) for x in (-0.018, 0.0, 0.018)]
+    for x in (-0.018, 0.0, 0.018):
+        parts.append(cylinder(0.0035, -0.003, 0.0, STEEL, at=(x, 0.0)))
+        parts.append(box((0.006, 0.0008, 0.0005), (x, 0.0, 0.00025), DARK))
+        parts.append(box((0.006, 0.006, 0.004), (x, -0.015, 0.002), COPPER))  # wire entry
+    save_glb(pack / "assets/terminal_block.glb", parts)
+    # The bundled screwdriver, copied so that the pack carries every file it names.
+    (pack / "assets/screwdriver.glb").write_bytes((ROOT / "assets/screwdriver.glb").read_bytes())
+
+
 ASSETS = {
+    "screw-terminal": screw_terminal_assets,
     "welding-fillet": welding_assets,
     "spray-panel": painting_assets,
     "cpr-compressions": cpr_assets,
