@@ -112,3 +112,19 @@ def test_tool_path_turns_the_tool_the_declared_way() -> None:
 
     assert turn(right) == pytest.approx(90.0, abs=1e-6)
     assert turn(wrong) == pytest.approx(-90.0, abs=1e-6)
+
+
+def test_the_default_scene_is_data_beside_the_shared_meshes() -> None:
+    import tomllib
+    from pathlib import Path
+
+    from vrtrainer.assets import assets_dir
+    from vrtrainer.render import scene
+
+    spec = tomllib.loads((assets_dir() / scene.DEFAULT_SCENE_FILE).read_text())
+    assert set(scene.default_scene().tools) == set(spec["tools"]) == {"torch", "screwdriver"}
+    render = Path(scene.__file__).parent
+    for f in render.glob("*.py"):
+        assert "welding_torch" not in f.read_text(encoding="utf-8"), f
+    with pytest.raises(Exception, match="not a .glb file name"):
+        scene._asset_glb("../scenarios/x.glb", "default_scene.toml")

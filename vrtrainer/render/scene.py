@@ -3,22 +3,24 @@
 A scenario pack's scene (:func:`pack_scene`) is its static meshes placed by
 their transforms, its tool meshes in their tool frames, every mesh checked by
 the pack (:meth:`Pack.mesh_path`) before the loader reads it. The default
-scene is a tiled floor, a workbench with a welding workpiece (a
-T-joint of two plates), a welding torch and a screwdriver, from the GLB files
-in ``assets/`` (made by ``tools/make_assets.py``; found by :mod:`vrtrainer.assets` in a
-checkout or an install). Tool meshes are in
+scene is a tiled floor and the shared meshes ``assets/default_scene.toml`` lists
+(today a workbench with a welding T-joint, a torch and a screwdriver; made by
+``tools/make_assets.py``; found by :mod:`vrtrainer.assets` in a checkout or an
+install): the engine names no mesh of its own. Tool meshes are in
 their grip frame: origin in the palm, -Z the way the tool points, as OpenXR
 grip poses and vrtrainer.hands.gestures' held tools are.
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from vrtrainer.assets import assets_dir
+from vrtrainer.errors import InvalidFileError
 from vrtrainer.render.meshes import MeshData, load_mesh, merge_meshes, mesh_from_arrays
 from vrtrainer.scenario.loader import Pack, open_pack
 
@@ -63,11 +65,29 @@ def scene_from_files(static: list[str | Path], tools: dict[str, str | Path] | No
     )
 
 
+#: The shared assets' description of the default scene.
+DEFAULT_SCENE_FILE = "default_scene.toml"
+
+
+def _asset_glb(name: object, where: str) -> Path:
+    if not (isinstance(name, str) and name.endswith(".glb") and "/" not in name
+            and "\\" not in name and not name.startswith(".")):
+        raise InvalidFileError(where, f"{name!r} is not a .glb file name of assets/")
+    return ASSETS / name
+
+
 def default_scene() -> Scene:
-    """Floor, workbench with a T-joint workpiece, and the 'torch' and 'screwdriver' tools."""
-    return scene_from_files([ASSETS / "workbench.glb"],
-                            {"torch": ASSETS / "welding_torch.glb",
-                             "screwdriver": ASSETS / "screwdriver.glb"})
+    """Floor plus the static meshes and named tools that ``assets/default_scene.toml`` lists."""
+    where = str(ASSETS / DEFAULT_SCENE_FILE)
+    try:
+        spec = tomllib.loads((ASSETS / DEFAULT_SCENE_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidFileError(where, f"cannot be read: {exc}") from None
+    static, tools = spec.get("static", []), spec.get("tools", {})
+    if not isinstance(static, list) or not isinstance(tools, dict):
+        raise InvalidFileError(where, "static must be a list of files and tools a table")
+    return scene_from_files([_asset_glb(n, where) for n in static],
+                            {str(k): _asset_glb(v, where) for k, v in tools.items()})
 
 def neutral_scene() -> Scene:
     """A floor and nothing else: for built-in gestures (pinch, grab, point...), which are
