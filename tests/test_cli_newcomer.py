@@ -7,6 +7,7 @@ and nothing half-written.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -403,6 +404,23 @@ def test_a_single_take_reference_is_warned(tmp_path, expert, capsys):
     err = capsys.readouterr().err
     assert "warning: " in err and "same take" in err and "one take only" in err
     assert "RuntimeWarning" not in err and ref.is_file()
+
+
+@pytest.mark.parametrize("copies", [1, 2])
+def test_a_one_take_reference_still_rejects_other_gestures(tmp_path, expert, capsys, copies):
+    """Item 8: one take (or the same take twice) still tells a pinch from other gestures."""
+    ref = tmp_path / "one.vrref"
+    assert main(["reference", "build", *[str(expert)] * copies, "-o", str(ref)]) == 0
+    out = capsys.readouterr().out
+    assert "built from 1 take of 1 person" in out  # a take given twice counts once
+    verdicts = {}
+    for gesture in ("pinch", "grab", "point", "wave"):
+        take = save_take(sim.simulate(gesture, role="trainee", seed=5),
+                         tmp_path / f"{gesture}.vrtake")
+        assert main(["score", str(take), "--against", str(ref), "--json"]) == 0
+        verdicts[gesture] = json.loads(capsys.readouterr().out)["verdict"]
+    assert verdicts == {"pinch": "pass", "grab": "rejected", "point": "rejected",
+                        "wave": "rejected"}
 
 
 def test_trade_messages_in_french_write_decimal_commas():

@@ -30,6 +30,16 @@ def _gesture_of(takes) -> str:
     return names.pop() if len(names) == 1 else ""
 
 
+def _distinct(paths: list[Path]) -> list[int]:
+    """Indices of the first path of each distinct take file, by content (SHA-256)."""
+    import hashlib
+
+    first: dict[str, int] = {}
+    for k, path in enumerate(paths):
+        first.setdefault(hashlib.sha256(Path(path).read_bytes()).hexdigest(), k)
+    return sorted(first.values())
+
+
 def _take_warnings(paths: list[Path], takes) -> list[str]:
     """What a trainer should know about the takes given to a reference, before it is built."""
     import hashlib
@@ -65,6 +75,8 @@ def _build(paths: list[Path], name: str, floor_cm: float, floor_deg: float, reje
     takes = [load_take(p) for p in paths]
     for warning in _take_warnings(paths, takes):
         typer.echo(f"warning: {warning}", err=True)
+    kept = _distinct(paths)  # a take given twice counts once, as the warning says
+    paths, takes = [paths[k] for k in kept], [takes[k] for k in kept]
     name = name or _gesture_of(takes) or Path(paths[0]).stem
     tpl = reference_template(takes, name=name, names=[str(p) for p in paths],
                              tolerance=Tolerance(floor_m=floor_cm / 100.0, floor_deg=floor_deg),
