@@ -140,3 +140,21 @@ def test_debug_lines_add_text_below_everything_else(atlas):
     assert len(debug) >= 6 * len("score0.2ms")
     assert debug[:, 1].max() < rest[:, 1].min()
     assert debug[:, 1].min() > vertices[0:6, 1].min()  # still on the panel
+
+
+@pytest.mark.parametrize("label", ["Vitesse", "Angle d'avance (poussé)",
+                                   "Distance tube-contact de la torche au joint"])
+def test_a_gauge_label_ends_before_its_bar(atlas, label):
+    """A long trade label is drawn smaller, never cut by the gauge's bar."""
+    from vrtrainer.render.cues import _DIM, _TRACK
+
+    panel = CuePanel(atlas)
+    panel.build(Cues(gauges=[Gauge(label, 70.2, 45.0, 35.0, 55.0, "deg", "70°")]))
+    v = panel.vertices[:panel.count]
+    label_xy = v[np.all(np.isclose(v[:, 4:8], _DIM), axis=1), :2]
+    track = v[np.all(np.isclose(v[:, 4:8], _TRACK), axis=1), :2]
+    low, high = label_xy[:, 1].min(), label_xy[:, 1].max()
+    row_track = track[(track[:, 1] >= low - 0.02) & (track[:, 1] <= high + 0.02)]
+    assert len(label_xy) >= 6 * len(label.replace(" ", "")) - 6 and len(row_track)
+    assert label_xy[:, 0].max() < row_track[:, 0].min()
+    assert row_track[:, 0].max() - row_track[:, 0].min() > 0.15  # the bar keeps its room

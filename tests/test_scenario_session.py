@@ -61,9 +61,15 @@ def test_live_gauges_follow_the_attempt(welding) -> None:
     assert gauges["Work angle"]["value"] == pytest.approx(45, abs=5)
     assert gauges["Travel speed"]["value"] == pytest.approx(0.006, abs=0.0015)
     assert gauges["Travel speed"]["low"] == 0.004 and gauges["Travel speed"]["unit"] == "m/s"
+    # the panel shows what a trainee reads: mm/s, degrees as °, a decimal comma in French
+    assert gauges["Travel speed"]["text"].endswith(" mm/s")
+    assert gauges["Work angle"]["text"] == f"{gauges['Work angle']['value']:.0f}°"
+    coach.language = "fr"
+    speed = {g["unit"]: g for g in coach.gauges_now()}["m/s"]
+    assert speed["text"] == f"{speed['value'] * 1000:.1f} mm/s".replace(".", ",")
     assert np.isfinite(take.tools[: 8 * 60, k]).all()
     coach.start()
-    assert all(np.isnan(g["value"]) for g in coach.gauges_now())
+    assert all(np.isnan(g["value"]) and g["text"] == "-" for g in coach.gauges_now())
 
 
 def test_end_to_end_headless_cpr_with_frames(tmp_path) -> None:

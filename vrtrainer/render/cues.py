@@ -45,6 +45,7 @@ class Gauge:
     low: float
     high: float
     unit: str = ""
+    text: str = ""  # the value as the trainee reads it (unit, decimal comma); '' formats it here
 
 
 @dataclass
@@ -203,9 +204,10 @@ class CuePanel:
         self._rect(left, y, left + (bar_right - left) * progress, y + 0.014, _PROGRESS)
         self._text(f"{_percent(progress)} %", right, y, small_h, _TEXT, align="right")
         y -= 0.012
+        label_w = self._label_width(cues.gauges)
         for gauge in cues.gauges:
             y -= row
-            self._gauge(gauge, left, right, y)
+            self._gauge(gauge, left, right, y, label_w)
         if self._icon_uv(cues.pictogram) is not None:
             y = self._advice(cues, left, right, y - 0.008, self.ICON, 0.024) - 0.004
         elif cues.message:  # long advice wraps inside the panel
@@ -316,9 +318,16 @@ class CuePanel:
             self._rect(left, y, right, y + 0.016, _TRACK)
             self._rect(left, y, left + (right - left) * min(cues.hold, 1.0), y + 0.016, _OK)
 
-    def _gauge(self, g: Gauge, left: float, right: float, y: float) -> None:
-        label_w, value_w = 0.17, 0.13
-        self._text(g.label, left, y + 0.008, 0.018, _DIM)
+    def _label_width(self, gauges: list[Gauge]) -> float:
+        """Room for the gauges' labels: their longest at full size, within 0.17-0.26 m."""
+        longest = max((self.atlas.width(g.label) * 0.018 for g in gauges), default=0.0)
+        return min(max(longest + 0.01, 0.17), 0.26)
+
+    def _gauge(self, g: Gauge, left: float, right: float, y: float, label_w: float) -> None:
+        value_w = 0.13
+        # a label longer than its room is drawn smaller rather than cut by the bar
+        size = min(0.018, (label_w - 0.01) / max(self.atlas.width(g.label), 1e-9))
+        self._text(g.label, left, y + 0.008, size, _DIM)
         x0, x1 = left + label_w, right - value_w
         band = max(g.high - g.low, 1e-9)
         lo, hi = g.low - band / 2, g.high + band / 2
@@ -339,7 +348,8 @@ class CuePanel:
         xv = at(g.value)
         self._rect(xv - 0.005, y - 0.002, xv + 0.005, y + 0.030, color)
         unit = f" {g.unit}" if g.unit else ""
-        self._text(f"{g.value:.3g}{unit}", right, y + 0.008, 0.018, color, align="right")
+        self._text(g.text or f"{g.value:.3g}{unit}", right, y + 0.008, 0.018, color,
+                   align="right")
 
     def _append(self, block: np.ndarray, x: float = 0.0, y: float = 0.0) -> None:
         """Copy a vertex block (n, 8) into the buffer, moved by (x, y)."""

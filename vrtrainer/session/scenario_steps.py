@@ -29,7 +29,7 @@ from vrtrainer.session.training import AttemptScore, LiveFeedback, TrainingStep
 from vrtrainer.takes.take import Take, TakeMeta
 from vrtrainer.trade import motions as trade_motions
 from vrtrainer.trade.judge import judge_step
-from vrtrainer.trade.metrics import gauge_values
+from vrtrainer.trade.metrics import format_value, gauge_values
 
 #: Weight of the comparator's gesture score against the trade metrics' score.
 GESTURE_SHARE = 0.5
@@ -139,7 +139,9 @@ class TradeCoach:
             out.append({"label": spec.label.get(self.language),
                         "value": float(self._gauges.get(name, np.nan)),
                         "ideal": spec.ideal, "low": spec.min, "high": spec.max,
-                        "unit": spec.unit})
+                        "unit": spec.unit,
+                        "text": format_value(float(self._gauges.get(name, np.nan)),
+                                             spec.unit, self.language)})
         return out
 
     def final(self, take: Take) -> AttemptScore:
