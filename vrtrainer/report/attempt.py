@@ -165,7 +165,8 @@ def _trade_series(sources: AttemptSources, lang: str, extras: Extras) -> None:
         if spec.kind == "hold":
             continue  # a running duration judged by its longest stretch: no band over time
         extras.series.append(plots.Series(
-            label=spec.label.get(lang), unit=unit, times=times, values=result.values,
+            label=spec.label.get(lang), unit="°" if unit == "deg" else unit, times=times,
+            values=result.values,
             ideal=spec.ideal, low=spec.min, high=spec.max))
 
 
