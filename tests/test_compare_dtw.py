@@ -133,6 +133,28 @@ def test_many_vs_many_equals_pairwise():
     assert der[1, 0] == pytest.approx(dtw_distance(xs[1], ys[0], derivative=True), rel=1e-12)
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_many_vs_many_on_threads_equals_the_oracle(monkeypatch, threads):
+    """Enough pairs for the chunks to be spread over worker threads, masked too."""
+    from vrtrainer.compare import dtw as dtw_module
+
+    monkeypatch.setattr(dtw_module, "_threads", lambda: threads)
+    rng = np.random.default_rng(11)
+    seqs = [_seq(rng, int(n), 5, masked=0.15) for n in rng.integers(3, 25, 14)]
+    xs = [s[0] for s in seqs]
+    masks = [s[1] for s in seqs]
+    ys = xs[:5]
+    got = dtw_matrix(xs, x_masks=masks, window=6)
+    rect = dtw_matrix(xs, ys, x_masks=masks, y_masks=masks[:5])
+    for a in range(len(xs)):
+        for b in range(len(xs)):
+            want = oracle.dtw(xs[a], xs[b], masks[a], masks[b], window=6)[0] if a != b else 0.0
+            assert got[a, b] == pytest.approx(want, rel=1e-9, abs=1e-12)
+        for b in range(len(ys)):
+            want = oracle.dtw(xs[a], ys[b], masks[a], masks[b])[0]
+            assert rect[a, b] == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
 def test_bad_input_is_refused():
     x = np.zeros((5, 3))
     with pytest.raises(VrtrainerError, match="channel counts"):

@@ -36,7 +36,7 @@ import threading
 from contextlib import contextmanager
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from vrtrainer.compare.limits import check_alignment
 from vrtrainer.errors import VrtrainerError
@@ -615,19 +615,18 @@ def _backtrack(steps):
     return path[k::-1].copy()
 
 
-@njit(cache=True, parallel=True, nogil=True)
-def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
-    """Distances of every x sequence to every y sequence, pairs spread over threads.
+@njit(cache=True, nogil=True)
+def _prepare_many(xcat, xmcat, ycat, yoff, ymcat, w):
+    """Every x and y sequence centred on the mean of all of them and prepared once.
 
-    Every sequence is centred on the mean of all of them and prepared once.
+    Returns x's rows, norms and status, then y's: y sequence b padded with _PAD zero
+    rows each side, rows [b0 + 2 b _PAD, b1 + 2 (b + 1) _PAD) of the padded array.
     """
-    nx = xoff.shape[0] - 1
     ny = yoff.shape[0] - 1
     center = _center(xcat, xmcat, ycat, ymcat)
     c2 = xcat.shape[1] + 2
     xs = np.empty((xcat.shape[0], c2))
     xn, xst = _prepare(xcat, xmcat, w, center, True, xs)
-    # y sequence b padded with _PAD zero rows each side: rows [b0 + 2 b _PAD, b1 + 2 (b + 1) _PAD)
     yp = np.zeros((ycat.shape[0] + 2 * _PAD * ny, c2))
     yn = np.empty(ycat.shape[0])
     yst = np.empty(ycat.shape[0], np.int8)
@@ -636,24 +635,78 @@ def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
         s = b0 + (2 * b + 1) * _PAD
         yn[b0:b1], yst[b0:b1] = _prepare(ycat[b0:b1], ymcat[b0:b1], w, center, False,
                                          yp[s:s + b1 - b0])
-    out = np.zeros((nx, ny))
+    return xs, xn, xst, yp, yn, yst
+
+
+@njit(cache=True, nogil=True)
+def _dtw_pairs(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, prep, pa, pb, out):
+    """Distances of the pairs (x sequence ``pa[p]``, y sequence ``pb[p]``) into
+    ``out[p]``, from :func:`_prepare_many`'s ``prep``."""
+    xs, xn, xst, yp, yn, yst = prep
+    longest = 0
+    for p in range(pa.shape[0]):
+        longest = max(longest, yoff[pb[p] + 1] - yoff[pb[p]])
+    gbuf = np.empty(_MAX_ROWS * (longest + 2 * _PAD))
+    prevp = np.empty(longest + 2 * _PAD)
     empty = np.zeros((0, 0), np.uint8)
-    for p in prange(nx * ny):
-        a = p // ny
-        b = p % ny
-        if symmetric and b <= a:
-            continue
+    for p in range(pa.shape[0]):
+        a = pa[p]
+        b = pb[p]
         a0, a1, b0, b1 = xoff[a], xoff[a + 1], yoff[b], yoff[b + 1]
-        mp = b1 - b0 + 2 * _PAD
         d = _dtw_prepared(xcat[a0:a1], ycat[b0:b1], xmcat[a0:a1], ymcat[b0:b1], w, window,
                           empty, xs[a0:a1], xn[a0:a1], xst[a0:a1],
                           yp[b0 + 2 * b * _PAD:b1 + 2 * (b + 1) * _PAD], yn[b0:b1],
-                          yst[b0:b1], np.empty(_MAX_ROWS * mp), np.empty(mp))
-        out[a, b] = np.sqrt(max(d, 0.0))
+                          yst[b0:b1], gbuf, prevp[:b1 - b0 + 2 * _PAD])
+        out[p] = np.sqrt(max(d, 0.0))
+
+
+def _threads() -> int:
+    """Worker threads for many-vs-many: numba's thread count (NUMBA_NUM_THREADS)."""
+    import numba
+
+    return max(1, numba.config.NUMBA_NUM_THREADS)
+
+
+def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
+    """Distances of every x sequence to every y sequence, pairs spread over threads.
+
+    Python threads run the kernel (it releases the interpreter lock) on chunks of
+    similar work taken in turn, so a thread the machine's load slows simply takes
+    fewer chunks; a static split (numba's parallel loop) waits for the slowest
+    thread, spinning meanwhile on a core the others need.
+    """
+    nx = xoff.shape[0] - 1
+    ny = yoff.shape[0] - 1
+    prep = _prepare_many(xcat, xmcat, ycat, yoff, ymcat, w)
+    pa, pb = np.triu_indices(nx, 1) if symmetric else np.indices((nx, ny)).reshape(2, -1)
+    pa = np.ascontiguousarray(pa, np.int64)
+    pb = np.ascontiguousarray(pb, np.int64)
+    # heaviest pairs first, dealt round-robin so that chunks weigh alike
+    work = np.diff(xoff)[pa] * np.diff(yoff)[pb]
+    order = np.argsort(-work, kind="stable")
+    dist = np.empty(pa.shape[0])
+    threads = min(_threads(), max(1, pa.shape[0] // 8))
+    if threads == 1:
+        _dtw_pairs(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, prep, pa, pb, dist)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        chunks = [order[k::8 * threads] for k in range(8 * threads)]
+        parts = [np.empty(len(ch)) for ch in chunks]
+
+        def run(k):
+            ch = chunks[k]
+            _dtw_pairs(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, prep, pa[ch], pb[ch],
+                       parts[k])
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(run, range(len(chunks))))
+        for ch, part in zip(chunks, parts):
+            dist[ch] = part
+    out = np.zeros((nx, ny))
+    out[pa, pb] = dist
     if symmetric:
-        for a in range(nx):
-            for b in range(a):
-                out[a, b] = out[b, a]
+        out[pb, pa] = dist
     return out
 
 
