@@ -23,10 +23,8 @@ from vrtrainer.compare.features import (
     FLEXION,
     LENGTH_KINDS,
     Features,
-    build_layout,
-    mirror_channels,
+    features_as,
     smoothed,
-    take_features,
 )
 from vrtrainer.compare.score import SMOOTH_S, _parts
 from vrtrainer.compare.template import Template
@@ -123,13 +121,7 @@ class ConsistencyReport:
 
 def template_features(take: Take, tpl: Template) -> Features:
     """The take's smoothed features in the template's layout (mirrored if other-handed)."""
-    mirror = take.meta.handedness != tpl.handedness
-    hands = tuple(sorted(1 - h for h in tpl.hands)) if mirror else tpl.hands
-    f = take_features(take, tpl.config, hands)
-    if mirror:
-        f.values, f.mask = mirror_channels(f.values, f.mask, f.layout)
-        f.layout = build_layout(tpl.config, tpl.hands)
-    return smoothed(f, SMOOTH_S)
+    return smoothed(features_as(take, tpl.config, tpl.hands, tpl.handedness), SMOOTH_S)
 
 
 def _normalised(dist: float, path: np.ndarray, channel_weights: np.ndarray) -> float:

@@ -561,6 +561,19 @@ def mirror_channels(values: np.ndarray, mask: np.ndarray, layout: Layout) -> tup
     return values[:, order] * sign[order], mask[:, order]
 
 
+def features_as(take: Take, config: FeatureConfig, hands: tuple[int, ...],
+                handedness: str) -> Features:
+    """``take``'s (unsmoothed) features in the layout of a reference of ``hands`` made
+    ``handedness``-handed: a take by the other hand is mirrored into it."""
+    mirror = take.meta.handedness != handedness
+    use = tuple(sorted(1 - h for h in hands)) if mirror else hands
+    f = take_features(take, config, use)
+    if mirror:
+        f.values, f.mask = mirror_channels(f.values, f.mask, f.layout)
+        f.layout = build_layout(config, hands)
+    return f
+
+
 def mirrored_layout(layout: Layout) -> Layout:
     """Layout of :func:`mirror_channels`' output for a one-handed layout (relabelled)."""
     hands = sorted(set(int(h) for h in layout.hand if h >= 0))

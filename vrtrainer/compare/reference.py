@@ -32,10 +32,8 @@ from vrtrainer.compare.features import (
     FACING,
     FeatureConfig,
     Features,
-    build_layout,
     default_config,
-    mirror_channels,
-    take_features,
+    features_as,
 )
 from vrtrainer.compare.score import dissimilarity
 from vrtrainer.compare.template import Template, Tolerance, build_template
@@ -61,13 +59,7 @@ DIRECTIONS = ("auto", "keep", "ignore")
 
 def reference_features(take: Take, tpl: Template) -> Features:
     """A take's (unsmoothed) features in ``tpl``'s layout, mirrored if other-handed."""
-    mirror = take.meta.handedness != tpl.handedness
-    hands = tuple(sorted(1 - h for h in tpl.hands)) if mirror else tpl.hands
-    f = take_features(take, tpl.config, hands)
-    if mirror:
-        f.values, f.mask = mirror_channels(f.values, f.mask, f.layout)
-        f.layout = build_layout(tpl.config, tpl.hands)
-    return f
+    return features_as(take, tpl.config, tpl.hands, tpl.handedness)
 
 
 def _normal_tail(x: float) -> float:

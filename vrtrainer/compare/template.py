@@ -31,12 +31,12 @@ from vrtrainer.compare.features import (
     build_layout,
     clock,
     default_config,
+    features_as,
     hands_in,
     mirror_channels,
     on_clock,
     resample_values,
     smoothed,
-    take_features,
 )
 from vrtrainer.compare.motion import jitter_rms, motion_speed, moving_frames
 from vrtrainer.compare.score import MISMATCH_MOTION, SMOOTH_S, dissimilarity
@@ -280,12 +280,7 @@ def build_template(
     for take, label in zip(takes, names):
         if take.n_frames < 3:
             raise VrtrainerError(f"{label}: a take of {take.n_frames} frames is too short")
-        mirror = take.meta.handedness != handedness
-        use = tuple(sorted(1 - h for h in hands)) if mirror else hands
-        f = take_features(take, config, use)
-        if mirror:
-            f.values, f.mask = mirror_channels(f.values, f.mask, f.layout)
-            f.layout = build_layout(config, hands)
+        f = features_as(take, config, hands, handedness)
         if not f.mask.any():
             raise VrtrainerError(f"{label}: no tracked frames for the hands "
                                  f"{[HAND_NAMES[h] for h in hands]}")

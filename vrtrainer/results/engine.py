@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import urllib.parse
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -160,3 +161,15 @@ def make_engine(url: str | os.PathLike[str] | None = None, *, read_only: bool = 
     if backend == "postgresql":
         return create_engine(parsed, pool_pre_ping=True)
     raise StoreError(f"{public_url(resolved)}: only SQLite and PostgreSQL are supported")
+
+
+def utc_now() -> datetime:
+    """Now, in UTC: the only time zone the store writes."""
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """Datetimes read back from SQLite are naive; the store writes UTC only."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

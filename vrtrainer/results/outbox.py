@@ -13,24 +13,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from vrtrainer.results.engine import READ_ONLY, StoreError, shown_url
+from vrtrainer.results.engine import READ_ONLY, StoreError, as_utc, shown_url, utc_now
 from vrtrainer.results.records import MAX_TEXT
 from vrtrainer.results.schema import xapi_outbox as ob
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -84,7 +74,7 @@ class Outbox:
         self, owner: str, limit: int, lease_s: float, endpoint: str | None = None
     ) -> list[OutboxItem]:
         """Lease up to ``limit`` due statements to ``owner`` for ``lease_s`` seconds."""
-        now = _now()
+        now = utc_now()
         due = and_(
             self._unsent(),
             ob.c.next_try_at <= now,
@@ -119,7 +109,7 @@ class Outbox:
                 update(ob)
                 .where(ob.c.id.in_([i.row_id for i in items]), ob.c.sent_at.is_(None))
                 .values(
-                    sent_at=_now(),
+                    sent_at=utc_now(),
                     lease_owner=None,
                     lease_until=None,
                     last_error=note[:MAX_TEXT] if note else None,
@@ -134,7 +124,7 @@ class Outbox:
         delay_s: Callable[[int], float],
     ) -> None:
         """Give the rows back to be tried again after ``delay_s(tries)`` seconds."""
-        now = _now()
+        now = utc_now()
         with self.engine.begin() as conn:
             for item in items:
                 conn.execute(
@@ -167,7 +157,7 @@ class Outbox:
                 update(ob)
                 .where(ob.c.id == item.row_id, ob.c.sent_at.is_(None))
                 .values(
-                    rejected_at=_now(),
+                    rejected_at=utc_now(),
                     lease_owner=None,
                     lease_until=None,
                     last_error=error[:MAX_TEXT],
@@ -180,7 +170,7 @@ class Outbox:
             result = conn.execute(
                 update(ob)
                 .where(ob.c.rejected_at.is_not(None), ob.c.sent_at.is_(None))
-                .values(rejected_at=None, tries=0, next_try_at=_now())
+                .values(rejected_at=None, tries=0, next_try_at=utc_now())
             )
         return result.rowcount
 
@@ -206,7 +196,7 @@ class Outbox:
                 .order_by(ob.c.tries.desc(), ob.c.id.desc())
                 .limit(1)
             ).first()
-        return None if row is None else (row[0], _aware(row[1]))
+        return None if row is None else (row[0], as_utc(row[1]))
 
     def next_due(self, endpoint: str | None = None) -> datetime | None:
         """When the soonest unsent statement may be claimed, or None if none waits."""
@@ -221,7 +211,7 @@ class Outbox:
         if not rows:
             return None
         with self._reading():
-            return min(max(_aware(r.next_try_at), _aware(r.lease)) for r in rows)
+            return min(max(as_utc(r.next_try_at), as_utc(r.lease)) for r in rows)
 
     def statements(self, attempt_id: int | None = None) -> list[tuple[str, str, datetime | None]]:
         """(statement id, JSON text, sent time) in creation order, for checks and reports."""
@@ -229,4 +219,4 @@ class Outbox:
         if attempt_id is not None:
             query = query.where(ob.c.attempt_id == attempt_id)
         with self._reading(), self.engine.connect().execution_options(**READ_ONLY) as conn:
-            return [(r[0], r[1], _aware(r[2])) for r in conn.execute(query)]
+            return [(r[0], r[1], as_utc(r[2])) for r in conn.execute(query)]

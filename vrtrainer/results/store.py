@@ -30,10 +30,12 @@ from vrtrainer.results.engine import (
     OPENED_READ_ONLY,
     READ_ONLY,
     StoreError,
+    as_utc,
     make_engine,
     public_url,
     resolve_url,
     shown_url,
+    utc_now,
 )
 from vrtrainer.results.outbox import Outbox
 from vrtrainer.results.records import AttemptRecord, Criterion, sha256_file
@@ -73,17 +75,6 @@ CSV_COLUMNS = (
 
 class AttemptNotFoundError(VrtrainerError):
     """No stored attempt has the id asked for."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """Datetimes read back from SQLite are naive; the store writes UTC only."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
