@@ -33,8 +33,10 @@ a worker thread leaves the frame loop's thread free to run meanwhile.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+import numba
 import numpy as np
 from numba import njit
 
@@ -662,8 +664,6 @@ def _dtw_pairs(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, prep, pa, pb, ou
 
 def _threads() -> int:
     """Worker threads for many-vs-many: numba's thread count (NUMBA_NUM_THREADS)."""
-    import numba
-
     return max(1, numba.config.NUMBA_NUM_THREADS)
 
 
@@ -689,8 +689,6 @@ def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
     if threads == 1:
         _dtw_pairs(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, prep, pa, pb, dist)
     else:
-        from concurrent.futures import ThreadPoolExecutor
-
         chunks = [order[k::8 * threads] for k in range(8 * threads)]
         parts = [np.empty(len(ch)) for ch in chunks]
 
