@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from data_folder import absent  # noqa: E402
 from gesture_nn import (  # noqa: E402
     DistanceSet,
     cross_validate,
@@ -73,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data_dir", type=Path)
     args = parser.parse_args(argv)
     root: Path = args.data_dir
-    if not root.is_dir():
-        print(f"error: data folder {root} is absent; unpack sfinge3d.tar.xz outside the "
-              "repository and pass its folder", file=sys.stderr)
+    if absent(root, "sfinge3d.tar.xz"):
         return 2
     try:
         t0 = time.perf_counter()

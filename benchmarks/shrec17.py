@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from data_folder import absent  # noqa: E402
 from gesture_nn import (  # noqa: E402
     DistanceSet,
     class_predict,
@@ -106,9 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root: Path = args.data_dir
     cache: Path = args.cache
-    if not root.is_dir():
-        print(f"error: data folder {root} is absent; unpack shrec2017_skeleton.tar.xz "
-              "outside the repository and pass its folder", file=sys.stderr)
+    if absent(root, "shrec2017_skeleton.tar.xz"):
         return 2
     try:
         t0 = time.perf_counter()

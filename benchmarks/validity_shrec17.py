@@ -39,10 +39,14 @@ from pathlib import Path
 
 import numpy as np
 
-from vrtrainer.compare import score_take
-from vrtrainer.compare.reference import build_reference
-from vrtrainer.errors import VrtrainerError
-from vrtrainer.takes.importers import read_shrec17
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from data_folder import absent  # noqa: E402
+
+from vrtrainer.compare import score_take  # noqa: E402
+from vrtrainer.compare.reference import build_reference  # noqa: E402
+from vrtrainer.errors import VrtrainerError  # noqa: E402
+from vrtrainer.takes.importers import read_shrec17  # noqa: E402
 from vrtrainer.takes.take import Take
 
 GESTURES = ("Grab", "Tap", "Expand", "Pinch", "Rotation CW", "Rotation CCW", "Swipe Right",
@@ -190,9 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     root: Path = args.data_dir
-    if not root.is_dir():
-        print(f"error: data folder {root} is absent; unpack shrec2017_skeleton.tar.xz "
-              "outside the repository and pass its folder", file=sys.stderr)
+    if absent(root, "shrec2017_skeleton.tar.xz"):
         return 2
     try:
         t0 = time.perf_counter()
