@@ -128,6 +128,21 @@ def _copy(src: Path, tmp_path: Path) -> Path:
     return dst
 
 
+def test_a_recording_that_stalled_for_seconds_closes_and_loads(tmp_path):
+    """A take our own recorder wrote must load: CI's Monado stage stalled 5.4 s at an
+    attempt's first frame on a loaded machine and the 5 s step cap refused the take."""
+    expert = sim.simulate("pinch", seed=3)
+    writer = TakeWriter(tmp_path / "stalled.vrtake", expert.meta)
+    frame = HandFrame()
+    for i in range(expert.n_frames):
+        expert.frame(i, frame)
+        frame.time = float(expert.times[i]) + (12.0 if i >= 1 else 0.0)  # 12 s after frame 0
+        writer.append(frame)
+    take = writer.close()
+    assert take.times[1] - take.times[0] > 12.0
+    assert load_take(tmp_path / "stalled.vrtake").n_frames == expert.n_frames
+
+
 @pytest.mark.parametrize("kind", ["nan", "1e-9", "1000", "1e308"])
 def test_implausible_template_times_are_refused(template_file, tmp_path, kind):
     path = _copy(template_file, tmp_path)
