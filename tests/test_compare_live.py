@@ -8,7 +8,7 @@ import pytest
 
 from vrtrainer.compare import FeatureConfig, LiveAligner, build_template, take_features
 from vrtrainer.compare.features import ABDUCTION, FLEXION, POSITION
-from vrtrainer.compare.live import PER_HAND, _frame_features, _oltw_step
+from vrtrainer.compare.live import PER_HAND, _column_layout, _frame_features, _oltw_step
 from vrtrainer.hands import sim
 
 
@@ -38,23 +38,31 @@ def test_frame_features_equal_the_take_features():
     assert np.allclose(anchor[0, :3], take.poses[valid0, 1, 1, :3])
 
 
-def test_oltw_steps_equal_the_oracle():
+@pytest.mark.parametrize("garbage", [False, True])
+def test_oltw_steps_equal_the_oracle(garbage):
     rng = np.random.default_rng(8)
-    ref = np.cumsum(rng.standard_normal((60, 4)), axis=0)
+    ref = np.cumsum(rng.standard_normal((60, 5)), axis=0)
     rmask = rng.random(ref.shape) > 0.1
-    w = np.array([1.0, 2.0, 0.5, 1.0])
-    ys = ref[np.clip((np.arange(80) * 0.7).astype(int), 0, 59)] + rng.normal(0, .1, (80, 4))
+    w = np.array([1.0, 2.0, 0.5, 0.0, 1.0])
+    ys = ref[np.clip((np.arange(80) * 0.7).astype(int), 0, 59)] + rng.normal(0, .1, (80, 5))
     yms = rng.random(ys.shape) > 0.1
+    if garbage:  # invalid values and an unweighted channel are never read
+        ref = np.where(rmask, ref, np.nan)
+        ys = np.where(yms, ys, np.inf)
+        ys[:, 3] = np.nan
     window = 16
     want = oracle.oltw(ref, rmask, w, ys, yms, window)
+    ref_t, wm_t = _column_layout(ref, rmask, w)
     prev, cur = np.full(60, np.inf), np.full(60, np.inf)
+    num, den, act = np.empty(window), np.empty(window), np.empty(5, np.int64)
     lo_p = hi_p = cur_lo = cur_hi = 0
     best = 0
     for j in range(80):
         lo = max(0, min(best - window // 4, 60 - window))
         hi = min(60, lo + window)
         cur[cur_lo:cur_hi] = np.inf
-        best = _oltw_step(ref, rmask, w, ys[j], yms[j], prev, cur, lo_p, hi_p, lo, hi, j)
+        best = _oltw_step(ref_t, wm_t, w, ys[j], yms[j], prev, cur, num, den, act, lo_p, hi_p,
+                          lo, hi, j)
         assert best == want[j][0]
         np.testing.assert_allclose(cur[lo:hi], want[j][1], rtol=1e-12)
         prev, cur = cur, prev

@@ -168,31 +168,89 @@ def _frame_features(poses, flags, active, hands, scale, anchor, anchored, out, m
             col += 1
 
 
+def _column_layout(ref, rmask, w):
+    """The reference channel-major for :func:`_oltw_step`: values (C, T) with 0 where
+    invalid and the weight of every valid value (C, T), 0 where invalid or unweighted.
+
+    A frame's costs then sum over channels with each channel's loop running along
+    the reference frames, which vectorises; the zeros add nothing.
+    """
+    valid = np.asarray(rmask, bool) & (np.asarray(w) > 0.0)[None, :]
+    ref_t = np.ascontiguousarray(np.where(valid, ref, 0.0).T)
+    wm_t = np.ascontiguousarray(np.where(valid, np.asarray(w, np.float64)[None, :], 0.0).T)
+    return ref_t, wm_t
+
+
 @njit(cache=True)
-def _oltw_step(ref, rmask, w, y, ym, prev, cur, lo_prev, hi_prev, lo, hi, j):
+def _oltw_step(ref_t, wm_t, w, y, ym, prev, cur, num, den, act, lo_prev, hi_prev, lo, hi,
+               j):
     """Column ``j`` of the open-end warping over reference rows [lo, hi).
 
-    ``prev`` holds column j-1 over [lo_prev, hi_prev) (inf elsewhere), ``cur``
-    receives column j (inf outside the window). Returns the best row.
+    ``ref_t``/``wm_t`` from :func:`_column_layout`; ``prev`` holds column j-1 over
+    [lo_prev, hi_prev) (inf elsewhere), ``cur`` receives column j (inf outside the
+    window); ``num``/``den`` are scratch of at least ``hi - lo``, ``act`` int64 of at
+    least C. Returns the best row.
     """
-    c = ref.shape[1]
+    c = ref_t.shape[0]
     wtot = 0.0
     for k in range(c):
         if w[k] > 0.0:
             wtot += w[k]
+    rows = hi - lo
+    nm = num[:rows]
+    dn = den[:rows]
+    nm[:] = 0.0
+    dn[:] = 0.0
+    # the channels to sum, in channel order
+    na = 0
+    for k in range(c):
+        if w[k] > 0.0 and ym[k]:
+            act[na] = k
+            na += 1
+    # four channels a pass along the rows, each row's sums in channel order as the
+    # plain per-row loop adds them; an invalid reference value adds an exact 0
+    g = 0
+    while g + 4 <= na:
+        k0, k1, k2, k3 = act[g], act[g + 1], act[g + 2], act[g + 3]
+        y0, y1, y2, y3 = y[k0], y[k1], y[k2], y[k3]
+        r0 = ref_t[k0, lo:hi]
+        r1 = ref_t[k1, lo:hi]
+        r2 = ref_t[k2, lo:hi]
+        r3 = ref_t[k3, lo:hi]
+        w0 = wm_t[k0, lo:hi]
+        w1 = wm_t[k1, lo:hi]
+        w2 = wm_t[k2, lo:hi]
+        w3 = wm_t[k3, lo:hi]
+        for t in range(rows):
+            d0 = r0[t] - y0
+            d1 = r1[t] - y1
+            d2 = r2[t] - y2
+            d3 = r3[t] - y3
+            s = nm[t]
+            s += w0[t] * d0 * d0 if w0[t] > 0.0 else 0.0
+            s += w1[t] * d1 * d1 if w1[t] > 0.0 else 0.0
+            s += w2[t] * d2 * d2 if w2[t] > 0.0 else 0.0
+            s += w3[t] * d3 * d3 if w3[t] > 0.0 else 0.0
+            nm[t] = s
+            dn[t] = (((dn[t] + w0[t]) + w1[t]) + w2[t]) + w3[t]
+        g += 4
+    while g < na:
+        k = act[g]
+        yk = y[k]
+        rk = ref_t[k, lo:hi]
+        wk = wm_t[k, lo:hi]
+        for t in range(rows):
+            d = rk[t] - yk
+            nm[t] += wk[t] * d * d if wk[t] > 0.0 else 0.0
+            dn[t] += wk[t]
+        g += 1
     best_i = lo
     best = np.inf
-    for i in range(lo, hi):
-        num = 0.0
-        den = 0.0
-        for k in range(c):
-            if w[k] > 0.0 and rmask[i, k] and ym[k]:
-                d = ref[i, k] - y[k]
-                num += w[k] * d * d
-                den += w[k]
+    for t in range(rows):
+        i = lo + t
         cost = 0.0
-        if den > 0.0:
-            cost = num if den == wtot else num * (wtot / den)
+        if dn[t] > 0.0:
+            cost = nm[t] if dn[t] == wtot else nm[t] * (wtot / dn[t])
         if i == 0 and j == 0:
             v = 2.0 * cost
         else:
@@ -232,6 +290,38 @@ def _joint_errors(y, ym, ref, rmask, tol, i, hands, scale, err, z):
                 d = np.sqrt(s)
                 err[h, _POS_J[jj]] = d / scale[k]
                 z[h, _POS_J[jj]] = d / tol[i, c]
+
+
+@njit(cache=True)
+def _live_step(poses, flags, active, hands, scale, anchor, anchored, y, ym, ref_t, wm_t, w,
+               ref, rmask, tol, cols, num, den, act, st, err, z):
+    """One trainee frame in one call: its features, the warping column, the joint
+    errors at the best row. Returns (best row, its accumulated cost).
+
+    ``cols`` (2, T) holds the last two columns (column j in ``cols[j % 2]``); ``st``
+    = [j, previous column's window lo, hi, the window of the column before it (lo,
+    hi), best row, window length], updated in place.
+    """
+    _frame_features(poses, flags, active, hands, scale, anchor, anchored, y, ym)
+    n = ref_t.shape[1]
+    j = st[0]
+    win = st[6]
+    lo = max(0, min(st[5] - win // 4, n - win))
+    hi = min(n, lo + win)
+    cur = cols[j % 2]
+    prev = cols[1 - j % 2]
+    # the column two frames back (now reused) holds values in its old window
+    cur[st[3]:st[4]] = np.inf
+    best = _oltw_step(ref_t, wm_t, w, y, ym, prev, cur, num, den, act, st[1], st[2], lo,
+                      hi, j)
+    st[3] = st[1]
+    st[4] = st[2]
+    st[1] = lo
+    st[2] = hi
+    st[5] = best
+    st[0] = j + 1
+    _joint_errors(y, ym, ref, rmask, tol, best, hands, scale, err, z)
+    return best, cur[best]
 
 
 @dataclass
@@ -303,8 +393,12 @@ class LiveAligner:
         rate = (n - 1) / max(tpl.duration, 1e-9)
         self.window = int(min(n, max(8, round(window_s * rate))))
         self._fixed_length = hand_length
-        self._prev = np.full(n, np.inf)
-        self._cur = np.full(n, np.inf)
+        self._ref_t, self._wm_t = _column_layout(self.values, self.mask, self.weights)
+        self._cols = np.full((2, n), np.inf)
+        self._num = np.zeros(n)
+        self._den = np.zeros(n)
+        self._act = np.zeros(self.values.shape[1], np.int64)
+        self._st = np.zeros(7, np.int64)
         self._y = np.zeros(self.values.shape[1])
         self._ym = np.zeros(self.values.shape[1], np.bool_)
         self._anchor = np.zeros((len(self.hands), 12))
@@ -312,18 +406,20 @@ class LiveAligner:
         self._scale = np.zeros(len(self.hands))
         self._err = np.full((2, JOINT_COUNT), np.nan)
         self._z = np.full((2, JOINT_COUNT), np.nan)
+        # per reference row, as Python numbers: the state is built without numpy calls
+        self._row_phase = (np.searchsorted(tpl.phases, np.arange(n), side="right") + 1).tolist()
+        self._row_time = np.asarray(tpl.times, np.float64).tolist()
+        self._last_row = max(1, n - 1)
         self.reset()
 
     def reset(self) -> None:
         """Start a new attempt."""
         self._j = 0
-        self._lo = self._hi = 0
-        self._cur_lo = self._cur_hi = 0
-        self._best = 0
+        self._st[:] = 0
+        self._st[6] = self.window
         self._t0 = None
         self._anchored[:] = False
-        self._prev[:] = np.inf
-        self._cur[:] = np.inf
+        self._cols[:] = np.inf
         self._lengths: list[list[float]] = [[] for _ in self.hands]
         self._settled = False
         for k in range(len(self.hands)):
@@ -352,34 +448,18 @@ class LiveAligner:
         """Take one trainee frame; return where the trainee is now."""
         if self._t0 is None:
             self._t0 = float(frame.time)
-        self._update_scale(frame)
-        _frame_features(frame.poses, frame.flags, frame.active, self.hands, self._scale,
-                        self._anchor, self._anchored, self._y, self._ym)
-        n = self.values.shape[0]
-        lo = max(0, min(self._best - self.window // 4, n - self.window))
-        hi = min(n, lo + self.window)
-        # the column two frames back (now reused) holds values in its old window
-        self._cur[self._cur_lo:self._cur_hi] = np.inf
-        best = _oltw_step(self.values, self.mask, self.weights, self._y, self._ym, self._prev,
-                          self._cur, self._lo, self._hi, lo, hi, self._j)
-        self._prev, self._cur = self._cur, self._prev
-        self._cur_lo, self._cur_hi = self._lo, self._hi
-        self._lo, self._hi = lo, hi
-        self._best = best
+        if not self._settled:
+            self._update_scale(frame)
+        i, v = _live_step(frame.poses, frame.flags, frame.active, self.hands, self._scale,
+                          self._anchor, self._anchored, self._y, self._ym, self._ref_t,
+                          self._wm_t, self.weights, self.values, self.mask, self.tolerance,
+                          self._cols, self._num, self._den, self._act, self._st, self._err,
+                          self._z)
         self._j += 1
-        return self._state(frame, best)
-
-    def _state(self, frame: HandFrame, i: int) -> LiveState:
-        tpl = self.template
-        _joint_errors(self._y, self._ym, self.values, self.mask, self.tolerance, i, self.hands,
-                      self._scale, self._err, self._z)
         return LiveState(
-            frame=self._j, index=i, progress=i / max(1, self.values.shape[0] - 1),
-            phase=int(np.searchsorted(tpl.phases, i, side="right")) + 1,
-            lead_s=float(tpl.times[i]) - (float(frame.time) - self._t0),
-            joint_error_m=self._err, joint_z=self._z,
-            cost=float(self._prev[i]) / (i + self._j + 1),
+            frame=self._j, index=i, progress=i / self._last_row, phase=self._row_phase[i],
+            lead_s=self._row_time[i] - (float(frame.time) - self._t0),
+            joint_error_m=self._err, joint_z=self._z, cost=v / (i + self._j + 1),
         )
-
 
 __all__ = ["PER_HAND", "LiveAligner", "LiveState", "live_reference"]
