@@ -66,6 +66,7 @@ def test_live_gauges_follow_the_attempt(welding) -> None:
     assert gauges["Work angle"]["text"] == f"{gauges['Work angle']['value']:.0f}°"
     coach.language = "fr"
     speed = {g["unit"]: g for g in coach.gauges_now()}["m/s"]
+    coach.language = "en"  # the coach is the module's
     assert speed["text"] == f"{speed['value'] * 1000:.1f} mm/s".replace(".", ",")
     assert np.isfinite(take.tools[: 8 * 60, k]).all()
     coach.start()
@@ -86,3 +87,28 @@ def test_end_to_end_headless_cpr_with_frames(tmp_path) -> None:
     assert outcome.score.breakdown["trade"]["metrics"]["rate"]["verdict"] == "low"
     assert any("Compression rate too low" in m for m in outcome.score.messages)
     assert run.snapshots and all(p.exists() for p in run.snapshots)
+
+
+def test_the_live_score_drops_while_a_trade_gauge_is_red(welding) -> None:
+    """The running score mixes the trade as the final one does: no 100 with a red gauge."""
+    scenario, steps = welding
+    coach = steps[1].coach
+
+    def live_scores(fault):
+        take = attempt(scenario, "weld", fault)
+        coach.start()
+        frame, out, scores = HandFrame(), LiveFeedback(), []
+        for i in range(take.n_frames):
+            take.frame(i, frame)
+            coach.live(frame, take.tools[i], take.tool_flags[i], out)
+            angle = coach.gauges_now()[0]
+            assert angle["label"] == "Work angle"
+            if out.score is not None:
+                scores.append((out.score, angle["value"] > angle["high"]))
+        return scores
+
+    good = live_scores(None)
+    high = live_scores("work-angle-high")
+    assert np.median([s for s, _ in good]) >= 90
+    red = [s for s, is_red in high if is_red]
+    assert len(red) > len(high) // 2 and max(red) < 90

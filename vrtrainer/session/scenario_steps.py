@@ -29,7 +29,7 @@ from vrtrainer.session.training import AttemptScore, LiveFeedback, TrainingStep
 from vrtrainer.takes.take import Take, TakeMeta
 from vrtrainer.trade import motions as trade_motions
 from vrtrainer.trade.judge import judge_step
-from vrtrainer.trade.metrics import format_value, gauge_values
+from vrtrainer.trade.metrics import band_score, format_value, gauge_values
 
 #: Weight of the comparator's gesture score against the trade metrics' score.
 GESTURE_SHARE = 0.5
@@ -129,7 +129,25 @@ class TradeCoach:
                 self._gauges = gauge_values(self.scenario, self._recent.take(self.handedness),
                                             self.step.metrics, GAUGE_WINDOW)
                 self._last_gauge = hands.time
+            trade = self._live_trade_score()
+            if out.score is not None and trade is not None:
+                # the running score mixes the trade the way the final one does, so it
+                # does not show 100 while a gauge is red
+                out.score = GESTURE_SHARE * out.score + (1 - GESTURE_SHARE) * trade
         return out
+
+    def _live_trade_score(self) -> float | None:
+        """0-100 from the gauges measured now (weighted band scores), None before any."""
+        weights, scores = [], []
+        for name in self.step.metrics:
+            value = self._gauges.get(name, np.nan)
+            if np.isfinite(value):
+                spec = self.scenario.metrics[name]
+                weights.append(spec.weight)
+                scores.append(band_score(value, spec.ideal, spec.min, spec.max))
+        if not weights or sum(weights) <= 0:
+            return None
+        return 100.0 * float(np.dot(weights, scores) / sum(weights))
 
     def gauges_now(self) -> list[dict[str, Any]]:
         """The step's metrics as the renderer's gauges (label, value, band, unit)."""
