@@ -229,3 +229,16 @@ def test_a_more_link_leaving_the_lrs_host_is_not_followed():
     finally:
         lrs.close()
         target.close()
+
+
+@pytest.mark.parametrize("body", [b"[]", b"not json", b'{"statements": 7}', b"[" * 100_000])
+def test_a_statements_page_that_is_no_statement_result_is_a_clear_error(body):
+    """A reply that is a list, no JSON, or nested past the parser is an LrsError, not a
+    traceback from inside the client."""
+    lrs = Recorder(200, body=body)
+    try:
+        client = LrsClient(lrs.url + "/xapi", basic_auth("key", "secret"))
+        with pytest.raises(LrsError, match="GET statements gave no"):
+            list(client.iter_statements(limit=1))
+    finally:
+        lrs.close()

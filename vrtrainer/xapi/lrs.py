@@ -156,9 +156,15 @@ class LrsClient:
             status, reply = self._request("GET", url, None)
             if status != 200:
                 raise LrsError(f"{self.endpoint}: GET statements gave HTTP {status}")
-            page = json.loads(reply)
-            yield from page.get("statements", [])
-            more = page.get("more") if isinstance(page, dict) else None
+            try:
+                page = json.loads(reply)
+            except (ValueError, RecursionError) as exc:
+                raise LrsError(f"{self.endpoint}: GET statements gave no JSON ({exc})") from exc
+            statements = page.get("statements") if isinstance(page, dict) else None
+            if not isinstance(statements, list):
+                raise LrsError(f"{self.endpoint}: GET statements gave no statement list")
+            yield from statements
+            more = page.get("more")
             url = urljoin(self.endpoint + "/", more) if isinstance(more, str) and more else ""
             if url and urlsplit(url)[:2] != urlsplit(self.endpoint)[:2]:
                 raise LrsError(f"{self.endpoint}: the LRS's 'more' link leaves its host; refused")
