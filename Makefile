@@ -29,9 +29,11 @@ $(STAMP): pyproject.toml tools/apt-ensure
 demo: $(STAMP)
 	$(VENV)/bin/vrtrainer demo
 
-# Style, and the layering contract of layers.toml (tests/test_layers.py).
+# Style, types (mypy, configured in pyproject.toml) and the layering contract of
+# layers.toml (tests/test_layers.py).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check vrtrainer tests benchmarks
+	$(PY) -m mypy
 	$(PY) -m pytest -q -p no:cacheprovider tests/test_layers.py
 
 test: lint
@@ -130,4 +132,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/render_speed.py
 
 clean:
-	rm -rf $(VENV) $(RALPH_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(RALPH_VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -39,7 +39,7 @@ def test_frames_rendered_into_swapchain_images_are_submitted(monado):
         while (frame := backend.begin_frame()) is not None:
             frames += 1
             for target in frame.targets:
-                GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.framebuffer)
+                GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
                 GL.glViewport(0, 0, target.width, target.height)
                 r, g, b = EYE_COLOURS[target.eye]
                 GL.glClearColor(r / 255, g / 255, b / 255, 1.0)
@@ -119,7 +119,7 @@ class _ClearingApp:
 
     def render(self, state, targets):
         for target in targets:
-            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.framebuffer)
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target.fbo)
             GL.glViewport(0, 0, target.width, target.height)
             GL.glClearColor(0.5, 0.5, 0.5, 1.0)
             GL.glClear(GL.GL_COLOR_BUFFER_BIT)

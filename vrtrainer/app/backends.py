@@ -9,7 +9,7 @@ A new backend is one entry in :data:`BACKENDS` (and a class with the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ class BackendOptions:
     controller holds.
     """
 
-    takes: list[Take] = field(default_factory=list)
+    takes: Sequence[Take] = field(default_factory=list)
     script: PersonScript = field(default_factory=PersonScript)
     targets: Any = None
     paced: bool = False

@@ -9,7 +9,7 @@ runs :func:`~vrtrainer.session.loop.run_loop`, and closes everything it opened.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,7 +77,7 @@ class Stage:
 
 
 def open_stage(opts: StageOptions, presenter_of: Callable[..., Presenter],
-               scene: Callable[[], Scene | None], takes: Callable[[str], list[Take]],
+               scene: Callable[[], Scene | None], takes: Callable[[str], Sequence[Take]],
                tool_names: tuple[str, ...] = ()) -> Stage:
     """The backend ``opts.backend`` with its views and a presenter.
 

@@ -23,7 +23,7 @@ from vrtrainer.session.plan import steps_for
 from vrtrainer.session.published import PublishedSession, result_of
 from vrtrainer.session.publisher import Publisher, resolve_key
 from vrtrainer.session.simple import SimpleFlow, choose_simple_mode
-from vrtrainer.session.training import AttemptOutcome, TrainingSession, TrainingStep
+from vrtrainer.session.training import AttemptOutcome, AttemptScore, TrainingSession, TrainingStep
 from vrtrainer.session.verdict import attempt_lines, criterion_messages, phase_line, words
 from vrtrainer.session.voice import VoiceOptions, make_voice
 from vrtrainer.takes.take import Take, load_take
@@ -120,8 +120,8 @@ class _Progress(SessionListener):
         self.say(f"  {words(opts.language)['take']}{colon} {outcome.take_path}")
         attempt_id = None
         if self.store is not None and s is not None:
-            attempt_id = _store(self.store, outcome, session.steps, opts, self.session_uuid,
-                                self.device())
+            attempt_id = _store(self.store, outcome, s, session.steps, opts,
+                                self.session_uuid, self.device())
             self.attempt_ids.append(attempt_id)
         if self.publisher is not None:
             self.publisher.add_result(f"{outcome.step}:{outcome.number}",
@@ -220,14 +220,13 @@ def _scene_for(steps) -> Any:
     return neutral_scene() if path is None else scene_of_pack(path)
 
 
-def _store(store, outcome: AttemptOutcome, steps, opts: TrainingOptions, session_uuid: str,
-           device: dict[str, str]) -> int:
+def _store(store, outcome: AttemptOutcome, s: AttemptScore, steps, opts: TrainingOptions,
+           session_uuid: str, device: dict[str, str]) -> int:
 
     from vrtrainer.results import AttemptRecord
     from vrtrainer.results.records import sha256_file
 
     step = steps[outcome.step]
-    s = outcome.score
     ref = outcome.reference_path
     breakdown = dict(s.breakdown, score=round(s.score, 2), passed=s.passed,
                      rejected=s.rejected,

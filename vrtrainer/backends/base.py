@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from vrtrainer.hands.hand import POSE_SIZE, HandFrame
 
+#: (angle_left, angle_right, angle_up, angle_down) in radians, as XrFovf.
+Fov = tuple[float, float, float, float]
+
 #: A symmetric 90-degree field of view, the default for simulated eyes.
-DEFAULT_FOV = (-0.7854, 0.7854, 0.7854, -0.7854)
+DEFAULT_FOV: Fov = (-0.7854, 0.7854, 0.7854, -0.7854)
 #: Typical interpupillary distance in metres.
 DEFAULT_IPD = 0.063
 
@@ -38,11 +41,30 @@ class View:
 
     ``pose`` is (7,) position (m) + quaternion (x, y, z, w); ``fov`` is
     (angle_left, angle_right, angle_up, angle_down) in radians, left and down
-    negative, as in ``XrFovf``.
+    negative, as in ``XrFovf``. The eye looks down its local -Z with +Y up. The
+    one type of eye from backends (OpenXR, simulated) to the renderer.
     """
 
-    pose: np.ndarray
-    fov: tuple[float, float, float, float] = DEFAULT_FOV
+    pose: np.ndarray = field(default_factory=lambda: np.zeros(POSE_SIZE, np.float32))
+    fov: Fov = DEFAULT_FOV
+
+
+@dataclass
+class RenderTarget:
+    """Where one eye is drawn: a GL framebuffer object and the viewport inside it.
+
+    An OpenXR swapchain image's framebuffer or an offscreen one. With
+    ``resolve_fbo`` set, ``fbo`` is multisampled and is resolved (blitted) into
+    ``resolve_fbo`` after the eye is drawn. ``eye`` is the view it is for.
+    """
+
+    fbo: int
+    width: int
+    height: int
+    x: int = 0
+    y: int = 0
+    resolve_fbo: int | None = None
+    eye: int = 0
 
 
 @dataclass
@@ -109,7 +131,7 @@ class Backend(Protocol):
     def wait_frame(self, state: FrameState) -> bool:
         """Block until the next frame is due and fill ``state`` for it."""
 
-    def render_targets(self) -> list[Any]:
+    def render_targets(self) -> list[RenderTarget]:
         """One render target per view for the current frame (may be empty)."""
 
     def end_frame(self, state: FrameState, display: Display) -> None:

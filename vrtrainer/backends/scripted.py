@@ -16,7 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from vrtrainer.backends.base import DEFAULT_FOV, DEFAULT_IPD, Display, FrameState, Input, View
+from vrtrainer.backends.base import (
+    DEFAULT_FOV,
+    DEFAULT_IPD,
+    Display,
+    FrameState,
+    Input,
+    RenderTarget,
+    View,
+)
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.hand import quat_rotate
 from vrtrainer.takes.take import Take
@@ -162,10 +170,10 @@ class TakeBackend:
 
     def __init__(
         self,
-        takes: Take | list[Take],
+        takes: Take | Sequence[Take],
         rate: float | None = None,
         script: PersonScript | None = None,
-        targets: Any = None,
+        targets: Callable[[], list[RenderTarget]] | None = None,
         paced: bool = False,
         head: np.ndarray | None = None,
         max_seconds: float = 3600.0,
@@ -212,12 +220,13 @@ class TakeBackend:
         i = self._frame_at(self.person.take_time(now))
         self.take.frame(i, state.hands)
         state.hands.time = now
-        if self.tool_names:
-            state.tools[...] = self.take.tools[i]
-            state.tool_flags[...] = self.take.tool_flags[i]
-        if self.take.head is not None:
-            state.head[...] = self.take.head[i]
-            state.head_flags = int(self.take.head_flags[i])
+        take = self.take
+        if self.tool_names and take.tools is not None and take.tool_flags is not None:
+            state.tools[...] = take.tools[i]
+            state.tool_flags[...] = take.tool_flags[i]
+        if take.head is not None and take.head_flags is not None:
+            state.head[...] = take.head[i]
+            state.head_flags = int(take.head_flags[i])
         else:
             state.head[...] = self._head
             state.head_flags = 15
@@ -236,7 +245,7 @@ class TakeBackend:
         i = int(np.searchsorted(times, times[0] + t + 1e-9, side="right")) - 1
         return min(max(i, 0), self.take.n_frames - 1)
 
-    def render_targets(self) -> list[Any]:
+    def render_targets(self) -> list[RenderTarget]:
         return [] if self._targets is None else self._targets()
 
     def _check_like_first(self, take: Take) -> None:
@@ -281,7 +290,7 @@ class ReplayBackend(TakeBackend):
 
     name = "replay"
 
-    def __init__(self, takes: Take | list[Take], script: PersonScript | None = None,
+    def __init__(self, takes: Take | Sequence[Take], script: PersonScript | None = None,
                  **kw: Any) -> None:
         script = script or PersonScript()
         script = PersonScript(**{**script.__dict__, "done_wait": 0.0})

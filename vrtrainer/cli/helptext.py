@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from typer.models import CommandInfo
 
 #: Command path (as typed after ``vrtrainer``) -> example lines.
 EXAMPLES: dict[str, tuple[str, ...]] = {
@@ -71,28 +72,35 @@ def _epilog(path: str) -> str:
     return "\b\n" + f"{word}:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+def _command_name(info: CommandInfo) -> str:
+    callback_name = info.callback.__name__ if info.callback is not None else ""
+    return info.name or callback_name.replace("_", "-")
+
+
+def _groups(app: typer.Typer) -> list[tuple[str | None, typer.Typer]]:
+    """(name, sub-application) of each group of ``app``."""
+    return [(g.name or g.typer_instance.info.name, g.typer_instance)
+            for g in app.registered_groups if g.typer_instance is not None]
+
+
 def command_paths(app: typer.Typer, prefix: str = "") -> list[str]:
     """Every command and group path of ``app`` (``"reference build"``, ``"reference"``)."""
     paths = []
     for info in app.registered_commands:
-        name = info.name or info.callback.__name__.replace("_", "-")
+        paths.append(f"{prefix}{_command_name(info)}")
+    for name, sub in _groups(app):
         paths.append(f"{prefix}{name}")
-    for group in app.registered_groups:
-        name = group.name or group.typer_instance.info.name
-        paths.append(f"{prefix}{name}")
-        paths.extend(command_paths(group.typer_instance, f"{prefix}{name} "))
+        paths.extend(command_paths(sub, f"{prefix}{name} "))
     return paths
 
 
 def attach_examples(app: typer.Typer, prefix: str = "") -> None:
     """Put each command's examples at the end of its ``--help``."""
     for info in app.registered_commands:
-        name = info.name or info.callback.__name__.replace("_", "-")
-        info.epilog = info.epilog or _epilog(f"{prefix}{name}")
-    for group in app.registered_groups:
-        name = group.name or group.typer_instance.info.name
-        group.typer_instance.info.epilog = _epilog(f"{prefix}{name}")
-        attach_examples(group.typer_instance, f"{prefix}{name} ")
+        info.epilog = info.epilog or _epilog(f"{prefix}{_command_name(info)}")
+    for name, sub in _groups(app):
+        sub.info.epilog = _epilog(f"{prefix}{name}")
+        attach_examples(sub, f"{prefix}{name} ")
 
 
 # --- what simulated trainees can get wrong, with amounts and units -----------------------

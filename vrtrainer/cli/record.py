@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -68,7 +68,7 @@ def record(
     )
     run = run_recording(opts, progress=(lambda _m: None) if as_json else console.print)
     kept = [r for r in run.takes if r.kept]
-    summary = {
+    summary: dict[str, Any] = {
         "folder": str(run.folder),
         "kept": [str(r.path) for r in kept],
         "discarded": [str(r.path) for r in run.takes if not r.kept],

@@ -55,7 +55,7 @@ def replay(
     if mirror:
         shown = play_in_window(aligned, parse_size(size), lang)
         console.print(f"{shown} frames shown")
-    else:
+    elif frames is not None:  # one of the two, checked above
         paths = write_frames(aligned, frames, every=every, size=parse_size(size),
                              language=lang)
         console.print(f"wrote {len(paths)} PNG frames to {frames}")

@@ -226,9 +226,10 @@ def build_layout(config: FeatureConfig, hands: tuple[int, ...]) -> Layout:
         for a, ax in enumerate("xyz"):
             rows.append((f"tool.{tool}@{anchor}.{ax}", TOOL, -1, -1, -1, a))
     for tool in config.tools:
-        for kind in (TOOL_PATH, TOOL_TURN):
+        for tool_kind in (TOOL_PATH, TOOL_TURN):
             for a, ax in enumerate("xyz"):
-                rows.append((f"tool.{tool}.{KINDS[kind][5:]}.{ax}", kind, -1, -1, -1, a))
+                rows.append((f"tool.{tool}.{KINDS[tool_kind][5:]}.{ax}", tool_kind,
+                             -1, -1, -1, a))
         rows.append((f"tool.{tool}.gripper", GRIPPER, -1, -1, -1, -1))
     if not rows:
         raise VrtrainerError("the feature configuration selects no channels")
@@ -469,8 +470,8 @@ def take_features(
                 idx = np.flatnonzero(ok)
                 t = np.arange(n)
                 # lost frames bridged for the mean only, as for the path's anchor
-                centre = [np.interp(t, idx, pos[idx, PALM, a]).mean() for a in range(3)]
-                values[:, col:col + 3] = pos[:, PALM] - np.array(centre)
+                centre = np.array([np.interp(t, idx, pos[idx, PALM, a]).mean() for a in range(3)])
+                values[:, col:col + 3] = pos[:, PALM] - centre
             mask[:, col:col + 3] = ok[:, None]
             col += 3
         if config.facing:

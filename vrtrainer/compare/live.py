@@ -359,7 +359,7 @@ def live_reference(template: Template) -> tuple[np.ndarray, np.ndarray, np.ndarr
         vals.append(template.values[:, local])
         masks.append(template.mask[:, local])
         tols.append(template.tolerance[:, local])
-        ok = template.mask[:, path].all(axis=1) & template.mask[:, turn].all(axis=1)
+        ok = np.asarray(template.mask[:, path].all(axis=1) & template.mask[:, turn].all(axis=1))
         first = int(np.argmax(ok)) if ok.any() else 0
         r0 = rotvec_matrix(template.values[first, turn])
         rel = (template.values[:, path] - template.values[first, path]) @ r0
@@ -417,7 +417,7 @@ class LiveAligner:
         self._j = 0
         self._st[:] = 0
         self._st[6] = self.window
-        self._t0 = None
+        self._t0: float | None = None
         self._anchored[:] = False
         self._cols[:] = np.inf
         self._lengths: list[list[float]] = [[] for _ in self.hands]

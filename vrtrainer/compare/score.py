@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from vrtrainer.compare.dtw import dtw_path
 from vrtrainer.compare.economy import excess, motion_measures
@@ -124,7 +125,7 @@ RULES = ("another gesture", "tracking", "skipped", "tempo", "unsteady", "part", 
 PART_MARK = 0.4
 
 
-def quality(z: np.ndarray) -> np.ndarray:
+def quality(z: ArrayLike) -> np.ndarray:
     """Quality 0..1 of an error measured in tolerances: 2 ** -(z/2)**2."""
     return np.exp2(-((np.asarray(z) / 2.0) ** 2))
 
@@ -373,7 +374,7 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
     coverage = float((gseen * gweight).sum() / ref_w) if ref_w > 0 else 0.0
     tg = np.stack([feat.mask[start_j:end_j + 1][:, groups == g].all(axis=1)
                    for g in range(groups.max() + 1)], axis=1)
-    want = tpl.mask.any(axis=0)
+    want = np.asarray(tpl.mask.any(axis=0))
     gwant = np.array([want[groups == g].all() for g in range(groups.max() + 1)])
     if gwant.any():
         coverage = min(coverage, float((tg[:, gwant] * gweight[gwant]).sum()
@@ -473,8 +474,8 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
         mean_q = float(np.average(cells[valid_cells], weights=support[valid_cells]))
         shape = mixed(mean_q, float(win.min(initial=np.inf)))
         if np.isfinite(win).any():
-            p, i = np.unravel_index(int(np.argmin(win)), win.shape)
-            moment = (float(win[p, i]), int(p), int(phase[centre[i]]))
+            worst = np.unravel_index(int(np.argmin(win)), win.shape)
+            moment = (float(win[worst]), int(worst[0]), int(phase[centre[worst[1]]]))
     else:
         shape = 0.0
 
@@ -688,7 +689,7 @@ def _hesitations(path, take_t, ref_t, start_j, end_j, phase, moving, still
     The very start and end (waiting to begin, lingering after) and the
     reference's own pauses (holding longer is not hesitating) do not count.
     """
-    out = []
+    out: list[dict[str, float]] = []
     inner = (path[:, 1] > start_j) & (path[:, 1] < end_j)
     p = path[inner]
     if p.shape[0] == 0:

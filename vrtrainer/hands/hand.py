@@ -221,8 +221,8 @@ def matrix_to_quat(m: np.ndarray) -> np.ndarray:
         else:
             s = np.sqrt(1.0 + r[2, 2] - r[0, 0] - r[1, 1]) * 2
             q = ((r[0, 2] + r[2, 0]) / s, (r[1, 2] + r[2, 1]) / s, s / 4, (r[1, 0] - r[0, 1]) / s)
-        q = np.asarray(q)
-        out[i] = q / np.linalg.norm(q) * (1 if q[3] >= 0 else -1)
+        qa = np.asarray(q)
+        out[i] = qa / np.linalg.norm(qa) * (1 if qa[3] >= 0 else -1)
     return out.reshape(m.shape[:-2] + (4,))
 
 

@@ -211,6 +211,8 @@ def _pose_right(shape: HandShape, wrist: np.ndarray, angles: np.ndarray) -> np.n
     rot = np.empty((n, JOINT_COUNT, 3, 3))
     pos[:, WRIST] = p_wrist
     rot[:, WRIST] = r_wrist
+    bends: tuple[np.ndarray, ...]
+    lengths: tuple[float, ...]
     for f, joints in enumerate(FINGERS):
         seg = shape.segments[f]
         base = p_wrist + np.einsum("nij,j->ni", r_wrist, shape.bases[f])

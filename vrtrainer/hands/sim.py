@@ -108,6 +108,13 @@ class Flaw:
     def __str__(self) -> str:
         return self.name if self.amount is None else f"{self.name}={self.amount:g}"
 
+    @property
+    def size(self) -> float:
+        """The amount of a flaw that has one (checked, the default filled in)."""
+        if self.amount is None:
+            raise VrtrainerError(f"flaw {self.name!r} has no amount")
+        return self.amount
+
 
 def parse_flaw(text: str) -> Flaw:
     """A flaw from its CLI spelling, ``NAME`` or ``NAME=AMOUNT`` (e.g. ``slow=1.5``)."""
@@ -368,17 +375,17 @@ def simulate(
         note(chosen["skip-phase"], **info)
     tempo = 1.0
     if "slow" in chosen:
-        tempo = chosen["slow"].amount
+        tempo = chosen["slow"].size
         note(chosen["slow"])
     elif "fast" in chosen:
-        tempo = 1.0 / chosen["fast"].amount
+        tempo = 1.0 / chosen["fast"].size
         note(chosen["fast"])
     duration = float(keys.times[-1]) * tempo
     n = int(np.floor(duration * rate + 1e-9)) + 1
     tau = np.arange(n) / rate
     gesture_time = tau
     if "warp" in chosen:
-        gesture_time, info = _warp(tau, duration, chosen["warp"].amount, _stream(seed, "warp"))
+        gesture_time, info = _warp(tau, duration, chosen["warp"].size, _stream(seed, "warp"))
         note(chosen["warp"], **info)
     gesture_time = gesture_time / tempo
 
@@ -390,14 +397,14 @@ def simulate(
 
     wrong = None
     if "wrong-finger" in chosen:
-        angles, wrong = _wrong_finger(angles, used, tau, chosen["wrong-finger"].amount,
+        angles, wrong = _wrong_finger(angles, used, tau, chosen["wrong-finger"].size,
                                       _stream(seed, "wrong-finger"))
     if "tremor" in chosen:
         rng = _stream(seed, "tremor")
         freqs = []
-        for h in np.flatnonzero(used):
-            shake, freq = _tremor(tau, chosen["tremor"].amount, rng)
-            wrists[:, h, :3] += shake
+        for shaking in np.flatnonzero(used):
+            shake, freq = _tremor(tau, chosen["tremor"].size, rng)
+            wrists[:, shaking, :3] += shake
             freqs.append(freq)
         note(chosen["tremor"], frequency_hz=freqs)
 
@@ -421,7 +428,7 @@ def simulate(
     length = DEFAULT_HAND_LENGTH if hand_length is None else float(hand_length)
     shape = HandShape.from_length(length)
     if "hand-size" in chosen:
-        shape = shape.scaled(chosen["hand-size"].amount)
+        shape = shape.scaled(chosen["hand-size"].size)
         note(chosen["hand-size"], hand_length=round(shape.hand_length, 5))
 
     poses = np.empty((n, HAND_COUNT, JOINT_COUNT, POSE_SIZE))
@@ -437,7 +444,7 @@ def simulate(
     _continuous(tool_poses)
     if "jitter" in chosen:
         rng = _stream(seed, "jitter")
-        sigma = chosen["jitter"].amount / 1000.0 / np.sqrt(3.0)
+        sigma = chosen["jitter"].size / 1000.0 / np.sqrt(3.0)
         poses[..., :3] += rng.normal(0.0, sigma, poses[..., :3].shape) * used[:, None, None]
         note(chosen["jitter"])
 
@@ -448,9 +455,9 @@ def simulate(
         flags, active, info = _dropout(flags, active, used, chosen["dropout"].amount, rate,
                                        _stream(seed, "dropout"))
         valid = (flags != 0) & active[..., None]
-        for h in np.flatnonzero(used):
-            if valid[:, h].any():
-                poses[:, h] = _hold_last_valid(poses[:, h], valid[:, h])
+        for lost in np.flatnonzero(used):
+            if valid[:, lost].any():
+                poses[:, lost] = _hold_last_valid(poses[:, lost], valid[:, lost])
         note(chosen["dropout"], **info)
 
     head = _head(tau, wrists, used, _stream(seed, "head"))

@@ -18,16 +18,12 @@ import sys
 if sys.platform.startswith("linux"):
     os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
-from vrtrainer.render.camera import View, project_points, stereo_views  # noqa: E402
+from vrtrainer.backends.base import RenderTarget, View  # noqa: E402
+from vrtrainer.render.camera import project_points, stereo_views  # noqa: E402
 from vrtrainer.render.context import EglContext, MirrorWindow  # noqa: E402
 from vrtrainer.render.cues import Cues, Gauge  # noqa: E402
 from vrtrainer.render.hands import HandStyle  # noqa: E402
-from vrtrainer.render.renderer import (  # noqa: E402
-    Framebuffer,
-    Renderer,
-    RenderTarget,
-    SceneState,
-)
+from vrtrainer.render.renderer import Framebuffer, Renderer, SceneState  # noqa: E402
 from vrtrainer.render.scene import Scene, default_scene  # noqa: E402
 
 __all__ = [

@@ -8,31 +8,17 @@ angleLeft/Right/Up/Down (left and down are negative).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from pyglm import glm
 
-#: (angle_left, angle_right, angle_up, angle_down) in radians, as XrFovf.
-Fov = tuple[float, float, float, float]
+from vrtrainer.backends.base import Fov, View
+
+__all__ = ["DEFAULT_FOV", "Fov", "View", "look_at_pose", "pose_matrix", "project_points",
+           "projection_matrix", "stereo_views", "view_matrix"]
 
 #: A typical headset eye (about 100 degrees horizontally, canted outwards).
 DEFAULT_FOV: Fov = (-0.87, 0.80, 0.83, -0.87)
-
-
-@dataclass
-class View:
-    """One eye: ``pose`` (7,) position (m) + quaternion (x, y, z, w), ``fov`` angles (rad).
-
-    The eye looks down its local -Z with +Y up, as an OpenXR XrView.
-    """
-
-    pose: np.ndarray
-    fov: Fov
-
-    def __post_init__(self) -> None:
-        self.pose = np.asarray(self.pose, dtype=np.float64).reshape(7)
-        self.fov = tuple(float(a) for a in self.fov)
 
 
 def projection_matrix(fov: Fov, near: float = 0.05, far: float = 100.0) -> glm.mat4:
@@ -52,7 +38,8 @@ def pose_matrix(pose: np.ndarray) -> glm.mat4:
 
 def view_matrix(pose: np.ndarray) -> glm.mat4:
     """World-to-eye transform of an eye pose (the inverse of its rigid transform)."""
-    return glm.affineInverse(pose_matrix(pose))
+    # PyGLM's stubs give affineInverse of a mat4 as a mat3; it returns a mat4
+    return glm.affineInverse(pose_matrix(pose))  # type: ignore[return-value]
 
 
 def look_at_pose(eye: np.ndarray, target: np.ndarray,
@@ -73,7 +60,8 @@ def stereo_views(head_pose: np.ndarray, ipd: float = 0.063, fov: Fov = DEFAULT_F
     head = pose_matrix(head_pose)
     views = []
     for side, eye_fov in ((-1, fov), (1, (-fov[1], -fov[0], fov[2], fov[3]))):
-        centre = head * glm.vec4(side * ipd / 2, 0.0, 0.0, 1.0)
+        # mat4 * vec4 is a vec4 (PyGLM's stubs pick another overload)
+        centre: glm.vec4 = head * glm.vec4(side * ipd / 2, 0.0, 0.0, 1.0)  # type: ignore[assignment]
         pose = np.array(head_pose, dtype=np.float64)
         pose[:3] = (centre.x, centre.y, centre.z)
         views.append(View(pose, eye_fov))

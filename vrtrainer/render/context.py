@@ -9,6 +9,7 @@ XR_MNDX_egl_enable.
 from __future__ import annotations
 
 import ctypes
+from typing import Any
 
 import numpy as np
 from OpenGL import GL
@@ -177,7 +178,7 @@ class MirrorWindow:
         if not window:
             glfw.terminate()
             raise RenderError("glfw could not open a GL 3.3 core window through EGL")
-        self.window = window
+        self.window: Any = window  # glfw's window pointer; None once closed
         self._keys: list[str] = []
         glfw.set_key_callback(window, self._on_key)
         glfw.make_context_current(window)
@@ -198,7 +199,8 @@ class MirrorWindow:
     @property
     def size(self) -> tuple[int, int]:
         """Framebuffer size in pixels (width, height)."""
-        return tuple(self._glfw.get_framebuffer_size(self.window))
+        width, height = self._glfw.get_framebuffer_size(self.window)
+        return width, height
 
     def present(self, *framebuffers, swap: bool = True) -> None:
         """Blit the given framebuffers side by side into the window, then swap.

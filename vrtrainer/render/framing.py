@@ -107,6 +107,7 @@ class HandFraming:
         self.lo: np.ndarray | None = None
         self.hi: np.ndarray | None = None
         self._framed: tuple[np.ndarray, np.ndarray] | None = None
+        self._framed_box: tuple[np.ndarray, np.ndarray] | None = None  # the box it framed
         self.key: object = None
 
     def reset(self, points: np.ndarray | None = None, key: object = None) -> None:
@@ -124,16 +125,16 @@ class HandFraming:
         if not len(p):
             return
         lo, hi = p.min(axis=0), p.max(axis=0)
-        if self.lo is None:
+        if self.lo is None or self.hi is None:
             self.lo, self.hi = lo, hi
             return
         self.lo, self.hi = np.minimum(self.lo, lo), np.maximum(self.hi, hi)
 
     def poses(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(camera pose, panel pose), or None while the box is empty."""
-        if self.lo is None:
+        if self.lo is None or self.hi is None:
             return None
-        if self._framed is not None:
+        if self._framed is not None and self._framed_box is not None:
             lo, hi = self._framed_box
             if np.all(self.lo >= lo - SLACK) and np.all(self.hi <= hi + SLACK):
                 return self._framed

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 from OpenGL import GL
 
 from vrtrainer.errors import InvalidFileError
@@ -44,8 +45,8 @@ class MeshData:
         return MeshData(v, self.indices.copy())
 
 
-def mesh_from_arrays(positions: np.ndarray, faces: np.ndarray, normals: np.ndarray,
-                     colors: np.ndarray) -> MeshData:
+def mesh_from_arrays(positions: ArrayLike, faces: ArrayLike, normals: ArrayLike,
+                     colors: ArrayLike) -> MeshData:
     """Build a :class:`MeshData` from plain arrays; ``colors`` (N, 4) or (4,) u8."""
     positions = np.asarray(positions, dtype=np.float32).reshape(-1, 3)
     v = np.zeros(len(positions), VERTEX_DTYPE)
@@ -100,6 +101,8 @@ def load_mesh(path: str | Path) -> MeshData:
         scene = trimesh.load(path, force="scene", process=False)
     except Exception as exc:  # trimesh raises many kinds on a malformed file
         raise InvalidFileError(path, f"cannot read as a mesh: {exc}") from exc
+    if not isinstance(scene, trimesh.Scene):  # force="scene" makes one
+        raise InvalidFileError(path, "cannot read as a scene")
     parts = []
     for node in scene.graph.nodes_geometry:
         transform, name = scene.graph[node]
@@ -141,6 +144,8 @@ class GpuMesh:
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self.ibo)
         GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, indices.nbytes, indices, GL.GL_STATIC_DRAW)
         stride = VERTEX_DTYPE.itemsize
+        offsets = VERTEX_DTYPE.fields
+        assert offsets is not None  # a structured dtype
         for loc, field, size, gltype, normalized in (
             (0, "position", 3, GL.GL_FLOAT, GL.GL_FALSE),
             (1, "normal", 3, GL.GL_FLOAT, GL.GL_FALSE),
@@ -148,7 +153,7 @@ class GpuMesh:
         ):
             GL.glEnableVertexAttribArray(loc)
             GL.glVertexAttribPointer(loc, size, gltype, normalized, stride,
-                                     ctypes.c_void_p(VERTEX_DTYPE.fields[field][1]))
+                                     ctypes.c_void_p(offsets[field][1]))
         GL.glBindVertexArray(0)
 
     def draw(self) -> None:

@@ -15,13 +15,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from vrtrainer.backends.base import FrameState
+from vrtrainer.backends.base import FrameState, RenderTarget
 from vrtrainer.compare.wording import comparator_message
 from vrtrainer.hands.hand import POSITION_VALID
 from vrtrainer.render.camera import View, stereo_views
 from vrtrainer.render.cues import Cues, Gauge
 from vrtrainer.render.framing import FRAMED_FOV, HandFraming, valid_points
-from vrtrainer.render.renderer import Framebuffer, Renderer, RenderTarget, SceneState
+from vrtrainer.render.renderer import Framebuffer, Renderer, SceneState
 from vrtrainer.render.scene import Scene
 from vrtrainer.session.advice import VERDICT_TEXT, add_pictogram
 from vrtrainer.session.machine import Phase
@@ -87,11 +87,11 @@ class Presenter:
         self.snapshots: list[Path] = []
         self.after_draw = after_draw
         self.cue_hooks: list[Callable[[Cues, Any, Any], None]] = []
-        self._tools: dict[str, np.ndarray] = {}
+        self._tools: dict[str, np.ndarray | None] = {}
         self.framing = HandFraming() if framed else None
         self._panel_pose: np.ndarray | None = None
 
-    def draw(self, session: Any, state: FrameState, targets: list[Any]) -> None:
+    def draw(self, session: Any, state: FrameState, targets: list[RenderTarget]) -> None:
         """Update the scene state from ``session`` and draw every view."""
         s = self.scene_state
         self._tools.clear()
@@ -102,23 +102,24 @@ class Presenter:
         self.look.fill(s, session, state)
         for hook in self.cue_hooks:
             hook(self.cues, session, session.phase)
-        if self.renderer is None:
-            self.renderer = Renderer(self.scene)
+        renderer = self.renderer
+        if renderer is None:
+            renderer = self.renderer = Renderer(self.scene)
         views = state.views[: len(targets)]
         if self.framing is not None and views:
-            views = self._framed_views(session, s, views)
-        self.renderer.render_stereo(views, [_render_target(t) for t in targets], s)
+            views = self._framed_views(session, s, views, self.framing, renderer)
+        renderer.render_stereo(views, targets, s)
         if self.after_draw is not None:
             self.after_draw()
         if self.snapshot_dir is not None and len(self.snapshots) < self.max_snapshots:
-            name = self.look.snapshot_name(session, state)
-            if name is not None:
-                self.snapshots.append(self.save(self.snapshot_dir / name.format(
+            shot = self.look.snapshot_name(session, state)
+            if shot is not None:
+                self.snapshots.append(self.save(self.snapshot_dir / shot.format(
                     n=len(self.snapshots))))
 
-    def _framed_views(self, session: Any, s: SceneState, views: list[Any]) -> list[Any]:
+    def _framed_views(self, session: Any, s: SceneState, views: list[View],
+                      framing: HandFraming, renderer: Renderer) -> list[View]:
         """Eyes framing the step's ghost motion and the hands shown; the panel above them."""
-        framing = self.framing
         step = getattr(session, "step", None)
         if framing.key is not step or framing.lo is None:
             expert = getattr(step, "expert", None)
@@ -132,7 +133,7 @@ class Presenter:
             return views
         camera, panel = framed
         if self._panel_pose is None or not np.array_equal(panel, self._panel_pose):
-            self.renderer.set_cue_pose(panel)
+            renderer.set_cue_pose(panel)
             self._panel_pose = panel
         ipd = float(np.linalg.norm(views[-1].pose[:3] - views[0].pose[:3]))
         eyes = stereo_views(camera, ipd=ipd, fov=FRAMED_FOV)
@@ -172,7 +173,8 @@ class TrainingLook:
         s.ghost = session.ghost
         s.joint_errors = session.live.joint_error if phase is Phase.ATTEMPT else None
         s.tolerance = 1.0  # errors come as multiples of the step's tolerance
-        self.fill_cues(s.cues, session, phase)
+        if s.cues is not None:  # the presenter's panel
+            self.fill_cues(s.cues, session, phase)
 
     def fill_cues(self, c: Cues, session: Any, phase: Phase) -> None:
         """The panel's texts for the session's phase (and a trainer's cue, when one came)."""
@@ -238,7 +240,8 @@ class RecordingLook:
         s.time = state.display_time
         s.ghost = None
         s.joint_errors = None
-        self.fill_cues(s.cues, session)
+        if s.cues is not None:
+            self.fill_cues(s.cues, session)
 
     def fill_cues(self, c: Cues, session: Any) -> None:
         """The panel's texts for the session's phase (countdown digit as the main line)."""
@@ -309,9 +312,3 @@ def RecordingPresenter(renderer: Renderer | None = None,
     return Presenter(RecordingLook(snapshot_every), renderer, framebuffers, snapshot_dir,
                      max_snapshots, scene, after_draw, framed)
 
-
-def _render_target(target: Any) -> Any:
-    """The renderer's target for a backend's: offscreen framebuffers or OpenXR swapchain images."""
-    if hasattr(target, "framebuffer"):  # an OpenXR swapchain image's framebuffer
-        return RenderTarget(int(target.framebuffer), int(target.width), int(target.height))
-    return getattr(target, "target", target)

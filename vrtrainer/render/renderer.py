@@ -18,6 +18,7 @@ import numpy as np
 from OpenGL import GL
 from pyglm import glm
 
+from vrtrainer.backends.base import RenderTarget
 from vrtrainer.errors import RenderError
 from vrtrainer.hands.hand import POSITION_VALID, HandFrame
 from vrtrainer.render import shaders
@@ -39,22 +40,6 @@ LIGHT_DIR = np.array([0.35, -0.85, -0.40])
 
 
 @dataclass
-class RenderTarget:
-    """Where an eye is drawn: a framebuffer object and the viewport inside it.
-
-    With ``resolve_fbo`` set, ``fbo`` is multisampled and is resolved (blitted)
-    into ``resolve_fbo`` after the eye is drawn.
-    """
-
-    fbo: int
-    width: int
-    height: int
-    x: int = 0
-    y: int = 0
-    resolve_fbo: int | None = None
-
-
-@dataclass
 class SceneState:
     """Everything that moves, for one frame.
 
@@ -70,7 +55,7 @@ class SceneState:
     joint_errors: np.ndarray | None = None
     tolerance: float | np.ndarray = 0.015
     ghost: HandFrame | None = None
-    tools: dict[str, np.ndarray] = field(default_factory=dict)
+    tools: dict[str, np.ndarray | None] = field(default_factory=dict)
     cues: Cues | None = None
     time: float | None = None
     stale_after: float = 0.25

@@ -19,7 +19,7 @@ from vrtrainer.compare.aligned import AlignedReplay
 from vrtrainer.compare.wording import comparator_message, joint_phrase, verdict_word
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
-from vrtrainer.hands.hand import HAND_NAMES, JOINT_NAMES, POSITION_VALID, HandFrame
+from vrtrainer.hands.hand import HAND_NAMES, JOINT_NAMES, HandFrame
 from vrtrainer.takes.take import Take, load_take
 
 
@@ -73,8 +73,7 @@ def _fill(replay: AlignedReplay, i: int, state: Any, live: Any, expert: Any) -> 
     take.frame(i, live)
     replay.ghost.frame(int(replay.ghost_frame[i]), expert)
     state.joint_errors = replay.joint_z[i]
-    state.tools = {name: take.tools[i, n] if take.tool_flags[i, n] & POSITION_VALID else None
-                   for n, name in enumerate(take.tool_names)}
+    state.tools = take.tools_at(i)
 
 
 def write_frames(replay: AlignedReplay, out_dir: str | Path, every: float = 0.25,

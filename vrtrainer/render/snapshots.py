@@ -103,8 +103,8 @@ def render_take(take, out_dir: str | Path, ghost=None, every: float = 0.5,
     out_dir.mkdir(parents=True, exist_ok=True)
     if view not in ("hands", "head"):
         raise VrtrainerError(f"view must be 'hands' or 'head', not {view!r}")
-    use_head = view == "head" and take.head is not None
-    fixed = None if use_head else stereo_views(framing_view(take).pose, fov=SNAPSHOT_FOV)
+    head = take.head if view == "head" else None
+    fixed = None if head is not None else stereo_views(framing_view(take).pose, fov=SNAPSHOT_FOV)
     ghost_frame = None
     if ghost is not None:
         ghost, ghost_frame = _aligned_ghost(take, ghost)
@@ -113,27 +113,26 @@ def render_take(take, out_dir: str | Path, ghost=None, every: float = 0.5,
         renderer = Renderer(scene_for_take(take))
         fb = Framebuffer(width, height, samples=samples)
         live, expert = HandFrame(), HandFrame()
+        cues = Cues(title=_title(take))
         state = SceneState(hands=live, ghost=expert if ghost is not None else None,
-                           tolerance=tolerance, cues=Cues(title=_title(take)))
+                           tolerance=tolerance, cues=cues)
         t0 = float(take.times[0])
         for k, t in enumerate(np.arange(0.0, take.duration + 1e-9, every)):
             i = min(int(np.searchsorted(take.times, t0 + t, side="right")) - 1,
                     take.n_frames - 1)
             take.frame(i, live)
-            if ghost is not None:
+            if ghost is not None and ghost_frame is not None:
                 ghost.frame(int(ghost_frame[i]), expert)
                 state.joint_errors = np.linalg.norm(
                     live.poses[..., :3] - expert.poses[..., :3], axis=-1)
-            state.tools = {
-                name: take.tools[i, n] if take.tool_flags[i, n] & POSITION_VALID else None
-                for n, name in enumerate(take.tool_names)}
-            state.cues.progress = t / take.duration if take.duration > 0 else 1.0
-            views = fixed if fixed is not None else stereo_views(take.head[i])
+            state.tools = take.tools_at(i)
+            cues.progress = t / take.duration if take.duration > 0 else 1.0
+            views = stereo_views(head[i]) if head is not None else fixed
             renderer.update(state)
-            for e, view in enumerate(views):
+            for e, eye_view in enumerate(views or ()):
                 if eyes != "both" and EYES[e] != eyes:
                     continue
-                renderer.render_view(view, fb.target)
+                renderer.render_view(eye_view, fb.target)
                 suffix = f"_{EYES[e]}" if eyes == "both" else ""
                 paths.append(fb.save_png(out_dir / f"{prefix}_{k:04d}{suffix}.png"))
         fb.delete()

@@ -8,9 +8,7 @@ views' render targets, has ``renderer`` and ``framebuffers``, and is closed once
 
 from __future__ import annotations
 
-from typing import Any
-
-from vrtrainer.backends.base import Input
+from vrtrainer.backends.base import Input, RenderTarget
 from vrtrainer.render.context import EglContext, MirrorWindow
 from vrtrainer.render.renderer import Framebuffer, Renderer
 from vrtrainer.render.scene import Scene
@@ -31,7 +29,7 @@ class _Views:
         self.renderer = Renderer(scene)
         self._targets = [fb.target for fb in self.framebuffers]
 
-    def __call__(self) -> list[Any]:
+    def __call__(self) -> list[RenderTarget]:
         return self._targets
 
     def close(self) -> None:

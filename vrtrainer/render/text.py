@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from vrtrainer.errors import RenderError
+
 #: Characters in the atlas besides printable ASCII.
 EXTRA_CHARS = "àâäçéèêëîïôöùûüÿÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ«»’°±…"
 #: Characters drawn as other text (the font has no glyph for them).
@@ -48,11 +50,22 @@ class Glyph:
 
 def _ink_box(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int, int, int]:
     """Inked pixels' box of ``text`` drawn with anchor 'ls' at (0, 0)."""
-    size = font.size
+    size = int(font.size)
     canvas = Image.new("L", (size * 3, size * 3), 0)
     ImageDraw.Draw(canvas).text((size, 2 * size), text, font=font, fill=255, anchor="ls")
-    x0, y0, x1, y1 = canvas.getbbox()
+    box = canvas.getbbox()
+    if box is None:
+        raise RenderError(f"{text!r} draws no ink")
+    x0, y0, x1, y1 = box
     return x0 - size, y0 - 2 * size, x1 - size, y1 - 2 * size
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    """Pillow's default (FreeType) font at ``size`` pixels."""
+    font = ImageFont.load_default(size=size)
+    if not isinstance(font, ImageFont.FreeTypeFont):
+        raise RenderError("Pillow has no FreeType here: the text atlas needs it")
+    return font
 
 
 class FontAtlas:
@@ -67,8 +80,8 @@ class FontAtlas:
     def __init__(self, size: int = 48, width: int = 1024,
                  icons: dict[str, np.ndarray] | None = None) -> None:
         self.size = size
-        self._font = ImageFont.load_default(size=size)
-        self._small = ImageFont.load_default(size=int(size * 0.72))
+        self._font = _font(size)
+        self._small = _font(int(size * 0.72))
         ascent, descent = self._font.getmetrics()
         self.line_height = (ascent + descent) / size
         self.ascent = ascent / size

@@ -293,7 +293,7 @@ def _parts(attempt, lang: str) -> str:
     for p in phases:
         parts = {k: v for k, v in _mapping(p, "parts").items()
                  if isinstance(v, int | float) and not isinstance(v, bool)}
-        weakest = min(parts, key=parts.get) if parts else None
+        weakest = min(parts, key=lambda k: parts[k]) if parts else None
         prow.append((esc(p.get("phase", "")),
                      f"{num(_number(p, 'start_s'), 2)} – {num(_number(p, 'end_s'), 2)}",
                      num(_number(p, "shape"), 1), bar(_number(p, "shape")),

@@ -58,7 +58,7 @@ class AttemptSources:
     pack_path: Path | None = None
 
 
-def _checked(path_text: str | None, sha256: str | None, missing: str, changed: str) -> Path:
+def _checked(path_text: str | Path | None, sha256: str | None, missing: str, changed: str) -> Path:
     path = Path(str(path_text))
     if not path.is_file():
         raise ReferenceUnavailable(missing, str(path))

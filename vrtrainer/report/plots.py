@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib import rc_context
@@ -23,7 +24,10 @@ from vrtrainer.hands.hand import BONES, FINGERTIPS, HAND_NAMES, JOINT_COUNT, JOI
 from vrtrainer.hands.kinematics import DEFAULT_HAND_LENGTH, HandShape, finger_angles, pose_hand
 from vrtrainer.report.page import PAGE_LANGUAGE
 
-_RC = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+_RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "path",
     "svg.hashsalt": "vrtrainer-report",
     "text.parse_math": False,
@@ -197,7 +201,7 @@ DATE_FORMATS = {
 }
 
 
-def learning_curve(curves: dict[str, Sequence[CurvePoint]], pass_mark: float | None,
+def learning_curve(curves: Mapping[str, Sequence[CurvePoint]], pass_mark: float | None,
                    score_label: str, pass_label: str, lang: str = "fr") -> bytes:
     """Score per attempt over time, one line per scenario step; filled dots passed."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
@@ -209,9 +213,10 @@ def learning_curve(curves: dict[str, Sequence[CurvePoint]], pass_mark: float | N
             colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
             x = [p.when for p in points]
             y = [p.score for p in points]
-            ax.plot(x, y, color=colour, lw=1.4, label=label)
-            ax.scatter(x, y, s=30, zorder=3, edgecolors=colour, linewidths=1.4,
-                       c=[colour if p.passed else "white" for p in points])
+            # datetimes go through matplotlib's date converter; its stubs take numbers only
+            ax.plot(x, y, color=colour, lw=1.4, label=label)  # type: ignore[arg-type]
+            ax.scatter(x, y, s=30, zorder=3, edgecolors=colour,  # type: ignore[arg-type]
+                       linewidths=1.4, c=[colour if p.passed else "white" for p in points])
         if pass_mark is not None:
             ax.axhline(pass_mark, color="#5a6474", lw=1, ls="--", label=pass_label)
         ax.set_ylim(0, 100)

@@ -48,7 +48,8 @@ def pass_mark(attempts: Sequence) -> float | None:
     marks = set()
     for a in attempts:
         b = a.breakdown if isinstance(a.breakdown, Mapping) else {}
-        details = b.get("details") if isinstance(b.get("details"), Mapping) else {}
+        raw = b.get("details")
+        details = raw if isinstance(raw, Mapping) else {}
         mark = b.get("pass_threshold", details.get("pass_mark", DEFAULT_PASS_MARK))
         if isinstance(mark, int | float) and not isinstance(mark, bool):
             marks.add(float(mark))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +199,7 @@ font-size:.9rem;text-align:left}th{background:#f3f3f3}tr.flag td{background:#fde
 """
 
 
-def _table(head: list[str], rows: list[tuple[list[str], str]]) -> str:
+def _table(head: list[str], rows: Sequence[tuple[Sequence[object], str]]) -> str:
     h = "".join(f"<th>{html.escape(c)}</th>" for c in head)
     body = "".join(
         f"<tr class='{cls}'>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)

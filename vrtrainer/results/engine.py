@@ -13,6 +13,7 @@ import sqlite3
 import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import overload
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -168,6 +169,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: datetime | None) -> datetime | None: ...
 def as_utc(moment: datetime | None) -> datetime | None:
     """Datetimes read back from SQLite are naive; the store writes UTC only."""
     if moment is None or moment.tzinfo is not None:

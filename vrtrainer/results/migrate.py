@@ -52,6 +52,8 @@ def upgrade(engine: Engine) -> str:
     config = _config()
     scripts = ScriptDirectory.from_config(config)
     head = scripts.get_current_head()
+    if head is None:
+        raise StoreError("the installed package has no migrations of the results store")
     current = current_revision(engine)
     if current == head:
         return head

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, func, or_, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from vrtrainer.results.engine import READ_ONLY, StoreError, as_utc, shown_url, utc_now
@@ -176,7 +176,7 @@ class Outbox:
 
     def counts(self, endpoint: str | None = None) -> OutboxCounts:
         """How many statements wait, went out, or were refused (for ``endpoint``'s rows)."""
-        where = self._for_endpoint(endpoint) if endpoint is not None else True
+        where = self._for_endpoint(endpoint) if endpoint is not None else true()
         with self._reading(), self.engine.connect().execution_options(**READ_ONLY) as conn:
             row = conn.execute(
                 select(

@@ -233,6 +233,13 @@ class AttemptRecord:
         object.__setattr__(self, "duration_s", float(duration))
         _text(self.locale, "locale", 35)
 
+    @property
+    def seconds(self) -> float:
+        """How long the attempt lasted: ``duration_s`` as checked, or from its times."""
+        if self.duration_s is None:  # never after __post_init__
+            return (self.ended_at - self.started_at).total_seconds()
+        return self.duration_s
+
     @classmethod
     def from_breakdown(cls, breakdown: Mapping[str, Any], **fields: Any) -> AttemptRecord:
         """Build from the comparator's output: ``score`` (or ``total``), ``passed``, ``criteria``.

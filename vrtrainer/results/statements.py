@@ -179,7 +179,7 @@ def attempt_statements(
 
     scaled = round(record.score / SCORE_MAX, 6)
     score = {"scaled": scaled, "raw": record.score, "min": 0.0, "max": SCORE_MAX}
-    duration = iso_duration(record.duration_s)
+    duration = iso_duration(record.seconds)
     sensors = {c.name: round(c.score / SCORE_MAX, 6) for c in record.criteria}
     result_extensions = {
         f"{step}/sensors/score": sensors,

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -113,6 +114,36 @@ class StoredAttempt:
         for key in ("started_at", "ended_at", "recorded_at"):
             data[key] = data[key].isoformat()
         return data
+
+
+def _stored_attempt(row: Any, by_attempt: dict[Any, list[Criterion]]) -> StoredAttempt:
+    """A StoredAttempt from its row and the criteria read for it."""
+    return StoredAttempt(
+        id=row.id,
+        uuid=row.uuid,
+        trainee=row.trainee,
+        trainee_name=row.trainee_name,
+        session_uuid=row.session_uuid,
+        scenario_id=row.scenario_id,
+        scenario_version=row.scenario_version,
+        step=row.step,
+        score=row.score,
+        passed=bool(row.passed),
+        criteria=tuple(by_attempt[row.id]),
+        breakdown=row.breakdown,
+        take_path=row.take_path,
+        take_sha256=row.take_sha256,
+        device=row.device,
+        runtime=row.runtime,
+        started_at=as_utc(row.started_at),
+        ended_at=as_utc(row.ended_at),
+        duration_s=row.duration_s,
+        locale=row.locale,
+        vrtrainer_version=row.vrtrainer_version,
+        recorded_at=as_utc(row.recorded_at),
+        reference_path=row.reference_path,
+        reference_sha256=row.reference_sha256,
+    )
 
 
 def _checked_row(attempt_id: Any, build: Callable[[], StoredAttempt]) -> StoredAttempt:
@@ -409,32 +440,7 @@ class ResultsStore:
                     Criterion(c.name, c.score, c.weight, c.passed, c.message, c.severity)
                 )
         return [
-            _checked_row(row.id, lambda row=row: StoredAttempt(
-                id=row.id,
-                uuid=row.uuid,
-                trainee=row.trainee,
-                trainee_name=row.trainee_name,
-                session_uuid=row.session_uuid,
-                scenario_id=row.scenario_id,
-                scenario_version=row.scenario_version,
-                step=row.step,
-                score=row.score,
-                passed=bool(row.passed),
-                criteria=tuple(by_attempt[row.id]),
-                breakdown=row.breakdown,
-                take_path=row.take_path,
-                take_sha256=row.take_sha256,
-                device=row.device,
-                runtime=row.runtime,
-                started_at=as_utc(row.started_at),
-                ended_at=as_utc(row.ended_at),
-                duration_s=row.duration_s,
-                locale=row.locale,
-                vrtrainer_version=row.vrtrainer_version,
-                recorded_at=as_utc(row.recorded_at),
-                reference_path=row.reference_path,
-                reference_sha256=row.reference_sha256,
-            ))
+            _checked_row(row.id, partial(_stored_attempt, row, by_attempt))
             for row in rows
         ]
 
@@ -483,9 +489,8 @@ class ResultsStore:
             query = query.where(attempts.c.started_at >= since.astimezone(UTC))
         if until is not None:
             query = query.where(attempts.c.started_at < until.astimezone(UTC))
-        order = (attempts.c.started_at, attempts.c.id)
-        if newest_first:
-            order = tuple(o.desc() for o in order)
+        columns = (attempts.c.started_at, attempts.c.id)
+        order = tuple(o.desc() for o in columns) if newest_first else columns
         query = query.order_by(*order)
         if limit is not None:
             query = query.limit(limit)

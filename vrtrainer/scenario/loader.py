@@ -15,11 +15,12 @@ import json
 import math
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import jsonschema  # deferred: only validation needs it
 import numpy as np
@@ -354,8 +355,19 @@ def pack_paths(doc: dict) -> list[tuple[KeyPath, str]]:
     return refs
 
 
+@overload
+def _text(d: dict) -> Text: ...
+@overload
+def _text(d: None) -> None: ...
+@overload
+def _text(d: dict | None) -> Text | None: ...
 def _text(d: dict | None) -> Text | None:
     return None if d is None else Text(fr=d["fr"], en=d["en"])
+
+
+def _vec3(v: Iterable[float]) -> tuple[float, float, float]:
+    x, y, z = (float(c) for c in v)
+    return x, y, z
 
 
 def _transform(d: dict) -> Transform:
@@ -364,16 +376,19 @@ def _transform(d: dict) -> Transform:
         scale = [scale] * 3
     rot = np.array(d.get("rotation", [0, 0, 0, 1]), dtype=float)
     rot /= np.linalg.norm(rot)
+    x, y, z, w = (float(v) for v in rot)
     return Transform(
-        position=tuple(float(v) for v in d.get("position", [0, 0, 0])),
-        rotation=tuple(float(v) for v in rot),
-        scale=tuple(float(v) for v in scale),
+        position=_vec3(d.get("position", [0, 0, 0])),
+        rotation=(x, y, z, w),
+        scale=_vec3(scale),
     )
 
 
 def _unit_vec(v: list[float] | None) -> np.ndarray | None:
-    if v is None:
-        return None
+    return None if v is None else _normalized(v)
+
+
+def _normalized(v: list[float]) -> np.ndarray:
     a = np.array(v, dtype=float)
     a /= np.linalg.norm(a)
     a.setflags(write=False)
@@ -390,8 +405,8 @@ def build_scenario(doc: dict, source: Path) -> Scenario:
         ToolSpec(
             name=t["name"], mesh=t["mesh"], held_by=t["held_by"],
             grip=_transform(t.get("grip", {})),
-            tip=tuple(float(v) for v in t["tip"]),
-            axis=tuple(float(v) for v in _unit_vec(t["axis"])),
+            tip=_vec3(t["tip"]),
+            axis=_vec3(_normalized(t["axis"])),
         )
         for t in scene.get("tools", [])
     )

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
+from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.hand import (
     FINGER_NAMES,
     FINGERS,
@@ -22,6 +23,8 @@ from vrtrainer.hands.hand import (
     quat_rotate,
     quat_to_matrix,
 )
+
+_T = TypeVar("_T")
 
 LANGUAGES = ("fr", "en")
 
@@ -123,6 +126,33 @@ class WorkFrame:
     direction: np.ndarray | None = None
     length: float | None = None
     size: tuple[float, float] | None = None
+
+    # What a metric or a motion builder needs of its frame. The loader checks that
+    # lines and planes have their vectors; these say so clearly if one is missing.
+    @property
+    def unit_normal(self) -> np.ndarray:
+        """``normal``, which planes and lines have."""
+        return self._needed(self.normal, "a normal")
+
+    @property
+    def unit_direction(self) -> np.ndarray:
+        """``direction``, which lines and rectangular planes have."""
+        return self._needed(self.direction, "a direction")
+
+    @property
+    def line_length(self) -> float:
+        """``length`` of a line."""
+        return self._needed(self.length, "a length")
+
+    @property
+    def plane_size(self) -> tuple[float, float]:
+        """``size`` (width, height) of a rectangular plane."""
+        return self._needed(self.size, "a size")
+
+    def _needed(self, value: _T | None, what: str) -> _T:
+        if value is None:
+            raise VrtrainerError(f"frame {self.name!r} ({self.kind}) has no {what}")
+        return value
 
 
 @dataclass(frozen=True)

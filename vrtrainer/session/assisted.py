@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vrtrainer.backends.base import Display, FrameState, Input
+from vrtrainer.backends.base import Display, FrameState, Input, RenderTarget
 from vrtrainer.hands.hand import POSITION_VALID
 from vrtrainer.session.machine import Phase
 from vrtrainer.session.simple import SimpleFlow
@@ -53,13 +53,13 @@ class AssistedSession:
         if self.simple is not None:
             self.simple.filter(state, self.session)
         if self.voice is not None:
-            self._hear_first(state)
+            self._hear_first(state, self.voice)
         display = self.session.update(state)
         if self.voice is not None:
             self.voice.observe(self.session, state.display_time, hands_tracked(state))
         return display
 
-    def _hear_first(self, state: FrameState) -> None:
+    def _hear_first(self, state: FrameState, voice: VoiceCoach) -> None:
         """Hold "go on" (or "retry") until the instruction, or the verdict and its advice,
         have been heard in full: a learner who does not read gets them all."""
         kinds = HEAR_FIRST.get(self.session.phase)
@@ -67,9 +67,9 @@ class AssistedSession:
             self._deferred = []
             return
         now = state.display_time
-        speaking = any(self.voice.busy_with(k, now) for k in kinds) or bool(
+        speaking = any(voice.busy_with(k, now) for k in kinds) or bool(
             self.session.phase is Phase.FEEDBACK and getattr(self.session, "scoring", False))
-        moves = [e for e in state.events if e in (Input.NEXT, Input.RETRY)]
+        moves: list[Input] = [e for e in state.events if e in (Input.NEXT, Input.RETRY)]
         if moves and speaking:
             state.events[:] = [e for e in state.events if e not in moves]
             self._deferred = self._deferred or moves[:1]
@@ -77,7 +77,7 @@ class AssistedSession:
             state.events.extend(self._deferred)
             self._deferred = []
 
-    def render(self, state: FrameState, targets: list[Any]) -> None:
+    def render(self, state: FrameState, targets: list[RenderTarget]) -> None:
         self.session.render(state, targets)
 
     def close(self) -> None:

@@ -78,14 +78,15 @@ class AttemptWorker:
         """Results of the finished jobs, oldest first, stopping at the first still running
         (all of them with ``wait``). A job's exception is raised here, in the caller's
         thread, once the results before it have been handed over."""
-        out = []
+        out: list[Any] = []
         while self._jobs and (wait or self._jobs[0].done()):
             future = self._jobs[0]
-            if future.exception() is not None:
+            error = future.exception()
+            if error is not None:
                 if out:
                     return out  # the next call raises it
                 self._jobs.popleft()
-                raise future.exception()
+                raise error
             out.append(future.result())
             self._jobs.popleft()
         return out

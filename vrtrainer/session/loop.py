@@ -10,23 +10,25 @@ from __future__ import annotations
 import gc
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from vrtrainer.backends.base import Backend, Display, FrameState
+from vrtrainer.backends.base import Backend, Display, FrameState, RenderTarget
 from vrtrainer.compare.compiling import compile_seconds
 
 
 class Application(Protocol):
     """What the loop drives: the training session, or anything shaped like it."""
 
-    finished: bool
+    @property
+    def finished(self) -> bool:
+        """True once the application has nothing more to do."""
 
     def update(self, state: FrameState) -> Display:
         """Advance one frame with the backend's state; say what is shown."""
 
-    def render(self, state: FrameState, targets: list[Any]) -> None:
+    def render(self, state: FrameState, targets: list[RenderTarget]) -> None:
         """Draw the frame into the backend's targets (one per view)."""
 
     def close(self) -> None:

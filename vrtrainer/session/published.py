@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from vrtrainer.backends.base import Display, FrameState, Input
+from vrtrainer.backends.base import Display, FrameState, Input, RenderTarget
 from vrtrainer.hands.hand import POSITION_VALID
 from vrtrainer.session.machine import Phase
 
@@ -80,7 +80,7 @@ class PublishedSession:
             self.publisher.offer_frame(self.snapshot(state))
         return display
 
-    def render(self, state: FrameState, targets: list[Any]) -> None:
+    def render(self, state: FrameState, targets: list[RenderTarget]) -> None:
         self.session.render(state, targets)
 
     def close(self) -> None:

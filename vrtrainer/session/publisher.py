@@ -200,7 +200,7 @@ class Publisher:
             parts = urlsplit(self.url)
             cls = (http.client.HTTPSConnection if parts.scheme == "https"
                    else http.client.HTTPConnection)
-            self._conn = cls(parts.hostname, parts.port, timeout=self.timeout)
+            self._conn = cls(parts.hostname or "", parts.port, timeout=self.timeout)
         data = json.dumps(body, default=_plain, allow_nan=False,
                           separators=(",", ":")).encode()
         prefix = urlsplit(self.url).path
@@ -261,7 +261,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f":
             rounded = np.round(value.astype(np.float64), 4)
-            return np.where(np.isfinite(rounded), rounded, None).tolist()
+            return np.where(np.isfinite(rounded), rounded, np.array(None, object)).tolist()
         return value.tolist()
     if isinstance(value, np.generic):
         value = value.item()

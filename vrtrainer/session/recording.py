@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vrtrainer.backends.base import Display, FrameState, Input
+from vrtrainer.backends.base import Display, FrameState, Input, RenderTarget
 from vrtrainer.session.loop import FrameTimings
 from vrtrainer.takes.take import Take, TakeMeta, TakeWriter, save_take
 from vrtrainer.takes.trim import propose_trim, trim_take
@@ -345,7 +345,7 @@ class RecordingSession:
 
     # --- drawing and the end ----------------------------------------------------------
 
-    def render(self, state: FrameState, targets: list[Any]) -> None:
+    def render(self, state: FrameState, targets: list[RenderTarget]) -> None:
         if self.renderer is None or not targets:
             return
         self.renderer.draw(self, state, targets)

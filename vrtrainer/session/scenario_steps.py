@@ -20,6 +20,7 @@ import numpy as np
 from vrtrainer.compare.features import FeatureConfig
 from vrtrainer.compare.reference import calibrate_reference
 from vrtrainer.compare.template import Tolerance, build_template, load_template
+from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
 from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, JOINT_NAMES, HandFrame
 from vrtrainer.hands.negatives import negative_takes
@@ -187,7 +188,8 @@ class ScenarioStep(TrainingStep):
     def simulate_trainee(self, flaws=(), seed: int = 0, hand: str = "right",
                          fault: str | None = None) -> Take:
         """A simulated trainee's take of this step (bundled scenarios' motions)."""
-
+        if self.scenario is None:
+            raise VrtrainerError(f"step {self.step_id!r} has no scenario to simulate")
         gesture = trade_motions.step_gesture(self.scenario, self.step_id, fault, variation=seed)
         role = "trainee" if flaws or fault else "expert"
         return sim.simulate(gesture, role=role, flaws=list(flaws), seed=seed, hand=hand,
@@ -201,7 +203,7 @@ def scenario_steps(target: str, handedness: str = "right", language: str = "fr"
     with open_pack(path) as pack:
         scenario = pack.scenario
         experts = {s.id: pack.reference_takes(s) for s in scenario.steps}
-        steps = []
+        steps: list[TrainingStep] = []
         for index, step in enumerate(scenario.steps):
             others = [t for s in scenario.steps if s.id != step.id for t in experts[s.id][:1]]
             template = step_template(pack, step, experts[step.id], others)

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from vrtrainer.backends.base import Display, FrameState, Input
+from vrtrainer.backends.base import Display, FrameState, Input, RenderTarget
 from vrtrainer.compare.aligned import align
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, HandFrame
@@ -423,7 +423,7 @@ class TrainingSession:
             return []
         return list(coach_gauges())
 
-    def render(self, state: FrameState, targets: list[Any]) -> None:
+    def render(self, state: FrameState, targets: list[RenderTarget]) -> None:
         """Draw each view with the renderer, if there is one."""
         if self.renderer is None or not targets:
             return

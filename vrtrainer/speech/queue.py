@@ -139,7 +139,7 @@ class SpeechQueue:
             if best.expires <= now or (not best.ready() and best.failed()):
                 heapq.heappop(self._heap)
                 continue
-            if not best.ready():
+            if not best.ready() or best.path is None:
                 return None  # the most important is still being synthesised: wait for it
             heapq.heappop(self._heap)
             best.started = now

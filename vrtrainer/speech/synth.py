@@ -36,6 +36,16 @@ SAMPLE_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)
 MAX_TEXT = 600
 
 
+def _engine_version(exe: str) -> str:
+    """The engine's version line ("" when it does not run)."""
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, timeout=10,
+                             check=True, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.decode("utf-8", "replace").split("Data at")[0].strip() or "espeak-ng"
+
+
 def find_espeak() -> str | None:
     """Path of the espeak-ng program, or None when it is not installed."""
     return shutil.which("espeak-ng")
@@ -84,19 +94,12 @@ class Synthesiser:
         self.hits = 0
         self.threads: set[int] = set()
         self._lock = threading.Lock()
-        self._version = self._engine_version() if self.exe else ""
+        self._version = _engine_version(self.exe) if self.exe else ""
 
     @property
     def available(self) -> bool:
         return bool(self.exe) and bool(self._version)
 
-    def _engine_version(self) -> str:
-        try:
-            out = subprocess.run([self.exe, "--version"], capture_output=True, timeout=10,
-                                 check=True, stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.SubprocessError):
-            return ""
-        return out.stdout.decode("utf-8", "replace").split("Data at")[0].strip() or "espeak-ng"
 
     def key(self, text: str) -> str:
         """Content hash naming the file of ``text`` (engine, voice, rate, volume, text)."""
@@ -114,7 +117,8 @@ class Synthesiser:
         of time or from a worker thread, not from the frame loop.
         """
         text = _clip_text(text)
-        if not text or not self.available:
+        exe = self.exe
+        if not text or not exe or not self.available:
             return None
         path = self.path_for(text)
         if path.is_file() and path.stat().st_size > 44:
@@ -126,7 +130,7 @@ class Synthesiser:
         amplitude = str(round(100 * self.volume))
         try:
             subprocess.run(
-                [self.exe, "-v", self.voice, "-s", str(self.rate_wpm), "-a", amplitude,
+                [exe, "-v", self.voice, "-s", str(self.rate_wpm), "-a", amplitude,
                  "-b", "1", "-w", str(tmp), "--stdin"],
                 input=text.encode("utf-8"), capture_output=True, timeout=60, check=True)
             os.replace(tmp, path)  # whole files only: a reader never sees half of one

@@ -139,7 +139,9 @@ def read_archive(
         return _read(zf, path, kind, versions, specs, max_bytes, dict(limits or {}))
 
 
-def _read(zf, path, kind, versions, specs, max_bytes, limits):
+def _read(zf: zipfile.ZipFile, path: Path, kind: str, versions: tuple[int, ...],
+          specs: Mapping[str, ArraySpec], max_bytes: int, limits: dict[str, int]
+          ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, int]]:
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
         raise InvalidFileError(path, f"{len(infos)} members, more than the cap of {MAX_MEMBERS}")
@@ -183,12 +185,12 @@ def _read(zf, path, kind, versions, specs, max_bytes, limits):
     arrays: dict[str, np.ndarray] = {}
     symbols: dict[str, int] = {}
     for name, spec in specs.items():
-        info = by_name.get(f"{name}.npy")
-        if info is None:
+        member = by_name.get(f"{name}.npy")
+        if member is None:
             if spec.required:
                 raise InvalidFileError(path, f"array {name!r} is missing")
             continue
-        arrays[name] = _read_array(zf, path, info, name, spec, symbols, max_bytes, limits)
+        arrays[name] = _read_array(zf, path, member, name, spec, symbols, max_bytes, limits)
     return header, arrays, symbols
 
 

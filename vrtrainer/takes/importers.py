@@ -587,7 +587,7 @@ def read_jigsaws(path: str | Path, *, handedness: str = "right", rate: float = 3
     take = empty_take(n, JIGSAWS_TOOLS)
     take.times = np.arange(n, dtype=np.float64) / rate
     take.tools = tools
-    take.tool_flags[:] = MEASURED | ORIENTATION_TRACKED
+    take.tool_flags = np.full((n, len(JIGSAWS_TOOLS)), MEASURED | ORIENTATION_TRACKED, np.uint8)
     take.tool_grippers = grippers
     match = _JIGSAWS_NAME.fullmatch(path.stem)
     take.meta = TakeMeta(

@@ -123,7 +123,7 @@ class TakeMeta:
         """Build from a header's ``meta`` object, checking every field's type."""
         if not isinstance(data, dict):
             raise InvalidFileError(path, "header 'meta' is not an object")
-        types = {
+        types: dict[str, type | tuple[type, ...]] = {
             "scenario": str, "step": int, "role": str, "performer": str, "handedness": str,
             "source": str, "nominal_rate": (int, float), "created": str,
             "vrtrainer_version": str, "notes": str, "synthetic": bool, "extra": dict,
@@ -186,9 +186,17 @@ class Take:
         out.active[...] = self.active[i]
         return out
 
+    def tools_at(self, i: int) -> dict[str, np.ndarray | None]:
+        """Each tool's pose (7,) at frame ``i``, None where its position is not valid."""
+        if self.tools is None or self.tool_flags is None:
+            return {}
+        tools, flags = self.tools, self.tool_flags
+        return {name: tools[i, n] if flags[i, n] & POSITION_VALID else None
+                for n, name in enumerate(self.tool_names)}
+
     def tool_pose(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Poses (T, 7) and flags (T,) of the named tool."""
-        if self.tools is None or name not in self.tool_names:
+        if self.tools is None or self.tool_flags is None or name not in self.tool_names:
             raise VrtrainerError(f"take has no tool named {name!r} (tools: {self.tool_names})")
         k = self.tool_names.index(name)
         return self.tools[:, k], self.tool_flags[:, k]
@@ -223,12 +231,14 @@ class Take:
         }
         if self.tools is not None:
             arrays["tools"] = self.tools
-            arrays["tool_flags"] = self.tool_flags
+            if self.tool_flags is not None:  # else validate_arrays says they come together
+                arrays["tool_flags"] = self.tool_flags
             if self.tool_grippers is not None:
                 arrays["tool_grippers"] = self.tool_grippers
         if self.head is not None:
             arrays["head"] = self.head
-            arrays["head_flags"] = self.head_flags
+            if self.head_flags is not None:
+                arrays["head_flags"] = self.head_flags
         return arrays
 
 
@@ -433,6 +443,14 @@ def export_csv(take: Take, path: str | Path) -> Path:
 _JOURNAL_MAGIC = b"VRTAKE-JOURNAL\x001\n"
 
 
+def _crc_offset(dtype: np.dtype) -> int:
+    """Byte offset of a record's CRC, which covers the bytes before it."""
+    fields = dtype.fields
+    if fields is None:
+        raise TypeError("a journal record is a structured dtype")
+    return int(fields["crc"][1])
+
+
 def _record_dtype(k: int) -> np.dtype:
     fields = [
         ("time", "<f8"),
@@ -478,7 +496,7 @@ class TakeWriter:
         self._n = 0
         self._count = 0
         self._last_time = -np.inf
-        self._batch_start = None
+        self._batch_start: float | None = None
         self._last_sync = _time.monotonic()
         self._closed = False
         self._failed: VrtrainerError | None = None
@@ -541,10 +559,10 @@ class TakeWriter:
             raise self._failed
         try:
             if self._n:
-                crc_off = self._dtype.fields["crc"][1]
+                crc_off = _crc_offset(self._dtype)
                 crc = self._buf["crc"]
                 for i in range(self._n):
-                    crc[i] = zlib.crc32(self._raw[i, :crc_off])
+                    crc[i] = zlib.crc32(self._raw[i, :crc_off].data)
                 self._f.write(self._raw[: self._n].tobytes())
                 self._f.flush()
                 self._count += self._n
@@ -657,7 +675,7 @@ def _take_from_journal(journal: Path) -> Take:
         tool_names = header.get("tool_names", [])
         meta = TakeMeta.from_dict(header.get("meta"), journal)
         dtype = _record_dtype(len(tool_names))
-        crc_off = dtype.fields["crc"][1]
+        crc_off = _crc_offset(dtype)
         # Read records a chunk at a time and stop at the first torn one: a sparse or
         # padded file costs at most a chunk more than its good frames.
         chunks: list[np.ndarray] = []
@@ -675,7 +693,7 @@ def _take_from_journal(journal: Path) -> Take:
             raw = np.frombuffer(body, dtype=np.uint8, count=n * dtype.itemsize).reshape(n, -1)
             ok = 0
             for i in range(n):
-                if zlib.crc32(raw[i, :crc_off]) != recs["crc"][i]:
+                if zlib.crc32(raw[i, :crc_off].data) != recs["crc"][i]:
                     break
                 ok += 1
             if ok:

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import find_peaks
 
+from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.hand import (
     JOINT_INDEX,
     ORIENTATION_VALID,
@@ -165,11 +166,11 @@ def distance_to_frame(points: np.ndarray, frame: WorkFrame, signed: bool = True)
     """Distance (T,) from points to a plane (signed along its normal), a line or a point."""
     rel = points - frame.origin
     if frame.kind == "plane":
-        d = rel @ frame.normal
+        d = rel @ frame.unit_normal
         return d if signed else np.abs(d)
     if frame.kind == "line":
-        along = rel @ frame.direction
-        return np.linalg.norm(rel - along[:, None] * frame.direction, axis=1)
+        along = rel @ frame.unit_direction
+        return np.linalg.norm(rel - along[:, None] * frame.unit_direction, axis=1)
     return np.linalg.norm(rel, axis=1)
 
 
@@ -217,6 +218,13 @@ def _unit(v: np.ndarray) -> np.ndarray:
 # -- per-kind values -------------------------------------------------------------
 
 
+def _framed(spec: MetricSpec, frame: WorkFrame | None) -> WorkFrame:
+    """The frame a metric of this kind is measured in (the pack check requires it)."""
+    if frame is None:
+        raise VrtrainerError(f"metric {spec.name!r} ({spec.kind}) names no frame of the scene")
+    return frame
+
+
 def _tool_values(spec: MetricSpec, take, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     p = spec.params
     tip, axis, ok = tool_track(take, scenario, p["tool"])
@@ -224,24 +232,27 @@ def _tool_values(spec: MetricSpec, take, scenario: Scenario) -> tuple[np.ndarray
     kind = spec.kind
     axis = _unit(axis)
     if kind == "tool_angle":
-        values = _angle(axis @ -frame.normal)
+        values = _angle(axis @ -_framed(spec, frame).unit_normal)
     elif kind == "work_angle":
-        side = np.cross(frame.direction, frame.normal)
+        normal = _framed(spec, frame).unit_normal
+        side = np.cross(_framed(spec, frame).unit_direction, normal)
         u = -axis
-        values = np.degrees(np.arctan2(u @ frame.normal, np.abs(u @ side)))
+        values = np.degrees(np.arctan2(u @ normal, np.abs(u @ side)))
     elif kind == "travel_angle":
-        values = np.degrees(np.arcsin(np.clip(axis @ frame.direction, -1.0, 1.0)))
+        direction = _framed(spec, frame).unit_direction
+        values = np.degrees(np.arcsin(np.clip(axis @ direction, -1.0, 1.0)))
     elif kind == "tip_distance":
-        values = distance_to_frame(tip, frame)
+        values = distance_to_frame(tip, _framed(spec, frame))
     else:  # tool_speed
         window = float(p.get("smoothing", DEFAULT_SMOOTHING))
         pos = smooth(_fill_invalid(tip, ok, take.times), take.times, window)
         vel = np.gradient(pos, take.times, axis=0) if len(pos) > 1 else np.zeros_like(pos)
         along = p.get("along", "free")
         if along == "direction":
-            values = vel @ frame.direction
+            values = vel @ _framed(spec, frame).unit_direction
         elif along == "plane":
-            values = np.linalg.norm(vel - np.outer(vel @ frame.normal, frame.normal), axis=1)
+            normal = _framed(spec, frame).unit_normal
+            values = np.linalg.norm(vel - np.outer(vel @ normal, normal), axis=1)
         else:
             values = np.linalg.norm(vel, axis=1)
     if "within" in p and frame is not None:
@@ -270,12 +281,12 @@ def inside_extent(points: np.ndarray, frame: WorkFrame, margin: float = 0.0) -> 
     """
     rel = points - frame.origin
     if frame.kind == "plane" and frame.size is not None and frame.direction is not None:
-        across = np.cross(frame.normal, frame.direction)
+        across = np.cross(frame.unit_normal, frame.direction)
         return (np.abs(rel @ frame.direction) <= frame.size[0] / 2) & (
             np.abs(rel @ across) <= frame.size[1] / 2
         )
     if frame.kind == "line" and frame.length is not None:
-        along = rel @ frame.direction
+        along = rel @ frame.unit_direction
         return (along >= -margin) & (along <= frame.length + margin)
     return np.ones(len(points), bool)
 
@@ -300,7 +311,7 @@ def _overlap_values(
     ok = ok & inside_extent(tip, frame)
     if "within" in p:
         ok = ok & (distance_to_frame(tip, frame, signed=False) <= float(p["within"]))
-    across = (tip - frame.origin) @ np.cross(frame.normal, frame.direction)
+    across = (tip - frame.origin) @ np.cross(frame.unit_normal, frame.unit_direction)
     n = len(ok)
     values = np.full(n, np.nan)
     valid = np.zeros(n, bool)
@@ -330,7 +341,7 @@ def _axis(spec: MetricSpec, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]
         a = np.asarray(p["axis"], dtype=np.float64)
         return a / np.linalg.norm(a), np.zeros(3)
     frame = scenario.frames[p["frame"]]
-    return frame.normal, frame.origin
+    return frame.unit_normal, frame.origin
 
 
 @dataclass

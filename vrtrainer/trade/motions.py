@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -132,9 +132,9 @@ def welding(scenario: Scenario, step: str, work: float = 45.0, travel: float = 1
     seam = scenario.frames[frame]
     grip = _tool_grip(scenario, tool)
     fingers = HAND_POSES[hand_pose]
-    d = seam.direction
+    d = seam.unit_direction
     up = np.array([0.0, 1.0, 0.0])
-    length = float(seam.length)
+    length = float(seam.line_length)
     if step == "position":
         plan = [(0.0, 0.0, 0.12, "approach"), (1.0, 0.0, 0.03, "approach"),
                 (1.6, 0.0, 0.0, "pause"), (2.6, 0.0, 0.0, "pause")]
@@ -152,7 +152,7 @@ def welding(scenario: Scenario, step: str, work: float = 45.0, travel: float = 1
     dw, dt, dc = _drift(rng, 1.5, n), _drift(rng, 1.5, n), _drift(rng, 0.0007, n)
     keys = []
     for i, (t, s, lift, phase) in enumerate(plan):
-        axis = torch_axis(d, seam.normal, work + dw[i], travel + dt[i])
+        axis = torch_axis(d, seam.unit_normal, work + dw[i], travel + dt[i])
         tip = seam.origin + s * d - axis * (ctwd + dc[i] + lift)
         pose_ = _tool_pose_for_tip(scenario, tool, tip, axis, up)
         keys.append((t, wrist_for_tool(pose_, grip), fingers, {tool: pose_}, phase))
@@ -174,9 +174,9 @@ def painting(scenario: Scenario, distance: float = 0.20, tilt: float = 0.0,
     panel = scenario.frames[frame]
     grip = _tool_grip(scenario, tool)
     fingers = HAND_POSES[hand_pose]
-    n, u = panel.normal, panel.direction
+    n, u = panel.unit_normal, panel.unit_direction
     v = np.cross(n, u)
-    width, height = panel.size
+    width, height = panel.plane_size
     spacing = fan * (1.0 - overlap)
     top = (passes - 1) * spacing / 2
     overrun = 0.15
@@ -217,10 +217,10 @@ def cpr(scenario: Scenario, count: int = 30, rate: float = 110.0,
     ``apart`` shifts the top hand off the lower one.
     """
     chest = scenario.frames[frame]
-    n = chest.normal
+    n = chest.unit_normal
     palm_down = oriented([0.0, 0.0, -1.0], n)  # fingers forward, back of the hand up
     lower = chest.origin + 0.025 * n  # palm joint of the hand in contact
-    upper = lower + 0.03 * n + apart * chest.direction
+    upper = lower + 0.03 * n + apart * chest.unit_direction
     to_wrist = np.array([0.0, 0.0, 0.048])  # palm joint to wrist, fingers along -Z
 
     def row(time: float, down: float, phase: str):
@@ -374,8 +374,8 @@ def hand_rub(scenario: Scenario, step: str, strokes: int = 10, stroke_time: floa
 
 def _frame_axes(frame: WorkFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(u, v, n): the frame's direction, its side (n x u) and its normal."""
-    n = _unit(frame.normal)
-    u = _unit(frame.direction)
+    n = _unit(frame.unit_normal)
+    u = _unit(frame.unit_direction)
     return u, np.cross(n, u), n
 
 
@@ -533,7 +533,7 @@ MAX_PARAM_KEYS = 512
 _KEY_FIELDS = {"t", "at", "tilt", "roll", "grip_roll", "pose", "phase"}
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

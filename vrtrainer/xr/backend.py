@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import ctypes
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from vrtrainer.backends.base import RenderTarget, View
 from vrtrainer.hands.hand import HandFrame
 from vrtrainer.xr.actions import ActionSystem, Controllers, ToolBinding
 from vrtrainer.xr.errors import OpenXRError, RuntimeLostError
@@ -44,25 +45,6 @@ from vrtrainer.xr.pyopenxr import load_xr, raise_on_error
 
 #: Eye height assumed when the runtime has no STAGE space (LOCAL starts at the head).
 DEFAULT_EYE_HEIGHT = 1.6
-
-
-@dataclass
-class View:
-    """One eye: ``pose`` (7,) in the app's space, ``fov`` (angle_left, angle_right,
-    angle_up, angle_down) in radians, as OpenXR gives them."""
-
-    pose: np.ndarray = field(default_factory=lambda: np.zeros(7, np.float32))
-    fov: np.ndarray = field(default_factory=lambda: np.zeros(4, np.float32))
-
-
-@dataclass
-class RenderTarget:
-    """Where to draw one eye this frame: a GL framebuffer and its size in pixels."""
-
-    eye: int
-    framebuffer: int
-    width: int
-    height: int
 
 
 @dataclass
@@ -166,10 +148,17 @@ class OpenXRBackend:
 
     @property
     def report(self) -> RuntimeReport:
-        return self.instance.report
+        return self._opened.report
+
+    @property
+    def _opened(self) -> Instance:
+        """The instance, which every call after :meth:`open` has."""
+        if self.instance is None:
+            raise OpenXRError("the OpenXR backend is not open")
+        return self.instance
 
     def _create_session(self) -> None:
-        xr, inst = self.xr, self.instance
+        xr, inst = self.xr, self._opened
         info = xr.SessionCreateInfo(system_id=inst.system_id)
         if self.mode == "egl":
             reqs = xr.GraphicsRequirementsOpenGLKHR()
@@ -220,7 +209,7 @@ class OpenXRBackend:
     def _create_swapchains(self) -> None:
         from vrtrainer.xr.swapchains import EyeSwapchain
 
-        xr, inst = self.xr, self.instance
+        xr, inst = self.xr, self._opened
         config_views = xr.enumerate_view_configuration_views(
             inst.handle, inst.system_id, xr.ViewConfigurationType.PRIMARY_STEREO
         )
@@ -312,7 +301,7 @@ class OpenXRBackend:
         xr = self.xr
         while True:
             try:
-                event = xr.poll_event(self.instance.handle)
+                event = xr.poll_event(self._opened.handle)
             except xr.EventUnavailable:
                 return
             kind = xr.StructureType(event.type)
@@ -356,9 +345,9 @@ class OpenXRBackend:
 
     def _now_xr_time(self) -> int:
         xr = self.xr
-        if not self.instance.has(CONVERT_TIMESPEC):
+        if not self._opened.has(CONVERT_TIMESPEC):
             raise OpenXRError("headless sessions need XR_KHR_convert_timespec_time for time")
-        fn = self.instance.proc(
+        fn = self._opened.proc(
             "xrConvertTimespecTimeToTimeKHR",
             ctypes.CFUNCTYPE(xr.Result.ctype(), xr.Instance, ctypes.POINTER(xr.timespec),
                              ctypes.POINTER(xr.Time)),  # fmt: skip
@@ -366,7 +355,7 @@ class OpenXRBackend:
         ns = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
         ts = xr.timespec(ns // 1_000_000_000, ns % 1_000_000_000)
         out = xr.Time()
-        raise_on_error(fn(self.instance.handle, ctypes.byref(ts), ctypes.byref(out)))
+        raise_on_error(fn(self._opened.handle, ctypes.byref(ts), ctypes.byref(out)))
         return int(out.value)
 
     def _fill_frame(self, xr_time: int, should_render: bool) -> XRFrame:
@@ -378,7 +367,7 @@ class OpenXRBackend:
         if frame is None:
             frame = self._frame = XRFrame(
                 time=0.0, xr_time=0, views=[View(), View()], head=np.zeros(7, np.float32),
-                hands=self.hands_frame, controllers=None, events=[], targets=[],
+                hands=self.hands_frame, controllers=Controllers(()), events=[], targets=[],
                 should_render=False,
             )  # fmt: skip
         frame.time, frame.xr_time = seconds, xr_time
@@ -392,7 +381,8 @@ class OpenXRBackend:
         )
         for out, v in zip(frame.views, views, strict=False):
             _pose_into(v.pose, out.pose)
-            out.fov[:] = (v.fov.angle_left, v.fov.angle_right, v.fov.angle_up, v.fov.angle_down)
+            out.fov = (float(v.fov.angle_left), float(v.fov.angle_right),
+                       float(v.fov.angle_up), float(v.fov.angle_down))
         _pose_into(xr.locate_space(self.view_space, self.space, xr_time).pose, frame.head)
         if self.hand_tracking is not None:
             self.hand_tracking.locate(self.space, xr_time, seconds, frame.hands)
@@ -408,7 +398,7 @@ class OpenXRBackend:
         frame.targets = []
         if should_render and self.swapchains:
             for eye, sc in enumerate(self.swapchains):
-                frame.targets.append(RenderTarget(eye, sc.acquire(), sc.width, sc.height))
+                frame.targets.append(RenderTarget(sc.acquire(), sc.width, sc.height, eye=eye))
         return frame
 
     def _translate(self, exc: Exception, doing: str) -> OpenXRError:

@@ -111,6 +111,8 @@ def create_egl_context(major: int = 3, minor: int = 3) -> EGLContext:
     name = ctypes.util.find_library("EGL") or "libEGL.so.1"
     lib = ctypes.CDLL(name)
     address = ctypes.cast(lib.eglGetProcAddress, ctypes.c_void_p).value
+    if address is None:
+        raise OpenXRError(f"{name} has no eglGetProcAddress")
     egl = EGLContext(display, config, context, address)
     egl.make_current()
     return egl

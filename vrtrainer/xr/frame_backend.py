@@ -8,14 +8,12 @@ the commands pressed. Render targets are the eyes' swapchain framebuffers.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from vrtrainer.backends.base import Display, FrameState, Input, View
+from vrtrainer.backends.base import Display, FrameState, Input, RenderTarget, View
 from vrtrainer.hands.hand import LEFT, RIGHT
 from vrtrainer.xr.actions import ToolBinding
-from vrtrainer.xr.backend import OpenXRBackend, RenderTarget
+from vrtrainer.xr.backend import OpenXRBackend
 
 _INPUTS = {"next": Input.NEXT, "retry": Input.RETRY, "quit": Input.QUIT}
 
@@ -70,13 +68,13 @@ class OpenXRFrameBackend:
             state.views[:] = [View(pose=np.zeros(7, np.float32)) for _ in frame.views]
         for out, v in zip(state.views, frame.views, strict=True):
             out.pose[...] = v.pose
-            out.fov = tuple(float(a) for a in v.fov)
+            out.fov = v.fov
         state.events.clear()
         state.events.extend(_INPUTS[e] for e in frame.events if e in _INPUTS)
         self._targets = frame.targets
         return True
 
-    def render_targets(self) -> list[Any]:
+    def render_targets(self) -> list[RenderTarget]:
         return list(self._targets)
 
     def end_frame(self, state: FrameState, display: Display) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ctypes
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from vrtrainer import __version__
 from vrtrainer.xr.errors import MissingExtensionError, RuntimeUnavailableError
@@ -151,7 +153,7 @@ class Instance:
             self.handle = xr.create_instance(info)
         except xr.XrException as exc:
             raise RuntimeUnavailableError(_no_runtime_message(exc)) from exc
-        self._procs: dict[str, object] = {}
+        self._procs: dict[str, Callable[..., Any]] = {}
         props = xr.get_instance_properties(self.handle)
         v = xr.Version(props.runtime_version)
         self.report.runtime_name = _decode(props.runtime_name)
@@ -194,7 +196,7 @@ class Instance:
         """True if ``extension`` was enabled on this instance."""
         return extension in self.report.enabled
 
-    def proc(self, name: str, prototype: type) -> object:
+    def proc(self, name: str, prototype: type) -> Callable[..., Any]:
         """An extension function pointer from xrGetInstanceProcAddr, cast to ``prototype``."""
         fn = self._procs.get(name)
         if fn is None:

@@ -113,7 +113,7 @@ class RemoteController:
             pose=(*v[4:7], *v[0:4]),
             linear_velocity=tuple(v[7:10]),
             angular_velocity=tuple(v[10:13]),
-            curls=tuple(curls),
+            curls=(curls[0], curls[1], curls[2], curls[3], curls[4]),
             trigger=v[18],
             squeeze=v[19],
             squeeze_force=v[20],
@@ -175,7 +175,7 @@ class RemoteData:
         c = 33
         return cls(
             head=(*h[4:7], *h[0:4]),
-            views=tuple(views),
+            views=(views[0], views[1]),
             per_view_data_valid=v[32],
             left=RemoteController._from_fields(v[c : c + _CONTROLLER_FIELDS]),
             right=RemoteController._from_fields(
