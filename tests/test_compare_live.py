@@ -52,7 +52,7 @@ def test_oltw_steps_equal_the_oracle(garbage):
         ys[:, 3] = np.nan
     window = 16
     want = oracle.oltw(ref, rmask, w, ys, yms, window)
-    ref_t, wm_t = _column_layout(ref, rmask, w)
+    ref_t, wm_t, gaps = _column_layout(ref, rmask, w)
     prev, cur = np.full(60, np.inf), np.full(60, np.inf)
     num, den, act = np.empty(window), np.empty(window), np.empty(5, np.int64)
     lo_p = hi_p = cur_lo = cur_hi = 0
@@ -61,7 +61,7 @@ def test_oltw_steps_equal_the_oracle(garbage):
         lo = max(0, min(best - window // 4, 60 - window))
         hi = min(60, lo + window)
         cur[cur_lo:cur_hi] = np.inf
-        best = _oltw_step(ref_t, wm_t, w, ys[j], yms[j], prev, cur, num, den, act, lo_p, hi_p,
+        best = _oltw_step(ref_t, wm_t, gaps, w, ys[j], yms[j], prev, cur, num, den, act, lo_p, hi_p,
                           lo, hi, j)
         assert best == want[j][0]
         np.testing.assert_allclose(cur[lo:hi], want[j][1], rtol=1e-12)

@@ -62,7 +62,8 @@ PER_HAND = 3 * len(POSITION_JOINTS) + len(_FLEX) + len(_ABD) + 3
 
 @njit(cache=True)
 def _quat_matrix(q):
-    x, y, z, w = q[0], q[1], q[2], q[3]
+    # float64 whatever q's type (numba's float() keeps a float32 a float32)
+    x, y, z, w = np.float64(q[0]), np.float64(q[1]), np.float64(q[2]), np.float64(q[3])
     n = x * x + y * y + z * z + w * w
     s = 2.0 / n if n > 0 else 0.0
     m = np.empty((3, 3))
@@ -93,13 +94,15 @@ def _frame_features(poses, flags, active, hands, scale, anchor, anchored, out, m
         for j in range(JOINT_COUNT):
             pv[j] = act and (flags[h, j] & POSITION_VALID) != 0
         wv = pv[WRIST] and (flags[h, WRIST] & ORIENTATION_VALID) != 0
-        r = _quat_matrix(poses[h, WRIST, 3:7].astype(np.float64))
-        pw = poses[h, WRIST, :3].astype(np.float64)
+        r = _quat_matrix(poses[h, WRIST, 3:7])
+        pw0 = np.float64(poses[h, WRIST, 0])
+        pw1 = np.float64(poses[h, WRIST, 1])
+        pw2 = np.float64(poses[h, WRIST, 2])
         loc = np.zeros((JOINT_COUNT, 3))
         for j in range(JOINT_COUNT):
-            d0 = poses[h, j, 0] - pw[0]
-            d1 = poses[h, j, 1] - pw[1]
-            d2 = poses[h, j, 2] - pw[2]
+            d0 = poses[h, j, 0] - pw0
+            d1 = poses[h, j, 1] - pw1
+            d2 = poses[h, j, 2] - pw2
             for a in range(3):
                 loc[j, a] = r[0, a] * d0 + r[1, a] * d1 + r[2, a] * d2
         for jj in range(_POS_J.shape[0]):
@@ -141,18 +144,24 @@ def _frame_features(poses, flags, active, hands, scale, anchor, anchored, out, m
             ok = wv and pv[m1] and pv[p1] and pv[m2] and pv[p2]
             val = 0.0
             if ok:
-                ux = loc[p1] - loc[m1]
-                vx = loc[p2] - loc[m2]
-                nu = np.sqrt(ux[0] ** 2 + ux[1] ** 2 + ux[2] ** 2)
-                nv = np.sqrt(vx[0] ** 2 + vx[1] ** 2 + vx[2] ** 2)
-                su = min(1.0, max(-1.0, ux[0] / nu)) if nu > 0 else 0.0
-                sv = min(1.0, max(-1.0, vx[0] / nv)) if nv > 0 else 0.0
+                e0 = loc[p1, 0] - loc[m1, 0]
+                e1 = loc[p1, 1] - loc[m1, 1]
+                e2 = loc[p1, 2] - loc[m1, 2]
+                f0 = loc[p2, 0] - loc[m2, 0]
+                f1 = loc[p2, 1] - loc[m2, 1]
+                f2 = loc[p2, 2] - loc[m2, 2]
+                nu = np.sqrt(e0 ** 2 + e1 ** 2 + e2 ** 2)
+                nv = np.sqrt(f0 ** 2 + f1 ** 2 + f2 ** 2)
+                su = min(1.0, max(-1.0, e0 / nu)) if nu > 0 else 0.0
+                sv = min(1.0, max(-1.0, f0 / nv)) if nv > 0 else 0.0
                 val = side * (np.arcsin(sv) - np.arcsin(su))
             out[col] = val
             mask[col] = ok
             col += 1
         if wv and not anchored[k]:
-            anchor[k, :3] = pw
+            anchor[k, 0] = pw0
+            anchor[k, 1] = pw1
+            anchor[k, 2] = pw2
             for a in range(3):
                 for b in range(3):
                     anchor[k, 3 + 3 * a + b] = r[a, b]
@@ -161,8 +170,9 @@ def _frame_features(poses, flags, active, hands, scale, anchor, anchored, out, m
         for a in range(3):
             v = 0.0
             if ok:
-                for b in range(3):
-                    v += anchor[k, 3 + 3 * b + a] * (pw[b] - anchor[k, b])
+                v = (anchor[k, 3 + a] * (pw0 - anchor[k, 0])
+                     + anchor[k, 6 + a] * (pw1 - anchor[k, 1])) + anchor[k, 9 + a] * (
+                    pw2 - anchor[k, 2])
             out[col] = v
             mask[col] = ok
             col += 1
@@ -170,7 +180,8 @@ def _frame_features(poses, flags, active, hands, scale, anchor, anchored, out, m
 
 def _column_layout(ref, rmask, w):
     """The reference channel-major for :func:`_oltw_step`: values (C, T) with 0 where
-    invalid and the weight of every valid value (C, T), 0 where invalid or unweighted.
+    invalid, the weight of every valid value (C, T), 0 where invalid or unweighted,
+    and each channel's count of invalid values before each frame (C, T + 1).
 
     A frame's costs then sum over channels with each channel's loop running along
     the reference frames, which vectorises; the zeros add nothing.
@@ -178,15 +189,17 @@ def _column_layout(ref, rmask, w):
     valid = np.asarray(rmask, bool) & (np.asarray(w) > 0.0)[None, :]
     ref_t = np.ascontiguousarray(np.where(valid, ref, 0.0).T)
     wm_t = np.ascontiguousarray(np.where(valid, np.asarray(w, np.float64)[None, :], 0.0).T)
-    return ref_t, wm_t
+    gaps = np.zeros((ref_t.shape[0], ref_t.shape[1] + 1), np.int64)
+    gaps[:, 1:] = np.cumsum(~np.asarray(rmask, bool).T, axis=1)
+    return ref_t, wm_t, gaps
 
 
 @njit(cache=True)
-def _oltw_step(ref_t, wm_t, w, y, ym, prev, cur, num, den, act, lo_prev, hi_prev, lo, hi,
-               j):
+def _oltw_step(ref_t, wm_t, gaps, w, y, ym, prev, cur, num, den, act, lo_prev, hi_prev, lo,
+               hi, j):
     """Column ``j`` of the open-end warping over reference rows [lo, hi).
 
-    ``ref_t``/``wm_t`` from :func:`_column_layout`; ``prev`` holds column j-1 over
+    ``ref_t``/``wm_t``/``gaps`` from :func:`_column_layout`; ``prev`` holds column j-1 over
     [lo_prev, hi_prev) (inf elsewhere), ``cur`` receives column j (inf outside the
     window); ``num``/``den`` are scratch of at least ``hi - lo``, ``act`` int64 of at
     least C. Returns the best row.
@@ -221,6 +234,20 @@ def _oltw_step(ref_t, wm_t, w, y, ym, prev, cur, num, den, act, lo_prev, hi_prev
         w1 = wm_t[k1, lo:hi]
         w2 = wm_t[k2, lo:hi]
         w3 = wm_t[k3, lo:hi]
+        if (gaps[k0, hi] == gaps[k0, lo] and gaps[k1, hi] == gaps[k1, lo]
+                and gaps[k2, hi] == gaps[k2, lo] and gaps[k3, hi] == gaps[k3, lo]):
+            # no invalid reference value in the window: the channels' weights as
+            # scalars, half the loads
+            v0, v1, v2, v3 = w[k0], w[k1], w[k2], w[k3]
+            for t in range(rows):
+                d0 = r0[t] - y0
+                d1 = r1[t] - y1
+                d2 = r2[t] - y2
+                d3 = r3[t] - y3
+                nm[t] = (((nm[t] + v0 * d0 * d0) + v1 * d1 * d1) + v2 * d2 * d2) + v3 * d3 * d3
+                dn[t] = (((dn[t] + v0) + v1) + v2) + v3
+            g += 4
+            continue
         for t in range(rows):
             d0 = r0[t] - y0
             d1 = r1[t] - y1
@@ -293,7 +320,7 @@ def _joint_errors(y, ym, ref, rmask, tol, i, hands, scale, err, z):
 
 
 @njit(cache=True)
-def _live_step(poses, flags, active, hands, scale, anchor, anchored, y, ym, ref_t, wm_t, w,
+def _live_step(poses, flags, active, hands, scale, anchor, anchored, y, ym, ref_t, wm_t, gaps, w,
                ref, rmask, tol, cols, num, den, act, st, err, z):
     """One trainee frame in one call: its features, the warping column, the joint
     errors at the best row. Returns (best row, its accumulated cost).
@@ -312,8 +339,8 @@ def _live_step(poses, flags, active, hands, scale, anchor, anchored, y, ym, ref_
     prev = cols[1 - j % 2]
     # the column two frames back (now reused) holds values in its old window
     cur[st[3]:st[4]] = np.inf
-    best = _oltw_step(ref_t, wm_t, w, y, ym, prev, cur, num, den, act, st[1], st[2], lo,
-                      hi, j)
+    best = _oltw_step(ref_t, wm_t, gaps, w, y, ym, prev, cur, num, den, act, st[1], st[2],
+                      lo, hi, j)
     st[3] = st[1]
     st[4] = st[2]
     st[1] = lo
@@ -393,7 +420,7 @@ class LiveAligner:
         rate = (n - 1) / max(tpl.duration, 1e-9)
         self.window = int(min(n, max(8, round(window_s * rate))))
         self._fixed_length = hand_length
-        self._ref_t, self._wm_t = _column_layout(self.values, self.mask, self.weights)
+        self._ref_t, self._wm_t, self._gaps = _column_layout(self.values, self.mask, self.weights)
         self._cols = np.full((2, n), np.inf)
         self._num = np.zeros(n)
         self._den = np.zeros(n)
@@ -452,9 +479,9 @@ class LiveAligner:
             self._update_scale(frame)
         i, v = _live_step(frame.poses, frame.flags, frame.active, self.hands, self._scale,
                           self._anchor, self._anchored, self._y, self._ym, self._ref_t,
-                          self._wm_t, self.weights, self.values, self.mask, self.tolerance,
-                          self._cols, self._num, self._den, self._act, self._st, self._err,
-                          self._z)
+                          self._wm_t, self._gaps, self.weights, self.values, self.mask,
+                          self.tolerance, self._cols, self._num, self._den, self._act, self._st,
+                          self._err, self._z)
         self._j += 1
         return LiveState(
             frame=self._j, index=i, progress=i / self._last_row, phase=self._row_phase[i],
