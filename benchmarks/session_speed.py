@@ -179,7 +179,8 @@ def attempt_ends(target: str, flaws: list[str], size: tuple[int, int] | None, in
             class Storing(SessionListener):
                 def attempt_finished(self, session, outcome) -> None:
                     if outcome.score is not None:
-                        _store(store, outcome, steps, opts, session_id, backend.describe())
+                        _store(store, outcome, outcome.score, steps, opts, session_id,
+                               backend.describe())
 
             session = TrainingSession(steps, out, source="benchmark", listeners=[Storing()],
                                       renderer=presenter, finish_inline=inline)
