@@ -23,7 +23,7 @@ definition to ~1e-12. Masked values are zeros in that product; a cell then
 subtracts the squares its partner frame's invalid channels let in and rescales
 by the weight both frames share, both from sparse lists of invalid channels
 (real tracking loses a few channels of most frames, so cells are rarely whole).
-The DP advances four rows at once as a wavefront over costs made infinite
+The DP advances eight rows at once as a wavefront over costs made infinite
 outside the band.
 
 The entry kernels release the interpreter lock (``nogil``): an attempt scored on
@@ -43,8 +43,8 @@ from numba import njit
 from vrtrainer.compare.limits import check_alignment
 from vrtrainer.errors import VrtrainerError
 
-#: Padding columns on each side of a row: the 4-row wavefront runs 3 columns beyond.
-_PAD = 3
+#: Padding columns on each side of a row: the 8-row wavefront runs 7 columns beyond.
+_PAD = 7
 #: Most rows of the cost matrix computed per BLAS call.
 _MAX_ROWS = 64
 #: A BLAS cell cost below this share of the frames' squared norms is recomputed.
@@ -237,9 +237,12 @@ def _close_cells(gi, jb, a, b, q0, q1, ni, ny):
         gi[j - jb] = np.inf
     for j in range(b, q1):
         gi[j - jb] = np.inf
+    # views indexed from 0: the compiler sees no negative index, so the loop vectorises
+    band = gi[a - jb:b - jb]
+    nyb = ny[a:b]
     close = 0
-    for j in range(a, b):
-        close += gi[j - jb] <= _CANCEL * (ni + ny[j])
+    for k in range(b - a):
+        close += band[k] <= _CANCEL * (ni + nyb[k])
     return close
 
 
@@ -435,6 +438,64 @@ def _four_rows(g0, g1, g2, g3, jb, s0, s1, prevp):
 
 
 @njit(cache=True)
+def _eight_rows(g0, g1, g2, g3, g4, g5, g6, g7, jb, s0, s1, prevp):
+    """:func:`_four_rows` over eight rows: twice the serial chains in flight, so a
+    step of eight cells takes the time four took (the chains' latency, not the
+    instructions, bounds the four-row loop). Costs must be infinite outside each
+    row's band over [s0 - _PAD, s1 + _PAD)."""
+    inf = np.inf
+    l0 = inf
+    l1 = inf
+    l2 = inf
+    l3 = inf
+    l4 = inf
+    l5 = inf
+    l6 = inf
+    l7 = inf
+    d1 = inf
+    d2 = inf
+    d3 = inf
+    d4 = inf
+    d5 = inf
+    d6 = inf
+    d7 = inf
+    base = s0 - jb
+    v0 = g0[base:]
+    v1 = g1[base - 1:]
+    v2 = g2[base - 2:]
+    v3 = g3[base - 3:]
+    v4 = g4[base - 4:]
+    v5 = g5[base - 5:]
+    v6 = g6[base - 6:]
+    v7 = g7[base - 7:]
+    pv = prevp[_PAD + s0 - 1:]
+    for t in range(s1 - s0 + 7):
+        l7 = min(l7, min(l6, d7)) + v7[t]
+        v7[t] = l7
+        d7 = l6
+        l6 = min(l6, min(l5, d6)) + v6[t]
+        v6[t] = l6
+        d6 = l5
+        l5 = min(l5, min(l4, d5)) + v5[t]
+        v5[t] = l5
+        d5 = l4
+        l4 = min(l4, min(l3, d4)) + v4[t]
+        v4[t] = l4
+        d4 = l3
+        l3 = min(l3, min(l2, d3)) + v3[t]
+        v3[t] = l3
+        d3 = l2
+        l2 = min(l2, min(l1, d2)) + v2[t]
+        v2[t] = l2
+        d2 = l1
+        l1 = min(l1, min(l0, d1)) + v1[t]
+        v1[t] = l1
+        d1 = l0
+        l0 = min(l0, min(pv[t + 1], pv[t])) + v0[t]
+        v0[t] = l0
+
+
+@njit(cache=True)
 def _one_row(gi, jb, a, b, prevp):
     """DP over one row [a, b), costs ``gi`` replaced by D in place (rows left over
     after the wavefronts)."""
@@ -574,8 +635,9 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf,
         np.dot(xs[i0:i1], ysp[lo[i0]:q1].T, g)  # column j at g[:, j - jb]
         if masked:
             _column_sides(mk, i0, i1, lo[i0], hi[i1 - 1], xt, tl, lostb)
-        for s in range(i0, i1, 4):
-            e = min(i1, s + 4)
+        s = i0
+        while s < i1:  # rows eight at a time, then four, then one by one
+            e = s + 8 if s + 8 <= i1 else (s + 4 if s + 4 <= i1 else i1)
             s0 = lo[s]
             s1 = hi[e - 1]
             for i in range(s, e):
@@ -588,9 +650,13 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf,
                                       nx[i], ny)):
                     _fix_costs(x, y, xm, ym, w, wtot, i, lo[i], hi[i], s0 - _PAD, s1 + _PAD,
                                jb, g[i - i0], nx[i], ny, sx, sy, odd)
-            if e - s == 4:
+            if e - s == 8:
+                _eight_rows(g[s - i0], g[s + 1 - i0], g[s + 2 - i0], g[s + 3 - i0], g[s + 4 - i0],
+                            g[s + 5 - i0], g[s + 6 - i0], g[s + 7 - i0], jb, s0, s1, prevp)
+            elif e - s == 4:
                 _four_rows(g[s - i0], g[s + 1 - i0], g[s + 2 - i0], g[s + 3 - i0], jb, s0, s1,
                            prevp)
+            if e - s >= 4:
                 if keep:
                     _steps(prevp, -_PAD, g[s - i0], jb, lo[s], hi[s], steps[s])
                     for i in range(s + 1, e):
@@ -606,6 +672,7 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf,
                 last = g[e - 1 - i0]
             for j in range(s0 - _PAD, s1 + _PAD):
                 prevp[_PAD + j] = last[j - jb]
+            s = e
     return prevp[_PAD + m - 1]
 
 
