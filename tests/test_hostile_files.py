@@ -104,6 +104,18 @@ def test_plausible_jitter_and_dropped_frames_still_load(take_file):
     assert load_take(take_file).n_frames == 30
 
 
+@pytest.mark.parametrize(("hz", "loads"), [(12.0, True), (2.0, True), (0.5, False)])
+def test_a_slow_loop_still_loads_down_to_one_frame_a_second(take_file, hz, loads):
+    """A 90 Hz session drawn at 12 Hz on a loaded machine is a real take; 0.5 Hz is not."""
+    times = 12.5 + np.arange(30) / hz
+    rewrite(take_file, **{"times.npy": npy(times)})
+    if loads:
+        assert load_take(take_file).n_frames == 30
+    else:
+        with pytest.raises(InvalidFileError, match="median step"):
+            load_take(take_file)
+
+
 def test_a_journal_with_nanosecond_steps_is_refused(tmp_path):
     writer = TakeWriter(tmp_path / "j.vrtake", TakeMeta(role="expert"))
     frame = HandFrame()
