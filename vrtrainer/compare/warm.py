@@ -8,6 +8,7 @@ compiling them (seconds instead of tens of seconds on a small machine).
 
 from __future__ import annotations
 
+import threading
 import time
 
 from vrtrainer import numba_cache_dir
@@ -30,6 +31,20 @@ def warm() -> float:
     score_take(take, template)
     dtw_matrix([template.values[:20], template.values[:30]])
     return time.perf_counter() - t0
+
+
+_warmed = threading.Event()
+_warming = threading.Lock()
+
+
+def warm_once() -> None:
+    """:func:`warm` the first time a process asks, before a session's first frame: a
+    kernel compiled on the frame loop (or on the scoring worker, which holds the
+    interpreter lock while numba compiles) froze a headset's frames for seconds."""
+    with _warming:
+        if not _warmed.is_set():
+            warm()
+            _warmed.set()
 
 
 def main() -> None:

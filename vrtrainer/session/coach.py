@@ -14,6 +14,7 @@ import numpy as np
 
 from vrtrainer.compare.live import LiveAligner
 from vrtrainer.compare.score import quality, score_take
+from vrtrainer.compare.warm import warm_once
 from vrtrainer.hands.hand import HandFrame
 from vrtrainer.session.training import AttemptScore, LiveFeedback
 from vrtrainer.takes.take import Take
@@ -42,6 +43,7 @@ class ComparatorCoach:
         self.metrics = metrics
         self.aligner = LiveAligner(template, mirror=mirror)
         self._duration = max(template.duration, 1e-6)
+        warm_once()  # compile now, not on the frame loop at the first attempt
 
     def start(self) -> None:
         self.aligner.reset()
