@@ -163,7 +163,8 @@ def soak(minutes: float, sample_s: float, out_dir: Path, gesture: str = "pinch",
         class Storing(SessionListener):
             def attempt_finished(self, session, outcome) -> None:
                 if outcome.score is not None:
-                    _store(store, outcome, steps, opts, session_uuid, inner.describe())
+                    _store(store, outcome, outcome.score, steps, opts, session_uuid,
+                           inner.describe())
                     result.stored += 1
 
         session = TrainingSession(steps, opts.out_dir, trainee=opts.trainee,
