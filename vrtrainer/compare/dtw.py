@@ -248,20 +248,26 @@ def _close_cells(gi, jb, a, b, q0, q1, ni, ny):
 
 @njit(cache=True)
 def _add_rows(acc, src, idx, p0, p1, a, b):
-    """``acc[a:b] += src[idx[p], a:b]`` for p in [p0, p1), four source rows a pass."""
+    """``acc[a:b] += src[idx[p], a:b]`` for p in [p0, p1), four source rows a pass.
+
+    Views indexed from 0: with ``range(a, b)`` the compiler cannot rule out a
+    negative index (numba wraps those) and the loops did not vectorise.
+    """
+    av = acc[a:b]
+    n = b - a
     p = p0
     while p + 4 <= p1:
-        r0 = src[idx[p]]
-        r1 = src[idx[p + 1]]
-        r2 = src[idx[p + 2]]
-        r3 = src[idx[p + 3]]
-        for k in range(a, b):
-            acc[k] += (r0[k] + r1[k]) + (r2[k] + r3[k])
+        r0 = src[idx[p], a:b]
+        r1 = src[idx[p + 1], a:b]
+        r2 = src[idx[p + 2], a:b]
+        r3 = src[idx[p + 3], a:b]
+        for k in range(n):
+            av[k] += (r0[k] + r1[k]) + (r2[k] + r3[k])
         p += 4
     while p < p1:
-        r0 = src[idx[p]]
-        for k in range(a, b):
-            acc[k] += r0[k]
+        r0 = src[idx[p], a:b]
+        for k in range(n):
+            av[k] += r0[k]
         p += 1
 
 
@@ -299,14 +305,21 @@ def _fix_masked(x, y, xm, ym, w, wtot, i, a, b, q0, q1, jb, gi, ni, ny, sy, mk, 
     wxi = wx[i]
     rest = wtot - wxi
     marked = 0
-    for j in range(a, b):
-        num = gi[j - jb] - corr[j] - lost[j - cb]
-        wyj = wy[j]
-        den = rest - wyj + both[j]
-        ok = (num > _CANCEL * (ni + ny[j])) & (den > _THIN * wtot)
+    # views indexed from 0, so that the loop vectorises (see _add_rows)
+    gv = gi[a - jb:b - jb]
+    cv = corr[a:b]
+    lv = lost[a - cb:b - cb]
+    wyv = wy[a:b]
+    bv = both[a:b]
+    nyv = ny[a:b]
+    for k in range(b - a):
+        num = gv[k] - cv[k] - lv[k]
+        wyj = wyv[k]
+        den = rest - wyj + bv[k]
+        ok = (num > _CANCEL * (ni + nyv[k])) & (den > _THIN * wtot)
         # whole frames on both sides: den is wtot, no rescaling
         scaled = num * (wtot / den) if (wxi != 0.0) | (wyj != 0.0) else num
-        gi[j - jb] = scaled if ok else -1.0
+        gv[k] = scaled if ok else -1.0
         marked += not ok
     if marked:  # cancellation or next to no shared weight: the exact computation
         for j in range(a, b):
