@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vrtrainer.compare import (
@@ -158,6 +158,7 @@ _FLAWS = {"jitter": (0.5, 20.0), "slow": (1.05, 3.0), "tremor": (1.0, 20.0),
 @settings(max_examples=12, deadline=None)
 @given(st.sampled_from(sorted(_FLAWS)), st.floats(0, 1), st.floats(0, 1),
        st.integers(0, 3))
+@example(flaw="dropout", u=1.0, v=0.875, seed=2)  # 35 % dropout read as a skipped movement
 def test_a_larger_flaw_never_scores_higher(pinch, flaw, u, v, seed):
     lo, hi = _FLAWS[flaw]
     a, b = sorted((lo + u * (hi - lo), lo + v * (hi - lo)))
@@ -178,3 +179,27 @@ def test_untracked_short_and_other_rate_takes(pinch, clean):
         score_take(take.slice(0, 2), pinch)
     slow_camera = score_take(trainee(rate=30.0), pinch)
     assert abs(slow_camera.shape - clean.shape) <= 3.0 and slow_camera.passed
+
+
+def test_errors_averaged_onto_each_side_equal_the_plain_sums_bit_for_bit():
+    """The per-frame sums of the scoring alignment (bincount) equal np.add.at's, the
+    plain way, on a take much longer than its reference."""
+    from vrtrainer.compare.features import on_clock, smoothed
+    from vrtrainer.compare.score import SCORE_RATE, SMOOTH_S, _aligned, features_for
+
+    tpl = build_template([sim.simulate("pinch", seed=s) for s in (1, 2)], name="pinch")
+    take = sim.simulate("pinch", role="trainee", flaws=["slow=2", "dropout=0.3"], seed=4)
+    raw, use, _ = features_for(take, tpl)
+    feat = on_clock(smoothed(raw, SMOOTH_S), SCORE_RATE)
+    ref = use.on_clock(SCORE_RATE)
+    got = _aligned(feat, ref)
+    i, j = got["path"][:, 0], got["path"][:, 1]
+    ok = feat.mask[j] & ref.mask[i]
+    diff = np.where(ok, feat.values[j] - ref.values[i], 0.0)
+    total = np.zeros((ref.n_frames, diff.shape[1]))
+    count = np.zeros((ref.n_frames, diff.shape[1]))
+    np.add.at(total, i, diff)
+    np.add.at(count, i, ok)
+    assert np.array_equal(got["seen"], count > 0)
+    assert np.array_equal(got["mean"], np.where(count > 0, total / np.maximum(count, 1), 0.0))
+    assert len(j) > ref.n_frames and (~ok).any()  # a slow take, with masked values
