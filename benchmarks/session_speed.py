@@ -58,11 +58,16 @@ REAL_RATE = 90.0
 class NullCoach:
     """A coach that compares nothing: the loop's cost without scoring."""
 
+    template = None
+
     def start(self) -> None:
         pass
 
     def live(self, hands, tools, tool_flags, out: LiveFeedback) -> LiveFeedback:
         return out
+
+    def gauges_now(self) -> list:
+        return []
 
     def final(self, take) -> AttemptScore:
         return AttemptScore(score=0.0, passed=False, rejected=False, breakdown={}, messages=[])

@@ -24,17 +24,29 @@ def test_from_breakdown_keeps_everything():
     assert record.started_at.tzinfo is not None
 
 
-def test_total_is_accepted_for_score_and_step_numbers_become_text():
-    record = AttemptRecord.from_breakdown(
-        {"total": 50, "passed": False, "criteria": []},
-        trainee="t",
-        scenario_id="s",
-        scenario_version="1",
-        step=2,
-        started_at=T0,
-        ended_at=T0,
-    )
+def test_the_score_has_one_key_and_step_numbers_become_text():
+    fields = dict(trainee="t", scenario_id="s", scenario_version="1", step=2,
+                  started_at=T0, ended_at=T0)
+    record = AttemptRecord.from_breakdown({"score": 50, "passed": False, "criteria": []},
+                                          **fields)
     assert record.score == 50.0 and record.step == "2" and record.criteria == ()
+    with pytest.raises(InvalidRecordError, match="no score"):
+        AttemptRecord.from_breakdown({"total": 50, "passed": False}, **fields)
+
+
+def test_a_sessions_score_goes_to_the_record_typed():
+    from vrtrainer.session.training import AttemptScore
+
+    score = AttemptScore(score=71.234, passed=True, rejected=False,
+                         breakdown={"shape": 80.0, "score": 1.0}, messages=[])
+    criteria = [{"name": "shape", "score": 80.0, "weight": 0.5, "passed": True}]
+    record = AttemptRecord.from_score(score, criteria, trainee="t", scenario_id="s",
+                                      scenario_version="1", step="1", started_at=T0,
+                                      ended_at=T0)
+    assert record.score == 71.23 and record.passed is True
+    assert record.breakdown["score"] == 71.23 and record.breakdown["rejected"] is False
+    assert record.breakdown["shape"] == 80.0 and [c.name for c in record.criteria] == ["shape"]
+    assert score.breakdown["score"] == 1.0  # the session's own breakdown is left as it was
 
 
 def test_default_severity_follows_passed():

@@ -62,7 +62,7 @@ def _session(phase: Phase, passed: bool | None = None, attempts: int = 1):
                                                         messages=["Plus lentement"])
     step = SimpleNamespace(instruction={"fr": "Pincez l'objet.", "en": "Pinch it."})
     return SimpleNamespace(phase=phase, machine=machine, last_score=score, language="fr",
-                           step=step)
+                           step=step, scoring=False)
 
 
 def _state(events, gap=None, t=0.0) -> FrameState:

@@ -22,6 +22,7 @@ from vrtrainer.session.loop import Application, LoopResult
 from vrtrainer.session.plan import steps_for
 from vrtrainer.session.published import PublishedSession, result_of
 from vrtrainer.session.publisher import Publisher, resolve_key
+from vrtrainer.session.scenario_steps import ScenarioStep
 from vrtrainer.session.simple import SimpleFlow, choose_simple_mode
 from vrtrainer.session.training import AttemptOutcome, AttemptScore, TrainingSession, TrainingStep
 from vrtrainer.session.verdict import attempt_lines, criterion_messages, phase_line, words
@@ -78,9 +79,9 @@ def simulated_performances(opts: TrainingOptions, steps) -> list[Take]:
     flaws = [sim.parse_flaw(f) for f in opts.flaws]
     takes = []
     for k, step in enumerate(steps):
-        make = getattr(step, "simulate_trainee", None)
-        if make is not None:
-            takes.append(make(flaws=flaws, seed=opts.seed + k, hand=opts.hand, fault=opts.fault))
+        if isinstance(step, ScenarioStep):
+            takes.append(step.simulate_trainee(flaws=flaws, seed=opts.seed + k, hand=opts.hand,
+                                               fault=opts.fault))
         else:
             if opts.fault:
                 raise VrtrainerError("--fault names a scenario's typical fault; "
@@ -164,7 +165,7 @@ def run_training(opts: TrainingOptions,
                                   source=lambda: backend.describe()["runtime"],
                                   renderer=stage.presenter, listeners=[listener],
                                   finish_inline=opts.finish_inline)
-        assisted: Any = _assisted(session, steps, opts, store)
+        assisted = _assisted(session, steps, opts, store)
         app: Application = assisted
         if publisher is not None:
             app = PublishedSession(assisted, publisher.start())
@@ -177,19 +178,21 @@ def run_training(opts: TrainingOptions,
                     "(they are in the results database)")
         if stage is not None:
             stage.close()
+    voice = assisted.voice if isinstance(assisted, AssistedSession) else None
     run = TrainingRun(
         outcomes=session.outcomes, loop=loop, snapshots=stage.snapshots(),
         timings=session.timings.summary(), attempt_ids=listener.attempt_ids,
         db_url=None if store is None else store.url, session=session, published=published,
-        voice_log=list(getattr(getattr(assisted, "voice", None), "log", [])),
-        simple=getattr(assisted, "simple", None) is not None,
+        voice_log=list(voice.log) if voice is not None else [],
+        simple=isinstance(assisted, AssistedSession) and assisted.simple is not None,
     )
     if store is not None:
         store.close()
     return run
 
 
-def _assisted(session: TrainingSession, steps, opts: TrainingOptions, store) -> Any:
+def _assisted(session: TrainingSession, steps, opts: TrainingOptions, store
+              ) -> TrainingSession | AssistedSession:
     """The session with voice and simple mode when asked for (or remembered), else itself."""
     simple = choose_simple_mode(store, opts.trainee, opts.simple)
     voice = None
@@ -228,11 +231,8 @@ def _store(store, outcome: AttemptOutcome, s: AttemptScore, steps, opts: Trainin
 
     step = steps[outcome.step]
     ref = outcome.reference_path
-    breakdown = dict(s.breakdown, score=round(s.score, 2), passed=s.passed,
-                     rejected=s.rejected,
-                     criteria=criteria_from_breakdown(s.breakdown, opts.language))
-    record = AttemptRecord.from_breakdown(
-        breakdown,
+    record = AttemptRecord.from_score(
+        s, criteria_from_breakdown(s.breakdown, opts.language),
         trainee=opts.trainee,
         scenario_id=step.scenario_id,
         scenario_version=step.scenario_version or "0",

@@ -26,6 +26,7 @@ from vrtrainer.render.scene import Scene
 from vrtrainer.session.advice import VERDICT_TEXT, add_pictogram
 from vrtrainer.session.machine import Phase
 from vrtrainer.session.recording import RecordPhase
+from vrtrainer.takes.take import Take
 
 PHASE_TEXT = {
     "fr": {
@@ -56,6 +57,10 @@ class Look(Protocol):
 
     def snapshot_name(self, session: Any, state: FrameState) -> str | None:
         """A file name when this frame is worth a snapshot, else None."""
+
+    def framed_expert(self, session: Any) -> tuple[object, Take | None]:
+        """What a framed camera starts from: a key that changes with the step, and the
+        expert take whose motion it frames (None: the hands shown only)."""
 
 
 class Presenter:
@@ -120,9 +125,8 @@ class Presenter:
     def _framed_views(self, session: Any, s: SceneState, views: list[View],
                       framing: HandFraming, renderer: Renderer) -> list[View]:
         """Eyes framing the step's ghost motion and the hands shown; the panel above them."""
-        step = getattr(session, "step", None)
+        step, expert = self.look.framed_expert(session)
         if framing.key is not step or framing.lo is None:
-            expert = getattr(step, "expert", None)
             framing.reset(None if expert is None else valid_points(
                 expert.poses, expert.flags, expert.active), key=step)
         for frame in (s.hands, s.ghost):
@@ -176,6 +180,9 @@ class TrainingLook:
         if s.cues is not None:  # the presenter's panel
             self.fill_cues(s.cues, session, phase)
 
+    def framed_expert(self, session: Any) -> tuple[object, Take | None]:
+        return session.step, session.step.expert  # the step's ghost motion
+
     def fill_cues(self, c: Cues, session: Any, phase: Phase) -> None:
         """The panel's texts for the session's phase (and a trainer's cue, when one came)."""
         lang = session.language
@@ -196,7 +203,7 @@ class TrainingLook:
             first = comparator_message(result.messages[0], lang) if result.messages else ""
             first = first[:1].upper() + first[1:]  # a sentence after the verdict's full stop
             c.message = f"{verdict}. {first}".strip()
-        elif phase is Phase.FEEDBACK and getattr(session, "scoring", False):
+        elif phase is Phase.FEEDBACK and session.scoring:
             c.score = None
             c.message = SCORING_TEXT[lang]
         else:
@@ -242,6 +249,9 @@ class RecordingLook:
         s.joint_errors = None
         if s.cues is not None:
             self.fill_cues(s.cues, session)
+
+    def framed_expert(self, session: Any) -> tuple[object, Take | None]:
+        return None, None  # no ghost while recording: the camera frames the hands
 
     def fill_cues(self, c: Cues, session: Any) -> None:
         """The panel's texts for the session's phase (countdown digit as the main line)."""

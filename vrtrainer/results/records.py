@@ -14,10 +14,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.files import sha256_file  # noqa: F401  (re-exported: callers' old name)
+
+if TYPE_CHECKING:
+    from vrtrainer.session.training import AttemptScore
 
 SCORE_MAX = 100.0
 SEVERITIES = ("success", "info", "warning", "error")
@@ -241,17 +244,30 @@ class AttemptRecord:
         return self.duration_s
 
     @classmethod
+    def from_score(cls, score: AttemptScore, criteria: Sequence[Mapping[str, Any]],
+                   **fields: Any) -> AttemptRecord:
+        """Build from a session's scored attempt and its per-criterion rows.
+
+        Its breakdown is kept as the attempt's JSON, with the score (to 0.01), passed,
+        rejected and the criteria set on it; the other fields (trainee, scenario, step,
+        times, take...) are given as keywords.
+        """
+        breakdown = dict(score.breakdown, score=round(score.score, 2), passed=score.passed,
+                         rejected=score.rejected, criteria=list(criteria))
+        return cls.from_breakdown(breakdown, **fields)
+
+    @classmethod
     def from_breakdown(cls, breakdown: Mapping[str, Any], **fields: Any) -> AttemptRecord:
-        """Build from the comparator's output: ``score`` (or ``total``), ``passed``, ``criteria``.
+        """Build from a breakdown as stored: ``score`` (0-100), ``passed``, ``criteria``.
 
         The whole ``breakdown`` is kept as the attempt's JSON; the other fields (trainee,
         scenario, step, times, take...) are given as keywords.
         """
         if not isinstance(breakdown, Mapping):
             raise InvalidRecordError("breakdown must be a JSON object")
-        score = breakdown.get("score", breakdown.get("total"))
+        score = breakdown.get("score")
         if score is None:
-            raise InvalidRecordError("breakdown has no score (or total)")
+            raise InvalidRecordError("breakdown has no score")
         if "passed" not in breakdown:
             raise InvalidRecordError("breakdown has no passed")
         criteria = breakdown.get("criteria", ())

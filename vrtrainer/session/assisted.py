@@ -14,6 +14,7 @@ from vrtrainer.backends.base import Display, FrameState, Input, RenderTarget
 from vrtrainer.hands.hand import POSITION_VALID
 from vrtrainer.session.machine import Phase
 from vrtrainer.session.simple import SimpleFlow
+from vrtrainer.session.training import TrainingSession
 from vrtrainer.session.voice import VoiceCoach
 
 #: What must have been said before a phase's "go on" takes effect.
@@ -30,16 +31,15 @@ def hands_tracked(state: FrameState) -> bool:
 class AssistedSession:
     """A :class:`~vrtrainer.session.training.TrainingSession` plus voice and simple mode."""
 
-    def __init__(self, session: Any, voice: VoiceCoach | None = None,
+    def __init__(self, session: TrainingSession, voice: VoiceCoach | None = None,
                  simple: SimpleFlow | None = None) -> None:
         self.session = session
         self.voice = voice
         self.simple = simple
         self.timings = session.timings
         self._deferred: list[Input] = []
-        presenter = getattr(session, "renderer", None)
-        if simple is not None and presenter is not None and hasattr(presenter, "cue_hooks"):
-            presenter.cue_hooks.append(simple.cues)
+        if simple is not None and session.renderer is not None:  # the session's presenter
+            session.renderer.cue_hooks.append(simple.cues)
 
     def __getattr__(self, name: str) -> Any:
         # What the session has (phase, machine, live...) is read through, e.g. by a publisher.
@@ -68,7 +68,7 @@ class AssistedSession:
             return
         now = state.display_time
         speaking = any(voice.busy_with(k, now) for k in kinds) or bool(
-            self.session.phase is Phase.FEEDBACK and getattr(self.session, "scoring", False))
+            self.session.phase is Phase.FEEDBACK and self.session.scoring)
         moves: list[Input] = [e for e in state.events if e in (Input.NEXT, Input.RETRY)]
         if moves and speaking:
             state.events[:] = [e for e in state.events if e not in moves]

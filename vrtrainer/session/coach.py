@@ -14,6 +14,7 @@ import numpy as np
 
 from vrtrainer.compare.live import LiveAligner
 from vrtrainer.compare.score import quality, score_take
+from vrtrainer.compare.template import Template
 from vrtrainer.compare.warm import warm_once
 from vrtrainer.hands.hand import HandFrame
 from vrtrainer.session.training import AttemptScore, LiveFeedback
@@ -32,7 +33,7 @@ class ComparatorCoach:
     ``pass_threshold`` overrides the template's pass mark when given.
     """
 
-    def __init__(self, template: Any, mirror: bool = False,
+    def __init__(self, template: Template, mirror: bool = False,
                  pass_threshold: float | None = None, language: str = "fr",
                  metrics: Any = None) -> None:
 
@@ -47,6 +48,9 @@ class ComparatorCoach:
 
     def start(self) -> None:
         self.aligner.reset()
+
+    def gauges_now(self) -> list[dict[str, Any]]:
+        return []  # the comparator alone has no trade gauges
 
     def live(self, hands: HandFrame, tools: np.ndarray, tool_flags: np.ndarray,
              out: LiveFeedback) -> LiveFeedback:

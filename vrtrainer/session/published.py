@@ -133,7 +133,7 @@ class PublishedSession:
         if self._expected:
             coverage = round(self._valid / self._expected, 3)
             self._valid = self._expected = 0
-        cue = getattr(s, "remote_cue", "")
+        cue = s.remote_cue
         frame: dict[str, Any] = {
             "phase": phase.value,
             "step": s.machine.step,
@@ -147,8 +147,7 @@ class PublishedSession:
             "gauges": [{k: (_num(v) if isinstance(v, float | int) else v)
                         for k, v in g.items()} for g in s.gauges_now()],
             "coverage": coverage,
-            "cue": cue if state is None or state.display_time < getattr(
-                s, "remote_cue_until", 0.0) else "",
+            "cue": cue if state is None or state.display_time < s.remote_cue_until else "",
             "finished": bool(s.finished),
         }
         if state is not None:

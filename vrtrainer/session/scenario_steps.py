@@ -19,7 +19,7 @@ import numpy as np
 
 from vrtrainer.compare.features import FeatureConfig
 from vrtrainer.compare.reference import calibrate_reference
-from vrtrainer.compare.template import Tolerance, build_template, load_template
+from vrtrainer.compare.template import Template, Tolerance, build_template, load_template
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands import sim
 from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, JOINT_NAMES, HandFrame
@@ -114,6 +114,10 @@ class TradeCoach:
         self._recent = _Recent(tuple(t.name for t in scenario.tools))
         self._gauges: dict[str, float] = {}
         self._last_gauge = -np.inf
+
+    @property
+    def template(self) -> Template | None:
+        return self.comparator.template
 
     def start(self) -> None:
         self.comparator.start()

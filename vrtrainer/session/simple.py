@@ -108,7 +108,7 @@ class SimpleFlow:
             self.pinch.reset()
         if phase is not Phase.FEEDBACK:
             self._waiting = False
-        elif getattr(session, "scoring", False):
+        elif session.scoring:
             if Input.NEXT in events:  # no verdict yet: "go on" takes effect once it is known
                 self._waiting = True
                 events = [e for e in events if e is not Input.NEXT]

@@ -25,6 +25,7 @@ import numpy as np
 
 from vrtrainer.backends.base import Display, FrameState, Input, RenderTarget
 from vrtrainer.compare.aligned import align
+from vrtrainer.compare.template import Template
 from vrtrainer.errors import VrtrainerError
 from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, HandFrame
 from vrtrainer.session.finishing import AttemptWorker
@@ -71,6 +72,13 @@ class Coach(Protocol):
 
     def final(self, take: Take) -> AttemptScore:
         """Score the whole recorded attempt."""
+
+    @property
+    def template(self) -> Template | None:
+        """The comparator template it scores against (None: the replay is not aligned)."""
+
+    def gauges_now(self) -> list[dict[str, Any]]:
+        """Live trade-metric gauges (label, value, band, unit); empty if it has none."""
 
 
 @dataclass
@@ -393,9 +401,7 @@ class TrainingSession:
     def _replay_ghost_for(self, step: TrainingStep, take: Take, result: AttemptScore
                           ) -> np.ndarray | None:
         """The expert frame matching each frame of the attempt, for the replay."""
-        coach = step.coach
-        template = getattr(coach, "template", None) or getattr(
-            getattr(coach, "comparator", None), "template", None)
+        template = step.coach.template
         if template is None or result.rejected:
             return None  # a rejected take has no meaningful alignment: replay it alone
 
@@ -418,10 +424,9 @@ class TrainingSession:
 
     def gauges_now(self) -> list[dict[str, Any]]:
         """Live trade-metric gauges of the current step (empty if it has none)."""
-        coach_gauges = getattr(self.step.coach, "gauges_now", None)
-        if self.machine.phase is not Phase.ATTEMPT or coach_gauges is None:
+        if self.machine.phase is not Phase.ATTEMPT:
             return []
-        return list(coach_gauges())
+        return list(self.step.coach.gauges_now())
 
     def render(self, state: FrameState, targets: list[RenderTarget]) -> None:
         """Draw each view with the renderer, if there is one."""

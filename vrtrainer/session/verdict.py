@@ -13,6 +13,7 @@ from typing import Any
 
 from vrtrainer.compare.score import MIN_COVERAGE, PASS_MARK
 from vrtrainer.compare.wording import comparator_message, verdict_word
+from vrtrainer.session.loop import LoopResult
 
 __all__ = ["attempt_lines", "criterion_messages", "reasons", "timing_note", "verdict_word"]
 
@@ -243,7 +244,7 @@ _SPEED = {
 }
 
 
-def speed_lines(loop: Any, timings: Mapping[str, Any], lang: str = "en") -> list[str]:
+def speed_lines(loop: LoopResult, timings: Mapping[str, Any], lang: str = "en") -> list[str]:
     """The speed summary of a run in ``lang``: frames, session and wall time, CPU per frame;
     then, after a cold start, the compilation time on its own line (not in the rest)."""
     text, compiled = _SPEED["fr" if lang == "fr" else "en"]
@@ -254,7 +255,7 @@ def speed_lines(loop: Any, timings: Mapping[str, Any], lang: str = "en") -> list
         ratio=fmt(loop.session_seconds / max(loop.wall_seconds, 1e-9), 1, lang),
         p50=fmt(float(total.get("p50", float("nan"))), 2, lang),
         p99=fmt(float(total.get("p99", float("nan"))), 2, lang))]
-    seconds = float(getattr(loop, "compile_seconds", 0.0) or 0.0)
+    seconds = float(loop.compile_seconds)
     if seconds >= 0.05:
         lines.append(compiled.format(compiled=fmt(seconds, 1, lang)))
     return lines

@@ -25,6 +25,8 @@ from vrtrainer.scenario.packfiles import PackFiles
 from vrtrainer.session.advice import VERDICT_TEXT
 from vrtrainer.session.beeps import find_player
 from vrtrainer.session.machine import Phase
+from vrtrainer.session.scenario_steps import ScenarioStep
+from vrtrainer.session.training import TrainingStep
 from vrtrainer.speech import Priority, SpeechQueue, Synthesiser
 from vrtrainer.speech.synth import MAX_WAV_BYTES, wav_duration
 
@@ -78,13 +80,13 @@ class WavPlayer:
         self._proc = None
 
 
-def recorded_audio(step: Any, language: str) -> tuple[bytes, str] | None:
+def recorded_audio(step: TrainingStep, language: str) -> tuple[bytes, str] | None:
     """The pack's recorded instruction for ``step`` (``audio/<step id>.<lang>.wav``), if any.
 
     Read through the pack's bounded file access (inside the pack, size-capped);
     the WAV itself is checked when it is cached.
     """
-    pack_path, step_id = getattr(step, "pack_path", None), getattr(step, "step_id", "")
+    pack_path, step_id = step.pack_path, step.step_id
     if not pack_path or not step_id:
         return None
     rel = f"audio/{step_id}.{language}.wav"
@@ -94,17 +96,18 @@ def recorded_audio(step: Any, language: str) -> tuple[bytes, str] | None:
         return files.read_bytes(rel, MAX_WAV_BYTES), f"{pack_path}/{rel}"
 
 
-def step_advice_texts(step: Any, language: str) -> list[str]:
+def step_advice_texts(step: TrainingStep, language: str) -> list[str]:
     """A scenario step's trade advice in ``language``: known ahead, so synthesised ahead."""
-    scenario, metrics = getattr(step, "scenario", None), None
-    if scenario is None:
+    if not isinstance(step, ScenarioStep) or step.scenario is None:
         return []
-    names = getattr(getattr(step, "coach", None), "step", None)
-    metrics = getattr(names, "metrics", ()) or ()
+    scenario = step.scenario
+    metrics = next((s.metrics for s in scenario.steps if s.id == step.step_id), ())
     out = []
     for name in metrics:
         spec = scenario.metrics.get(name)
-        for advice in (getattr(spec, "advice_low", None), getattr(spec, "advice_high", None)):
+        if spec is None:
+            continue
+        for advice in (spec.advice_low, spec.advice_high):
             text = advice.get(language) if advice is not None else ""
             if text:
                 out.append(text)

@@ -53,6 +53,7 @@ from vrtrainer.hands.hand import (
     quat_rotate,
 )
 from vrtrainer.scenario.model import METRIC_UNITS, MetricSpec, Scenario, Text, WorkFrame
+from vrtrainer.takes.take import Take
 
 #: Below this share of measured frames inside the band a metric in band on
 #: the median is still called unsteady.
@@ -110,9 +111,8 @@ def hand_index(hand: str, handedness: str = "right") -> int:
     return {"left": 0, "right": 1, "dominant": dominant, "other": 1 - dominant}[hand]
 
 
-def _handedness(take) -> str:
-    meta = getattr(take, "meta", None)
-    return getattr(meta, "handedness", "right")
+def _handedness(take: Take) -> str:
+    return take.meta.handedness
 
 
 def joint_track(take, hand: str, joint: str) -> tuple[np.ndarray, np.ndarray]:
@@ -136,15 +136,16 @@ def palm_normal(take, h: int) -> tuple[np.ndarray, np.ndarray]:
     return n, ok
 
 
-def tool_track(take, scenario: Scenario, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def tool_track(take: Take, scenario: Scenario, name: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Tool tip positions (T, 3), working axes (T, 3) and validity (T,).
 
     The take's recorded tool pose is used when it has one; otherwise the pose
     is derived from the holding hand's wrist joint and the tool's grip transform.
     """
     spec = scenario.tool(name)
-    names = tuple(getattr(take, "tool_names", ()) or ())
-    if name in names and take.tools is not None:
+    names = take.tool_names
+    if name in names and take.tools is not None and take.tool_flags is not None:
         k = names.index(name)
         pose = take.tools[:, k].astype(np.float64)
         ok = (take.tool_flags[:, k] & _POS_ORI) == _POS_ORI
