@@ -135,8 +135,8 @@ def store_scored_attempt(store: ResultsStore, folder: Path, target: str, step: i
     score = chosen.coach.final(take)
     reference = keep_reference(chosen, folder)
     start = T0 + timedelta(days=day)
-    return store.record_attempt(AttemptRecord.from_breakdown(
-        score.breakdown, trainee=trainee, scenario_id=chosen.scenario_id,
+    return store.record_attempt(AttemptRecord.from_score(
+        score, [], trainee=trainee, scenario_id=chosen.scenario_id,
         scenario_version=chosen.scenario_version or "0", step=str(step), started_at=start,
         ended_at=start + timedelta(seconds=take.duration), take_path=str(path.resolve()),
         take_sha256=sha256_file(path), reference_path=str(reference.resolve()),

@@ -93,8 +93,7 @@ def resolve_subject(target: str, step: int, hand: str = "right") -> Subject:
         return Subject(
             scenario_id=f"gesture/{target}", scenario_version="builtin", step=1,
             title={"fr": target, "en": target},
-            instruction={"fr": getattr(g, "description_fr", "") or g.description,
-                         "en": g.description},
+            instruction={"fr": g.description, "en": g.description},
             gesture=target,
             simulate=lambda seed: sim.simulate(target, role="expert", seed=seed, hand=hand),
         )
