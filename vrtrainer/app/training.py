@@ -22,7 +22,6 @@ from vrtrainer.session.loop import Application, LoopResult
 from vrtrainer.session.plan import steps_for
 from vrtrainer.session.published import PublishedSession, result_of
 from vrtrainer.session.publisher import Publisher, resolve_key
-from vrtrainer.session.scenario_steps import ScenarioStep
 from vrtrainer.session.simple import SimpleFlow, choose_simple_mode
 from vrtrainer.session.training import AttemptOutcome, AttemptScore, TrainingSession, TrainingStep
 from vrtrainer.session.verdict import attempt_lines, criterion_messages, phase_line, words
@@ -73,22 +72,14 @@ class TrainingRun:
     simple: bool = False
 
 
-def simulated_performances(opts: TrainingOptions, steps) -> list[Take]:
+def simulated_performances(opts: TrainingOptions, steps: list[TrainingStep]) -> list[Take]:
     """The simulated trainee's take for each step, with the requested flaws."""
 
     flaws = [sim.parse_flaw(f) for f in opts.flaws]
     takes = []
     for k, step in enumerate(steps):
-        if isinstance(step, ScenarioStep):
-            takes.append(step.simulate_trainee(flaws=flaws, seed=opts.seed + k, hand=opts.hand,
-                                               fault=opts.fault))
-        else:
-            if opts.fault:
-                raise VrtrainerError("--fault names a scenario's typical fault; "
-                                     "for a built-in gesture use --flaw")
-            name = step.scenario_id.removeprefix("gesture/")
-            takes.append(sim.simulate(name, role="trainee", flaws=flaws, hand=opts.hand,
-                                      seed=opts.seed + k))
+        takes.append(step.simulate_trainee(flaws=flaws, seed=opts.seed + k, hand=opts.hand,
+                                           fault=opts.fault))
     return takes
 
 

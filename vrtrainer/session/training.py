@@ -27,6 +27,7 @@ from vrtrainer.backends.base import Display, FrameState, Input, RenderTarget
 from vrtrainer.compare.aligned import align
 from vrtrainer.compare.template import Template
 from vrtrainer.errors import VrtrainerError
+from vrtrainer.hands import sim
 from vrtrainer.hands.hand import HAND_COUNT, JOINT_COUNT, HandFrame
 from vrtrainer.session.finishing import AttemptWorker
 from vrtrainer.session.listeners import SessionListener
@@ -102,6 +103,16 @@ class TrainingStep:
     reference: Any = None
     #: The pack's id of the step ("" for a built-in gesture or a trainer's reference).
     step_id: str = ""
+
+    def simulate_trainee(self, flaws: Sequence[sim.Flaw] = (), seed: int = 0,
+                         hand: str = "right", fault: str | None = None) -> Take:
+        """A simulated trainee's take of this step: here a built-in gesture's (its id
+        after ``gesture/``); pack and reference steps simulate their own motion."""
+        if fault:
+            raise VrtrainerError("--fault names a scenario's typical fault; "
+                                 "for a built-in gesture use --flaw")
+        name = self.scenario_id.removeprefix("gesture/")
+        return sim.simulate(name, role="trainee", flaws=list(flaws), hand=hand, seed=seed)
 
 
 #: How many of the latest attempts keep their take in memory (see AttemptOutcome).
