@@ -159,6 +159,7 @@ _FLAWS = {"jitter": (0.5, 20.0), "slow": (1.05, 3.0), "tremor": (1.0, 20.0),
 @given(st.sampled_from(sorted(_FLAWS)), st.floats(0, 1), st.floats(0, 1),
        st.integers(0, 3))
 @example(flaw="dropout", u=1.0, v=0.875, seed=2)  # 35 % dropout read as a skipped movement
+@example(flaw="dropout", u=1.0, v=0.5, seed=3)  # the same at 22.5 %
 def test_a_larger_flaw_never_scores_higher(pinch, flaw, u, v, seed):
     lo, hi = _FLAWS[flaw]
     a, b = sorted((lo + u * (hi - lo), lo + v * (hi - lo)))
