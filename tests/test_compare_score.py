@@ -175,6 +175,8 @@ def test_untracked_short_and_other_rate_takes(pinch, clean):
     dead.flags[:] = 0
     s = score_take(dead, pinch)
     assert s.total == 0.0 and not s.passed and "never tracked" in s.messages[0]
+    assert (s.verdict, s.reasons[0]["rule"]) == ("fail", "tracking")
+    assert s.verdict_rule == s.messages[0]
     assert s.to_dict()["mismatch"] is None  # JSON has no infinity
     with pytest.raises(VrtrainerError, match="too short"):
         score_take(take.slice(0, 2), pinch)
@@ -204,3 +206,27 @@ def test_errors_averaged_onto_each_side_equal_the_plain_sums_bit_for_bit():
     assert np.array_equal(got["seen"], count > 0)
     assert np.array_equal(got["mean"], np.where(count > 0, total / np.maximum(count, 1), 0.0))
     assert len(j) > ref.n_frames and (~ok).any()  # a slow take, with masked values
+
+
+def test_a_take_far_longer_than_the_reference_fails_on_tempo_without_comparison(pinch):
+    """Past LENGTH_LIMIT times the reference (and LENGTH_FLOOR_S) a take fails on tempo
+    with a way out in words, before its length drives the scoring clock's work; just
+    under it, the take is compared frame by frame as any other."""
+    from dataclasses import replace
+
+    from vrtrainer.compare.score import LENGTH_FLOOR_S, LENGTH_LIMIT
+
+    take = trainee()
+    limit = max(LENGTH_LIMIT * pinch.duration, LENGTH_FLOOR_S)
+    span = take.times[-1] - take.times[0]
+
+    def stretched(seconds):
+        return replace(take, times=take.times[0] + (take.times - take.times[0]) * seconds / span)
+
+    long = score_take(stretched(limit * 1.05), pinch)
+    assert (long.verdict, long.reasons[0]["rule"]) == ("fail", "tempo")
+    assert "too long to compare" in long.verdict_rule and "vrtrainer trim" in long.verdict_rule
+    assert long.tempo > LENGTH_LIMIT and long.total < long.pass_mark and not long.phases
+    under = score_take(stretched(limit * 0.95), pinch)
+    assert under.reasons[0]["rule"] == "tempo" and "too long" not in under.verdict_rule
+    assert under.phases and under.tempo > LENGTH_LIMIT * 0.5

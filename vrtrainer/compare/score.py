@@ -127,6 +127,12 @@ RULES = ("another gesture", "tracking", "skipped", "tempo", "unsteady", "part", 
          "total")
 #: A body part whose quality over any WORST_WINDOW_S stays under this fails the take.
 PART_MARK = 0.4
+#: A take lasting over LENGTH_LIMIT times the reference (and over LENGTH_FLOOR_S) fails on
+#: tempo without a frame-by-frame comparison: far beyond TEMPO_LIMIT and beyond any step's
+#: time limit (4 times the ghost, 20 s at least), while its cost on the scoring clock grows
+#: with its length (a 40-minute take against a 3 s pinch: 3 s of CPU and 770 MB).
+LENGTH_LIMIT = 40.0
+LENGTH_FLOOR_S = 60.0
 
 
 def quality(z: ArrayLike) -> np.ndarray:
@@ -358,6 +364,9 @@ def score_features(feat: Features, tpl: Template, *, mirrored: bool = False) -> 
         raise VrtrainerError(f"a take of {feat.n_frames} frames is too short to score")
     if not feat.mask.any():
         return _untracked(tpl, mirrored)
+    length = float(feat.times[-1] - feat.times[0])
+    if length > max(LENGTH_LIMIT * tpl.duration, LENGTH_FLOOR_S):
+        return _too_long(tpl, mirrored, length)
     raw = feat
     jitter = jitter_rms(raw)
     feat = on_clock(smoothed(raw, SMOOTH_S), SCORE_RATE)
@@ -657,18 +666,37 @@ def _skipped(path, tpl, feat, groups, part_of, n_part, phase) -> list[tuple[int,
     return out
 
 
+def _unscored(tpl, mirrored: bool, rule: dict[str, Any], **values: float) -> Score:
+    """A failed score decided by ``rule`` before any comparison (nothing else measured)."""
+    zero = {"total": 0.0, "shape": 0.0, "timing": 0.0, "steadiness": 0.0, "coverage": 0.0,
+            "economy": 0.0, "tempo": float("nan"), **values}
+    return Score(
+        **zero, passed=False, rejected=False, mismatch=float("inf"), hesitations=[],
+        fingers={}, joints={}, phases=[], mirrored=mirrored, template=tpl.name,
+        messages=[rule["text"]], details={"weights": WEIGHTS, "pass_mark": PASS_MARK},
+        verdict="fail", verdict_rule=rule["text"], pass_mark=PASS_MARK, reasons=[rule],
+    )
+
+
 def _untracked(tpl, mirrored: bool) -> Score:
     """The score of a take in which the reference's hands were never tracked."""
     hands = " and ".join(HAND_NAMES[h] for h in tpl.hands)
     what = f"the {hands} hand was" if hands else "the tools were"
-    return Score(
-        total=0.0, shape=0.0, timing=0.0, steadiness=0.0, coverage=0.0, economy=0.0,
-        passed=False,
-        rejected=False, mismatch=float("inf"), tempo=float("nan"), hesitations=[], fingers={},
-        joints={}, phases=[], mirrored=mirrored, template=tpl.name,
-        messages=[f"{what} never tracked: nothing to score"],
-        details={"weights": WEIGHTS, "pass_mark": PASS_MARK},
-    )
+    return _unscored(tpl, mirrored, {
+        "rule": "tracking", "value": 0.0, "limit": 100 * MIN_COVERAGE,
+        "text": f"{what} never tracked: nothing to score"})
+
+
+def _too_long(tpl, mirrored: bool, length: float) -> Score:
+    """The score of a take too long to compare with the reference (see LENGTH_LIMIT)."""
+    ratio = length / max(tpl.duration, 1e-9)
+    limit = max(LENGTH_LIMIT * tpl.duration, LENGTH_FLOOR_S)
+    return _unscored(tpl, mirrored, {
+        "rule": "tempo", "value": round(ratio, 4), "limit": TEMPO_LIMIT,
+        "text": f"the take lasts {length:.0f} s, {ratio:.0f} times the expert's "
+                f"{tpl.duration:.1f} s: too long to compare (at most {limit:.0f} s); "
+                "trim it to the gesture (vrtrainer trim) or try again"},
+        tempo=round(ratio, 4), coverage=100.0)
 
 
 def _windows(part_q: np.ndarray, part_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
