@@ -48,9 +48,14 @@ from vrtrainer.backends.base import FrameState  # noqa: E402
 from vrtrainer.backends.scripted import PersonScript, SimulatedBackend  # noqa: E402
 from vrtrainer.hands.hand import HandFrame  # noqa: E402
 from vrtrainer.session.listeners import SessionListener  # noqa: E402
-from vrtrainer.session.loop import FrameTimings, run_loop  # noqa: E402
+from vrtrainer.session.loop import run_loop  # noqa: E402
 from vrtrainer.session.plan import steps_for  # noqa: E402
-from vrtrainer.session.training import AttemptScore, LiveFeedback, TrainingSession  # noqa: E402
+from vrtrainer.session.training import (  # noqa: E402
+    AttemptEndTimings,
+    AttemptScore,
+    LiveFeedback,
+    TrainingSession,
+)
 
 REAL_RATE = 90.0
 
@@ -127,31 +132,6 @@ def loop_alone(target: str, flaws: list[str], backend_type=SimulatedBackend
             "realtime_x": result.session_seconds / result.wall_seconds}
 
 
-class WorkTimings(FrameTimings):
-    """Frame timings that also keep every frame's loop work and whether an ended
-    attempt was being finished meanwhile."""
-
-    def __init__(self, session: TrainingSession) -> None:
-        super().__init__()
-        self.session = session
-        self.work_ms: list[float] = []
-        self.cpu_ms: list[float] = []
-        self.finishing: list[bool] = []
-        self._ended = False
-        self._cpu = time.thread_time()
-
-    def record(self, wait: float, update: float, render: float, submit: float) -> None:
-        super().record(wait, update, render, submit)
-        self.work_ms.append(1e3 * (update + render + submit))
-        cpu = time.thread_time()
-        self.cpu_ms.append(1e3 * (cpu - self._cpu))
-        self._cpu = cpu
-        # the frame that ends an attempt, and every frame while it is finished
-        ending = self.session._writer is None and self._ended
-        self._ended = self.session._writer is not None
-        self.finishing.append(ending or self.session.scoring)
-
-
 def attempt_ends(target: str, flaws: list[str], size: tuple[int, int] | None, inline: bool,
                  retries: int) -> dict[str, float]:
     """A paced session of ``retries + 1`` attempts, each stored, rendered at ``size``
@@ -189,25 +169,13 @@ def attempt_ends(target: str, flaws: list[str], size: tuple[int, int] | None, in
 
             session = TrainingSession(steps, out, source="benchmark", listeners=[Storing()],
                                       renderer=presenter, finish_inline=inline)
-            timings = session.timings = WorkTimings(session)
+            timings = session.timings = AttemptEndTimings(session)
             run_loop(backend, session)
         finally:
             if offscreen is not None:
                 offscreen.close()
             store.close()
-    # from the second frame: the first one makes the renderer's GL objects
-    work = np.array(timings.work_ms[1:])
-    cpu = np.array(timings.cpu_ms[1:])
-    ending = np.array(timings.finishing[1:])
-    ends = work[ending]
-    return {"frames": len(work), "attempts": len(session.outcomes),
-            "work_ms_p50": float(np.percentile(work, 50)),
-            "work_ms_p999": float(np.percentile(work, 99.9)),
-            "work_ms_max": float(work.max()),
-            "end_frames": len(ends), "end_work_ms_max": float(ends.max()) if len(ends) else 0.0,
-            "over_11ms": int((work > 11.0).sum()),
-            "cpu_ms_p999": float(np.percentile(cpu, 99.9)), "cpu_ms_max": float(cpu.max()),
-            "end_cpu_ms_max": float(cpu[ending].max()) if ending.any() else 0.0}
+    return timings.report()
 
 
 def best(runs: list[dict[str, float]], key: str, high: bool = True) -> dict[str, float]:

@@ -6,6 +6,9 @@ controller's A button to go on, and curls the right index as the gesture.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -14,13 +17,15 @@ from vrtrainer.compare.template import build_template
 from vrtrainer.hands.hand import RIGHT, WRIST
 from vrtrainer.session.coach import ComparatorCoach
 from vrtrainer.session.loop import run_loop
-from vrtrainer.session.training import TrainingSession, TrainingStep
+from vrtrainer.session.training import AttemptEndTimings, TrainingSession, TrainingStep
 from vrtrainer.takes.take import load_take
 from vrtrainer.xr.errors import RuntimeLostError
 from vrtrainer.xr.frame_backend import OpenXRFrameBackend
 
 INDEX_TIP = 10
 RATE = 90.0
+#: The attempt-end frame report of this stage (issue 17): printed by `make test-xr`.
+REPORT = Path(__file__).resolve().parents[2] / "out" / "xr" / "attempt-ends.json"
 
 
 def curl_at(t: float, duration: float) -> float:
@@ -148,8 +153,17 @@ def test_attempt_through_openxr_scores_like_its_replay(monado, feeder, tmp_path)
     session = TrainingSession(steps, tmp_path / "live", trainee="t-1", language="en",
                               source="monado")
     person = FeederPerson(session, feeder, gesture_s=1.8)
-    result = run_loop(OpenXRFrameBackend(headless=True, headless_rate=RATE), person)
+    timings = session.timings = AttemptEndTimings(session)
+    result = run_loop(OpenXRFrameBackend(headless=True, headless_rate=RATE), person,
+                      timings=timings)
     assert result.ended_by == "application" and session.phase.value == "done"
+    # the loop's own work per frame at the attempt's end, through the runtime: reported
+    # (a figure of this machine's load), not gated
+    report = timings.report()
+    assert report["frames"] == timings.count - 1 and report["attempts"] == 1
+    assert report["end_frames"] >= 1 and report["end_work_ms_max"] > 0.0
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps({"stage": "test-xr (Monado)", **report}, indent=1))
     [live] = session.outcomes
     assert live.score is not None and live.ended_by == "done", (session.transitions, live)
     take = load_take(live.take_path)

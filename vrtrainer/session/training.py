@@ -15,6 +15,7 @@ is ready.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -227,6 +228,11 @@ class TrainingSession:
     def scoring(self) -> bool:
         """True while an ended attempt is still being saved, scored or stored."""
         return self._worker.pending > 0
+
+    @property
+    def recording(self) -> bool:
+        """True while an attempt's take is being recorded."""
+        return self._writer is not None
 
     def update(self, state: FrameState) -> Display:
         """Apply inputs, advance the phase's work, say what is shown."""
@@ -459,3 +465,50 @@ class TrainingSession:
                 self._worker.close()
                 for listener in self.listeners:
                     listener.closed(self)
+
+
+class AttemptEndTimings(FrameTimings):
+    """Frame timings that also keep each frame's loop work (update + render + submit),
+    the loop thread's CPU, and whether an ended attempt was being finished meanwhile:
+    the frames a trainee would see hitch at an attempt's end (benchmarks, Monado stage).
+    """
+
+    def __init__(self, session: TrainingSession) -> None:
+        super().__init__()
+        self.session = session
+        self.work_ms: list[float] = []
+        self.cpu_ms: list[float] = []
+        self.finishing: list[bool] = []
+        self._was_recording = False
+        self._cpu = time.thread_time()
+
+    def record(self, wait: float, update: float, render: float, submit: float) -> None:
+        super().record(wait, update, render, submit)
+        self.work_ms.append(1e3 * (update + render + submit))
+        cpu = time.thread_time()
+        self.cpu_ms.append(1e3 * (cpu - self._cpu))
+        self._cpu = cpu
+        # the frame that ends an attempt, and every frame while it is finished
+        ended = self._was_recording and not self.session.recording
+        self._was_recording = self.session.recording
+        self.finishing.append(ended or self.session.scoring)
+
+    def report(self) -> dict[str, float]:
+        """Loop work per frame over the session and over attempt ends (ms), from the
+        second frame (the first makes the renderer's GL objects)."""
+        work = np.array(self.work_ms[1:])
+        cpu = np.array(self.cpu_ms[1:])
+        ending = np.array(self.finishing[1:], bool)
+        if work.size == 0:
+            return {"frames": 0}
+        return {"frames": int(work.size), "attempts": len(self.session.outcomes),
+                "work_ms_p50": float(np.percentile(work, 50)),
+                "work_ms_p999": float(np.percentile(work, 99.9)),
+                "work_ms_max": float(work.max()),
+                "end_frames": int(ending.sum()),
+                "end_work_ms_max": float(work[ending].max()) if ending.any() else 0.0,
+                "over_11ms": int((work > 11.0).sum()),
+                "cpu_ms_p999": float(np.percentile(cpu, 99.9)),
+                "cpu_ms_max": float(cpu.max()),
+                "end_cpu_ms_max": float(cpu[ending].max()) if ending.any() else 0.0}
+
