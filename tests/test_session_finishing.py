@@ -16,7 +16,7 @@ from vrtrainer.session.finishing import AttemptWorker
 from vrtrainer.session.listeners import SessionListener
 from vrtrainer.session.loop import run_loop
 from vrtrainer.session.plan import steps_for
-from vrtrainer.session.training import TrainingSession
+from vrtrainer.session.training import AttemptEndTimings, TrainingSession
 from vrtrainer.takes.take import load_take
 
 #: Fields of a stored attempt that depend on when and where the run happened.
@@ -147,10 +147,16 @@ def test_the_loop_keeps_drawing_while_the_attempt_is_scored(tmp_path):
     steps[0].coach = _Coach(steps[0].coach, gate=gate)
     backend = _CountingBackend(performances, gate=gate, frames=30)
     session = TrainingSession(steps, tmp_path, source="test")
+    timings = session.timings = AttemptEndTimings(session)
     run_loop(backend, session)
     assert backend.seen >= 30  # frames went on while the score was on its way
     [outcome] = session.outcomes
     assert outcome.score is not None and outcome.error is None
+    # the timings count those frames as the attempt's end (what the benchmark and the
+    # Monado stage report), and only while the attempt was being finished
+    report = timings.report()
+    assert report["frames"] == timings.count - 1 and report["attempts"] == 1
+    assert backend.seen <= report["end_frames"] < report["frames"] // 2
 
 
 def test_a_failure_to_save_surfaces_on_the_loops_thread():
