@@ -139,7 +139,7 @@ def attempt_ends(target: str, flaws: list[str], size: tuple[int, int] | None, in
     were finished."""
     import uuid
 
-    from vrtrainer.app.training import _store
+    from vrtrainer.app.training import store_attempt
     from vrtrainer.render.presenter import SessionPresenter
     from vrtrainer.render.scene import scene_of_pack
     from vrtrainer.render.surfaces import OffscreenTargets
@@ -164,8 +164,8 @@ def attempt_ends(target: str, flaws: list[str], size: tuple[int, int] | None, in
             class Storing(SessionListener):
                 def attempt_finished(self, session, outcome) -> None:
                     if outcome.score is not None:
-                        _store(store, outcome, outcome.score, steps, opts, session_id,
-                               backend.describe())
+                        store_attempt(store, outcome, outcome.score, steps, opts, session_id,
+                                      backend.describe())
 
             session = TrainingSession(steps, out, source="benchmark", listeners=[Storing()],
                                       renderer=presenter, finish_inline=inline)

@@ -32,7 +32,7 @@ import numpy as np
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
-from vrtrainer.app.training import TrainingOptions, _store, simulated_performances  # noqa: E402
+from vrtrainer.app.training import TrainingOptions, simulated_performances, store_attempt  # noqa: E402
 from vrtrainer.backends.scripted import PersonScript, SimulatedBackend  # noqa: E402
 from vrtrainer.session.listeners import SessionListener  # noqa: E402
 from vrtrainer.session.loop import run_loop  # noqa: E402
@@ -163,8 +163,8 @@ def soak(minutes: float, sample_s: float, out_dir: Path, gesture: str = "pinch",
         class Storing(SessionListener):
             def attempt_finished(self, session, outcome) -> None:
                 if outcome.score is not None:
-                    _store(store, outcome, outcome.score, steps, opts, session_uuid,
-                           inner.describe())
+                    store_attempt(store, outcome, outcome.score, steps, opts, session_uuid,
+                                  inner.describe())
                     result.stored += 1
 
         session = TrainingSession(steps, opts.out_dir, trainee=opts.trainee,

@@ -112,7 +112,7 @@ class _Progress(SessionListener):
         self.say(f"  {words(opts.language)['take']}{colon} {outcome.take_path}")
         attempt_id = None
         if self.store is not None and s is not None:
-            attempt_id = _store(self.store, outcome, s, session.steps, opts,
+            attempt_id = store_attempt(self.store, outcome, s, session.steps, opts,
                                 self.session_uuid, self.device())
             self.attempt_ids.append(attempt_id)
         if self.publisher is not None:
@@ -214,9 +214,10 @@ def _scene_for(steps) -> Any:
     return neutral_scene() if path is None else scene_of_pack(path)
 
 
-def _store(store, outcome: AttemptOutcome, s: AttemptScore, steps, opts: TrainingOptions,
-           session_uuid: str, device: dict[str, str]) -> int:
-
+def store_attempt(store, outcome: AttemptOutcome, s: AttemptScore, steps,
+                  opts: TrainingOptions, session_uuid: str, device: dict[str, str]) -> int:
+    """Store one scored attempt of a training run (with the reference it was scored
+    against); returns its attempt id. Public for the benchmarks that run sessions."""
     from vrtrainer.results import AttemptRecord
     from vrtrainer.results.records import sha256_file
 
