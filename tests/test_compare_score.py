@@ -227,6 +227,10 @@ def test_a_take_far_longer_than_the_reference_fails_on_tempo_without_comparison(
     assert (long.verdict, long.reasons[0]["rule"]) == ("fail", "tempo")
     assert "too long to compare" in long.verdict_rule and "vrtrainer trim" in long.verdict_rule
     assert long.tempo > LENGTH_LIMIT and long.total < long.pass_mark and not long.phases
+    # said as that one reason: its zero shape was never measured, so it is no reason
+    from vrtrainer.session.verdict import reasons
+
+    assert reasons(long.total, long.passed, long.rejected, long.to_dict()) == [long.verdict_rule]
     under = score_take(stretched(limit * 0.95), pinch)
     assert under.reasons[0]["rule"] == "tempo" and "too long" not in under.verdict_rule
     assert under.phases and under.tempo > LENGTH_LIMIT * 0.5

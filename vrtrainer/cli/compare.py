@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -208,16 +209,22 @@ def score(
     for key in ("shape", "timing", "economy", "steadiness", "coverage"):
         table.add_row(key, f"{getattr(result, key):.1f}")
     console.print(table)
-    parts = Table("part", "shape")
-    for part, value in result.fingers.items():
-        parts.add_row(part, f"{value:.1f}")
-    console.print(parts)
-    phases = Table("phase", "from", "to", "shape")
-    for p in result.phases:
-        phases.add_row(str(p["phase"]), f"{p['start_s']:.2f} s", f"{p['end_s']:.2f} s",
-                       "-" if p["shape"] is None else f"{p['shape']:.1f}")
-    console.print(phases)
-    console.print(f"tempo x{result.tempo:.2f} of the expert's; mismatch {result.mismatch:.2f}")
+    if result.fingers:
+        parts = Table("part", "shape")
+        for part, value in result.fingers.items():
+            parts.add_row(part, f"{value:.1f}")
+        console.print(parts)
+    if result.phases:
+        phases = Table("phase", "from", "to", "shape")
+        for p in result.phases:
+            phases.add_row(str(p["phase"]), f"{p['start_s']:.2f} s", f"{p['end_s']:.2f} s",
+                           "-" if p["shape"] is None else f"{p['shape']:.1f}")
+        console.print(phases)
+    pace = [f"tempo x{result.tempo:.2f} of the expert's"] if math.isfinite(result.tempo) else []
+    if math.isfinite(result.mismatch):
+        pace.append(f"mismatch {result.mismatch:.2f}")
+    if pace:
+        console.print("; ".join(pace))
     note = timing_note(data_)
     if note:
         console.print(f"  {note}", markup=False, highlight=False)

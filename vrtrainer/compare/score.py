@@ -667,13 +667,15 @@ def _skipped(path, tpl, feat, groups, part_of, n_part, phase) -> list[tuple[int,
 
 
 def _unscored(tpl, mirrored: bool, rule: dict[str, Any], **values: float) -> Score:
-    """A failed score decided by ``rule`` before any comparison (nothing else measured)."""
+    """A failed score decided by ``rule`` before any comparison: nothing else measured
+    (``details["compared"]`` is False, its zero shape is no finding)."""
     zero = {"total": 0.0, "shape": 0.0, "timing": 0.0, "steadiness": 0.0, "coverage": 0.0,
             "economy": 0.0, "tempo": float("nan"), **values}
     return Score(
         **zero, passed=False, rejected=False, mismatch=float("inf"), hesitations=[],
         fingers={}, joints={}, phases=[], mirrored=mirrored, template=tpl.name,
-        messages=[rule["text"]], details={"weights": WEIGHTS, "pass_mark": PASS_MARK},
+        messages=[rule["text"]],
+        details={"weights": WEIGHTS, "pass_mark": PASS_MARK, "compared": False},
         verdict="fail", verdict_rule=rule["text"], pass_mark=PASS_MARK, reasons=[rule],
     )
 

@@ -131,7 +131,9 @@ def reasons(score: float, passed: bool, rejected: bool, breakdown: Mapping[str, 
             if text:
                 out.append(text)
     shape = _number(breakdown, "shape")
-    if shape is not None and shape < mark:
+    details = breakdown.get("details")
+    compared = not isinstance(details, Mapping) or details.get("compared", True) is not False
+    if shape is not None and shape < mark and compared:
         out.append(w["shape_below"].format(shape=fmt(shape, 0, lang), mark=f"{mark:g}"))
     # a total held under the mark by one of the rules above is not a reason of its own
     if score < mark and not out:
