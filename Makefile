@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml tools/apt-ensure
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[all,test,bench]'
 	$(PY) -m vrtrainer.compare.warm
+	$(PY) -c 'from vrtrainer.render.hands import warm_kernels; warm_kernels()'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -21,7 +21,14 @@ import numpy as np
 from numba import njit
 
 from vrtrainer.errors import RenderError
-from vrtrainer.hands.hand import BONES, HAND_COUNT, JOINT_COUNT, POSITION_TRACKED, POSITION_VALID
+from vrtrainer.hands.hand import (
+    BONES,
+    HAND_COUNT,
+    JOINT_COUNT,
+    POSITION_TRACKED,
+    POSITION_VALID,
+    HandFrame,
+)
 
 INSTANCE_FLOATS = 16
 #: Instances per drawn hand set (both hands): 26 joints + 24 bones per hand.
@@ -165,6 +172,17 @@ class HandInstances:
                                 _BONE_PARENT, _BONE_CHILD)
         self.count = n
         return n
+
+
+def warm_kernels() -> None:
+    """Load (or compile) the instance kernels for the argument types a session uses,
+    before its first frame: their first call costs about 0.3 s even from numba's cache,
+    which in a headset is a frozen first frame."""
+    frame = HandFrame()
+    frame.active[:] = True
+    instances = HandInstances()
+    instances.fill(frame, None, 1.0, frame)
+    instances.fill(frame, np.zeros((HAND_COUNT, JOINT_COUNT), np.float32), 1.0, frame)
 
 
 def box_template() -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ from vrtrainer.hands.hand import POSITION_VALID
 from vrtrainer.render.camera import View, stereo_views
 from vrtrainer.render.cues import Cues, Gauge
 from vrtrainer.render.framing import FRAMED_FOV, HandFraming, valid_points
+from vrtrainer.render.hands import warm_kernels
 from vrtrainer.render.renderer import Framebuffer, Renderer, SceneState
 from vrtrainer.render.scene import Scene
 from vrtrainer.session.advice import VERDICT_TEXT, add_pictogram
@@ -83,6 +84,7 @@ class Presenter:
                  after_draw: Callable[[], None] | None = None, framed: bool = False) -> None:
         self.look = look
         self.renderer = renderer
+        warm_kernels()  # before the loop: a headset's renderer is made at its first frame
         self.framebuffers = list(framebuffers)
         self.scene = scene
         self.cues = Cues()
