@@ -177,6 +177,13 @@ def test_untracked_short_and_other_rate_takes(pinch, clean):
     assert s.total == 0.0 and not s.passed and "never tracked" in s.messages[0]
     assert (s.verdict, s.reasons[0]["rule"]) == ("fail", "tracking")
     assert s.verdict_rule == s.messages[0]
+    from vrtrainer.compare.wording import comparator_message
+    from vrtrainer.session.verdict import reasons
+
+    assert reasons(s.total, s.passed, s.rejected, s.to_dict(), "fr") == [
+        "la main droite n'a jamais été suivie : rien à évaluer"]
+    assert comparator_message(s.messages[0], "fr") == (
+        "la main droite n'a jamais été suivie : rien à évaluer")
     assert s.to_dict()["mismatch"] is None  # JSON has no infinity
     with pytest.raises(VrtrainerError, match="too short"):
         score_take(take.slice(0, 2), pinch)
@@ -228,9 +235,13 @@ def test_a_take_far_longer_than_the_reference_fails_on_tempo_without_comparison(
     assert "too long to compare" in long.verdict_rule and "vrtrainer trim" in long.verdict_rule
     assert long.tempo > LENGTH_LIMIT and long.total < long.pass_mark and not long.phases
     # said as that one reason: its zero shape was never measured, so it is no reason
+    from vrtrainer.compare.wording import comparator_message
     from vrtrainer.session.verdict import reasons
 
     assert reasons(long.total, long.passed, long.rejected, long.to_dict()) == [long.verdict_rule]
+    [french] = reasons(long.total, long.passed, long.rejected, long.to_dict(), "fr")
+    assert french.startswith("la prise dure ") and "(vrtrainer trim)" in french
+    assert french == comparator_message(long.messages[0], "fr")
     under = score_take(stretched(limit * 0.95), pinch)
     assert under.reasons[0]["rule"] == "tempo" and "too long" not in under.verdict_rule
     assert under.phases and under.tempo > LENGTH_LIMIT * 0.5

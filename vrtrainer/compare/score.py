@@ -683,7 +683,8 @@ def _unscored(tpl, mirrored: bool, rule: dict[str, Any], **values: float) -> Sco
 def _untracked(tpl, mirrored: bool) -> Score:
     """The score of a take in which the reference's hands were never tracked."""
     hands = " and ".join(HAND_NAMES[h] for h in tpl.hands)
-    what = f"the {hands} hand was" if hands else "the tools were"
+    what = (f"the {hands} hands were" if len(tpl.hands) > 1 else f"the {hands} hand was"
+            if hands else "the tools were")
     return _unscored(tpl, mirrored, {
         "rule": "tracking", "value": 0.0, "limit": 100 * MIN_COVERAGE,
         "text": f"{what} never tracked: nothing to score"})

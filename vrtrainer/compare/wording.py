@@ -102,6 +102,9 @@ def _comma(number: str) -> str:
     return number.replace(".", ",")
 
 
+_SIDE_FR = {"right": "droite", "left": "gauche"}
+
+
 def _angle_fr(m: re.Match[str]) -> str:
     what, feminine = _what_fr(m[1])
     how = ("fermé" if m[3] == "closed" else "ouvert") + ("e" if feminine else "")
@@ -136,6 +139,18 @@ _MESSAGES_FR: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
                         .replace("separate movements", "mouvements distincts")) + ")"),
     (r"tracking lost for (\d+)% of the gesture \(not scored there\)",
      lambda m: f"suivi des mains perdu sur {m[1]} % du geste (non évalué à ces moments)"),
+    (r"the (right|left) hand was never tracked: nothing to score",
+     lambda m: f"la main {_SIDE_FR[m[1]]} n'a jamais été suivie : rien à évaluer"),
+    (r"the (right|left) and (right|left) hands were never tracked: nothing to score",
+     lambda m: f"les mains {_SIDE_FR[m[1]]} et {_SIDE_FR[m[2]]} n'ont jamais été suivies : "
+               "rien à évaluer"),
+    (r"the tools were never tracked: nothing to score",
+     lambda m: "les outils n'ont jamais été suivis : rien à évaluer"),
+    (r"the take lasts (\d+) s, (\d+) times the expert's ([\d.]+) s: too long to compare "
+     r"\(at most (\d+) s\); trim it to the gesture \(vrtrainer trim\) or try again",
+     lambda m: f"la prise dure {m[1]} s, {m[2]} fois le geste de l'expert "
+               f"({_comma(m[3])} s) : trop longue pour être comparée (au plus {m[4]} s) ; "
+               "coupez-la autour du geste (vrtrainer trim) ou recommencez"),
 )
 
 

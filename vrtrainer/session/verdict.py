@@ -111,6 +111,11 @@ def reasons(score: float, passed: bool, rejected: bool, breakdown: Mapping[str, 
     w = words(lang)
     out: list[str] = []
     mark = pass_mark(breakdown)
+    details = breakdown.get("details")
+    rule = breakdown.get("verdict_rule")
+    if isinstance(details, Mapping) and details.get("compared") is False and isinstance(
+            rule, str) and rule:
+        return [comparator_message(rule, lang)]  # decided before any comparison: only that
     if rejected:
         rule = breakdown.get("verdict_rule")
         mismatch = _number(breakdown, "mismatch")
@@ -131,9 +136,7 @@ def reasons(score: float, passed: bool, rejected: bool, breakdown: Mapping[str, 
             if text:
                 out.append(text)
     shape = _number(breakdown, "shape")
-    details = breakdown.get("details")
-    compared = not isinstance(details, Mapping) or details.get("compared", True) is not False
-    if shape is not None and shape < mark and compared:
+    if shape is not None and shape < mark:
         out.append(w["shape_below"].format(shape=fmt(shape, 0, lang), mark=f"{mark:g}"))
     # a total held under the mark by one of the rules above is not a reason of its own
     if score < mark and not out:
@@ -151,7 +154,8 @@ def reasons(score: float, passed: bool, rejected: bool, breakdown: Mapping[str, 
         out.append(w["time"])
     if not out:  # decided by a rule this module does not know by name
         rule = breakdown.get("verdict_rule")
-        out.append(rule if isinstance(rule, str) and rule else w["fail"])
+        out.append(comparator_message(rule, lang) if isinstance(rule, str) and rule
+                   else w["fail"])
     return out
 
 
