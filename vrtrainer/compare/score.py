@@ -127,12 +127,13 @@ RULES = ("another gesture", "tracking", "skipped", "tempo", "unsteady", "part", 
          "total")
 #: A body part whose quality over any WORST_WINDOW_S stays under this fails the take.
 PART_MARK = 0.4
-#: A take lasting over LENGTH_LIMIT times the reference (and over LENGTH_FLOOR_S) fails on
-#: tempo without a frame-by-frame comparison: far beyond TEMPO_LIMIT and beyond any step's
-#: time limit (4 times the ghost, 20 s at least), while its cost on the scoring clock grows
-#: with its length (a 40-minute take against a 3 s pinch: 3 s of CPU and 770 MB).
+#: A take lasting over LENGTH_LIMIT times the reference and over LENGTH_FLOOR_S fails on
+#: tempo without a frame-by-frame comparison: far beyond TEMPO_LIMIT and beyond a step's
+#: default time limit (4 times the ghost, 20 s at least; the floor leaves a pack's own
+#: limits up to 5 minutes compared), while its cost on the scoring clock grows with its
+#: length (a 40-minute take against a 3 s pinch: 3 s of CPU and 770 MB; 0.3 s at the floor).
 LENGTH_LIMIT = 40.0
-LENGTH_FLOOR_S = 60.0
+LENGTH_FLOOR_S = 300.0
 
 
 def quality(z: ArrayLike) -> np.ndarray:
