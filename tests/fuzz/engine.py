@@ -104,8 +104,11 @@ class Report:
             if len(self.findings) < 50:
                 self.findings.append(finding)
 
-    def write(self, path: Path) -> None:
-        self.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    def write(self, path: Path, peak_rss_mb: float | None = None) -> None:
+        """Write the report, with this process's peak memory unless ``peak_rss_mb`` is
+        given (a report merged from other processes')."""
+        self.peak_rss_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                            if peak_rss_mb is None else peak_rss_mb)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=1))
@@ -354,11 +357,13 @@ NOT_INSTRUMENTED = ["vrtrainer.compare.dtw", "vrtrainer.compare.live", "vrtraine
                     "vrtrainer.cli.doctor"]
 
 
-def atheris_loop(name: str, runs: int, out: Path, seed: int = 1) -> None:
+def atheris_loop(name: str, runs: int, out: Path, seed: int = 1,
+                 keep_corpus: bool = False) -> None:
     """Coverage-guided fuzzing with atheris (libFuzzer) for ``runs`` inputs; never returns.
 
     The report is written to ``out`` every 1000 inputs; after the last input the process
-    exits with 1 if anything was found, else 0.
+    exits with 1 if anything was found, else 0. ``keep_corpus`` goes on from the corpus a
+    previous run left in ``out.parent / "corpus"`` (see ``run.py --chunk``).
     """
     import atheris
 
@@ -370,8 +375,9 @@ def atheris_loop(name: str, runs: int, out: Path, seed: int = 1) -> None:
     warm_up(harness, guard, seeds)
     guard.limit_memory()
     corpus = out.parent / "corpus" / name
-    shutil.rmtree(corpus, ignore_errors=True)
-    corpus.mkdir(parents=True)
+    if not keep_corpus:
+        shutil.rmtree(corpus, ignore_errors=True)
+    corpus.mkdir(parents=True, exist_ok=True)
     for i, data in enumerate(seeds):
         (corpus / f"seed-{i}").write_bytes(data)
     max_len = max(len(s) for s in seeds) * 4 + 4096
