@@ -12,8 +12,10 @@ thread's CPU time per frame, which other jobs on the machine do not inflate.
     python benchmarks/soak.py --minutes 1.5 --sample 15       # make soak-short (CI)
 
 Passes when resident memory grows less than 5 % from the first sample to the last and no
-sample's p99 frame time is over twice the median of the samples' p99s. Prints the samples
-as a Markdown table and the verdict as JSON on the last line; exits 1 on failure.
+sample's p99 of the main thread's CPU per frame is over twice the median of the samples'
+p99s. The same spread of the wall-clock frame times is reported beside it, not judged: it
+measures the machine's other jobs as much as vrtrainer. Prints the samples as a Markdown
+table and the verdict as JSON on the last line; exits 1 on failure.
 """
 
 from __future__ import annotations
@@ -71,7 +73,10 @@ class SoakResult:
     stored: int = 0
     samples: list[Sample] = field(default_factory=list)
     rss_growth: float = 0.0
+    #: max / median of the samples' p99 main-thread CPU per frame (judged)
     p99_spread: float = 0.0
+    #: the same for the wall-clock frame work times (reported only)
+    wall_p99_spread: float = 0.0
     passed: bool = False
 
 
@@ -180,8 +185,10 @@ def soak(minutes: float, sample_s: float, out_dir: Path, gesture: str = "pinch",
     samples = result.samples
     if len(samples) >= 2:
         result.rss_growth = samples[-1].rss_mb / samples[0].rss_mb - 1.0
-        p99s = [s.p99_ms for s in samples]
-        result.p99_spread = max(p99s) / float(np.median(p99s))
+        cpu99 = [s.cpu_p99_ms for s in samples]
+        result.p99_spread = max(cpu99) / float(np.median(cpu99))
+        wall99 = [s.p99_ms for s in samples]
+        result.wall_p99_spread = max(wall99) / float(np.median(wall99))
     result.passed = (len(samples) >= 2 and result.rss_growth < MAX_RSS_GROWTH
                      and result.p99_spread <= MAX_P99_SPREAD)
     return result
