@@ -168,3 +168,18 @@ def test_rendered_panel_shows_the_pictogram_of_the_advice(renderer, large):
             scores[k] = (small & crop).sum() / (small | crop).sum()
         assert max(scores, key=scores.get) == kind, scores
         assert scores[kind] > 0.5, scores
+
+
+def test_long_advice_beside_a_pictogram_is_shown_whole():
+    """The advice's last words say what to do; at two lines they were cut off."""
+    atlas = FontAtlas(icons=load_pictograms())
+    panel = CuePanel(atlas)
+    drawn: list[str] = []
+    draw = panel._text
+    panel._text = lambda text, *a, **kw: (drawn.append(text), draw(text, *a, **kw))[1]
+    advice = ("À reprendre. Angle d'avance (poussé) : -11°, en dessous de la plage "
+              "(5° – 15°). Poussez : inclinez la buse vers l'avant, dans le sens de la "
+              "soudure.")
+    panel.build(Cues(instruction_fr="Soudez", message=advice, pictogram="angle"))
+    lines = [t for t in drawn if t in advice]
+    assert " ".join(lines) == advice and not any(t.endswith("…") for t in drawn)

@@ -158,3 +158,14 @@ def test_a_gauge_label_ends_before_its_bar(atlas, label):
     assert len(label_xy) >= 6 * len(label.replace(" ", "")) - 6 and len(row_track)
     assert label_xy[:, 0].max() < row_track[:, 0].min()
     assert row_track[:, 0].max() - row_track[:, 0].min() > 0.15  # the bar keeps its room
+
+
+def test_a_final_score_is_coloured_by_its_verdict_not_its_number():
+    """The panel showed a failed attempt's 85 in green beside "not passed"; live scores
+    keep their bands."""
+    from vrtrainer.render.cues import _BAD, _NEAR, _OK, _score_color
+
+    assert _score_color(85.0) == _OK and _score_color(60.0) == _NEAR  # live
+    assert _score_color(85.0, passed=False) == _NEAR
+    assert _score_color(30.0, passed=False) == _BAD
+    assert _score_color(72.0, passed=True) == _OK

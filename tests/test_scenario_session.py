@@ -45,6 +45,20 @@ def test_expert_passes_and_faults_fail_on_the_trade_criterion(welding) -> None:
     assert fast.breakdown["trade"]["metrics"]["travel_speed"]["verdict"] == "high"
     angle = weld.coach.final(attempt(scenario, "weld", "work-angle-high"))
     assert not angle.passed and "Work angle too high" in angle.messages[0]
+    # a failed attempt never shows a passing score (the panel showed 85 in green beside
+    # "not passed", pass mark 60); the sum before holding it is kept
+    threshold = weld.coach.step.pass_threshold
+    for failed in (fast, angle):
+        assert failed.score < threshold and failed.breakdown["score"] == round(failed.score, 2)
+        assert failed.breakdown["uncapped_score"] >= failed.score
+    assert angle.breakdown["uncapped_score"] >= threshold  # held, not measured low
+    # and the reasons name the criterion, not the held score
+    from vrtrainer.session.verdict import reasons
+
+    why = reasons(angle.score, angle.passed, angle.rejected, angle.breakdown)
+    assert why and why[0].startswith("Work angle too high")
+    assert not any("below the pass mark" in w for w in why)
+    assert good.breakdown["uncapped_score"] == good.breakdown["score"]
 
 
 def test_live_gauges_follow_the_attempt(welding) -> None:

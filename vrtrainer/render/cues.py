@@ -52,7 +52,8 @@ class Gauge:
 class Cues:
     """What the cue panel shows this frame; ``language`` 'fr' or 'en' picks the main line.
 
-    ``progress`` in [0, 1]; ``score`` 0-100 or None (not scored yet);
+    ``progress`` in [0, 1]; ``score`` 0-100 or None (not scored yet); ``passed`` the
+    final verdict once there is one (the score's colour follows it), None while live;
     ``message`` a short feedback line ('' for none); ``debug`` lines of small
     text at the bottom (e.g. frame timings), '' for none. ``pictogram`` names
     the advice pictogram drawn beside the message ('' for none; see
@@ -66,6 +67,7 @@ class Cues:
     instruction_en: str = ""
     language: str = "fr"
     score: float | None = None
+    passed: bool | None = None
     gauges: list[Gauge] = field(default_factory=list)
     message: str = ""
     title: str = ""
@@ -100,7 +102,12 @@ def _percent(progress: float) -> int:
     return round(min(max(progress, 0.0), 1.0) * 100)
 
 
-def _score_color(score: float) -> tuple[float, float, float, float]:
+def _score_color(score: float, passed: bool | None = None
+                 ) -> tuple[float, float, float, float]:
+    """Green, amber or red by the score while live; a final score by its verdict, so a
+    failed attempt is never shown green."""
+    if passed is not None:
+        return _OK if passed else _NEAR if score >= 50 else _BAD
     return _OK if score >= 80 else _NEAR if score >= 50 else _BAD
 
 
@@ -195,7 +202,7 @@ class CuePanel:
         if cues.score is not None:
             self._text("Score", right, top - m - small_h, small_h, _DIM, align="right")
             self._text(f"{round(cues.score)}", right, top - m - small_h - 0.062, 0.056,
-                       _score_color(cues.score), align="right")
+                       _score_color(cues.score, cues.passed), align="right")
         # Progress bar, below the text and the score.
         y = top - m - header - 0.022
         bar_right = right - 0.07
@@ -209,7 +216,8 @@ class CuePanel:
             y -= row
             self._gauge(gauge, left, right, y, label_w)
         if self._icon_uv(cues.pictogram) is not None:
-            y = self._advice(cues, left, right, y - 0.008, self.ICON, 0.024) - 0.004
+            y = self._advice(cues, left, right, y - 0.008, self.ICON, self.MESSAGE_HEIGHT,
+                             self.ADVICE_LINES) - 0.004
         elif cues.message:  # long advice wraps inside the panel
             y -= 0.012
             for line in self._message_lines(cues):
@@ -223,6 +231,9 @@ class CuePanel:
             self._text(line, left, y, debug_h, _DIM)
 
     ICON = 0.064
+    #: Lines of advice beside a pictogram: enough for the whole advice, its "what to do"
+    #: last ("Poussez : inclinez la buse vers l'avant..." was cut at two lines).
+    ADVICE_LINES = 4
 
     def _icon_uv(self, name: str) -> tuple | None:
         return self.atlas.icons.get(name) if name else None
@@ -240,7 +251,9 @@ class CuePanel:
 
     def _message_height(self, cues: Cues) -> float:
         if self._icon_uv(cues.pictogram) is not None:
-            return self.ICON + 0.012
+            w = self.WIDTH - 2 * self.MARGIN - self.ICON - 0.015
+            lines = _wrap(self.atlas, cues.message, self.MESSAGE_HEIGHT, w, self.ADVICE_LINES)
+            return max(self.ICON, len(lines) * self.MESSAGE_HEIGHT * 1.25) + 0.012
         if not cues.message:
             return 0.0
         return 0.016 + len(self._message_lines(cues)) * self.MESSAGE_HEIGHT * 1.25

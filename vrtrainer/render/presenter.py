@@ -196,11 +196,13 @@ class TrainingLook:
         c.progress = session._progress()
         c.gauges = [Gauge(**g) for g in session.gauges_now()]
         result = session.last_score
+        c.passed = None
         if phase is Phase.ATTEMPT:
             c.score = session.live.score
             c.message = session.live.message
         elif phase is Phase.FEEDBACK and result is not None:
             c.score = result.score
+            c.passed = result.passed
             verdict = PASSED_TEXT[lang][2 if result.rejected else 0 if result.passed else 1]
             first = comparator_message(result.messages[0], lang) if result.messages else ""
             first = first[:1].upper() + first[1:]  # a sentence after the verdict's full stop

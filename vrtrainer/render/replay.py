@@ -62,7 +62,8 @@ def _cues(replay: AlignedReplay, i: int, language: str) -> Any:
 
     verdict = verdict_word(s.passed, s.rejected, language)
     first = comparator_message(s.messages[0], language) if s.messages else ""
-    return Cues(progress=i / max(t.n_frames - 1, 1), score=s.total, language=language,
+    return Cues(progress=i / max(t.n_frames - 1, 1), score=s.total, passed=s.passed,
+                language=language,
                 title=f"replay — {t.meta.performer or 'take'} vs {replay.template.name}",
                 instruction_fr=f"{t.times[i] - t.times[0]:.2f} s", instruction_en=
                 f"{t.times[i] - t.times[0]:.2f} s", message=f"{verdict}. {first}".strip())

@@ -174,10 +174,14 @@ class TradeCoach:
         criteria = all(r.verdict in ("ok", "unsteady") for r in trade.metrics.values())
         passed = bool(not gesture.rejected and score >= self.step.pass_threshold and criteria
                       and trade.time_ok)
+        uncapped = score
+        if not passed:
+            # as the comparator does: an attempt that did not pass never shows a passing score
+            score = min(score, max(0.0, self.step.pass_threshold - 1.0))
         breakdown = dict(gesture.breakdown)
         breakdown.update(gesture_score=gesture.score, trade=trade.to_dict(self.language),
-                         score=round(score, 2), passed=passed,
-                         pass_threshold=self.step.pass_threshold)
+                         score=round(score, 2), uncapped_score=round(uncapped, 2),
+                         passed=passed, pass_threshold=self.step.pass_threshold)
         messages = [m.get(self.language) for m in trade.messages] + list(gesture.messages)
         return AttemptScore(score=float(score), passed=passed, rejected=gesture.rejected,
                             breakdown=breakdown, messages=messages)

@@ -138,8 +138,10 @@ def reasons(score: float, passed: bool, rejected: bool, breakdown: Mapping[str, 
     shape = _number(breakdown, "shape")
     if shape is not None and shape < mark:
         out.append(w["shape_below"].format(shape=fmt(shape, 0, lang), mark=f"{mark:g}"))
-    # a total held under the mark by one of the rules above is not a reason of its own
-    if score < mark and not out:
+    # a total held under the mark by one of the rules above, or by a trade criterion
+    # below (``uncapped_score``), is not a reason of its own
+    held = _number(breakdown, "uncapped_score")
+    if score < mark and not out and (held is None or held < mark):
         out.append(w["below"].format(score=fmt(score, 0, lang), mark=f"{mark:g}"))
     coverage = _number(breakdown, "coverage")
 
