@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 from handmade import random_take
+from needs import skip_outside_ci
 
 from vrtrainer.cli import main
 from vrtrainer.hands import sim
@@ -20,7 +21,7 @@ from vrtrainer.takes.take import TakeMeta, TakeWriter, journal_path, save_take
 def full_disk(tmp_path):
     """A real 256 KiB tmpfs, filled to within 8 KiB."""
     if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+        skip_outside_ci("mounting a small tmpfs needs root (CI runs as root)")
     mount = tmp_path / "small"
     mount.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], check=True)

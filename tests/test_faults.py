@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from handmade import random_take
 from kill_trials import MAX_LOST_S, run_trials
+from needs import skip_outside_ci
 
 from vrtrainer.app.training import TrainingOptions, run_training
 from vrtrainer.errors import VrtrainerError
@@ -34,7 +35,7 @@ def test_sigkill_at_random_moments_loses_at_most_a_second():
 def full_disk(tmp_path):
     """A real 256 KiB filesystem (tmpfs) that recordings fill up."""
     if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+        skip_outside_ci("mounting a small tmpfs needs root (CI runs as root)")
     mount = tmp_path / "small"
     mount.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], check=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from attempt_factory import make_record
+from needs import skip_outside_ci
 
 from vrtrainer.cli import main
 from vrtrainer.results import ResultsStore
@@ -88,7 +89,7 @@ def test_a_damaged_row_is_a_clear_error(db, capsys, statement):
 def _read_only_run(folder: Path, *args: str) -> subprocess.CompletedProcess:
     """Run the CLI with ``folder`` mounted read-only (a private mount namespace)."""
     if not shutil.which("unshare"):
-        pytest.skip("unshare is not available")
+        skip_outside_ci("unshare is not available")
     command = (f"mount --bind -o ro {folder} {folder} && exec {sys.executable} -m vrtrainer "
                + " ".join(args))
     done = subprocess.run(["unshare", "-rm", "sh", "-c", command], capture_output=True,
