@@ -151,13 +151,14 @@ class CuePanel:
             self._layout(cues)
         return True
 
-    def _wrap(self, text: str, height: float, width: float) -> list[str]:
-        key = (text, height, width)
+    def _wrap(self, text: str, height: float, width: float, max_lines: int = 2
+              ) -> list[str]:
+        key = (text, height, width, max_lines)
         lines = self._wrapped.get(key)
         if lines is None:
             if len(self._wrapped) > 256:
                 self._wrapped.clear()
-            lines = self._wrapped[key] = _wrap(self.atlas, text, height, width, 2)
+            lines = self._wrapped[key] = _wrap(self.atlas, text, height, width, max_lines)
         return lines
 
     def _layout(self, cues: Cues) -> None:
@@ -252,7 +253,7 @@ class CuePanel:
     def _message_height(self, cues: Cues) -> float:
         if self._icon_uv(cues.pictogram) is not None:
             w = self.WIDTH - 2 * self.MARGIN - self.ICON - 0.015
-            lines = _wrap(self.atlas, cues.message, self.MESSAGE_HEIGHT, w, self.ADVICE_LINES)
+            lines = self._wrap(cues.message, self.MESSAGE_HEIGHT, w, self.ADVICE_LINES)
             return max(self.ICON, len(lines) * self.MESSAGE_HEIGHT * 1.25) + 0.012
         if not cues.message:
             return 0.0
@@ -265,8 +266,7 @@ class CuePanel:
         The two are centred on each other in a block as tall as the taller one.
         """
         x = left + size + 0.015
-        lines = (self._wrap(cues.message, text_h, right - x) if max_lines == 2
-                 else _wrap(self.atlas, cues.message, text_h, right - x, max_lines))
+        lines = self._wrap(cues.message, text_h, right - x, max_lines)
         text_block = len(lines) * text_h * 1.25
         block = max(size, text_block)
         self._icon(cues.pictogram, left, top - (block + size) / 2, size, _NEAR)
