@@ -586,7 +586,8 @@ def _dtw(x, y, xm, ym, w, window, steps, work):
     ysp[:_PAD] = 0.0
     ysp[_PAD + m:] = 0.0
     ny, sy = _prepare(y, ym, w, center, False, ysp[_PAD:_PAD + m])
-    return _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf, prevp)
+    return _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf, prevp,
+                         np.empty((0, 1)), 0)
 
 
 @njit(cache=True)
@@ -605,11 +606,15 @@ def _block_rows(n, m, window):
 
 
 @njit(cache=True)
-def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf, prevp):
+def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf, prevp, prod,
+                  pcol):
     """:func:`_dtw` on sequences already centred, scaled, classified and augmented
     (``xs`` and ``ysp[_PAD:-_PAD]`` rows as :func:`_prepare` makes them, ``ysp``
     padded with _PAD rows each side), with scratch ``gbuf`` (at least
-    ``_MAX_ROWS * (m + 2 _PAD)``) and ``prevp`` (``m + 2 _PAD``)."""
+    ``_MAX_ROWS * (m + 2 _PAD)``) and ``prevp`` (``m + 2 _PAD``). ``prod``, when it
+    has n rows, holds ``xs . ysp^T`` already computed from column ``pcol`` on (many
+    pairs share one product) and is overwritten; else each row block's product is
+    taken here into ``gbuf``."""
     n = x.shape[0]
     m = y.shape[0]
     c = x.shape[1]
@@ -642,10 +647,14 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf,
     rows = _block_rows(n, m, window)
     for i0 in range(0, n, rows):
         i1 = min(n, i0 + rows)
-        jb = lo[i0] - _PAD
         q1 = hi[i1 - 1] + 2 * _PAD
-        g = gbuf[:(i1 - i0) * (q1 - lo[i0])].reshape((i1 - i0, q1 - lo[i0]))
-        np.dot(xs[i0:i1], ysp[lo[i0]:q1].T, g)  # column j at g[:, j - jb]
+        if prod.shape[0] == n:  # the product's rows, DP in place: column j at g[:, j - jb]
+            jb = -_PAD - pcol
+            g = prod[i0:i1]
+        else:
+            jb = lo[i0] - _PAD
+            g = gbuf[:(i1 - i0) * (q1 - lo[i0])].reshape((i1 - i0, q1 - lo[i0]))
+            np.dot(xs[i0:i1], ysp[lo[i0]:q1].T, g)
         if masked:
             _column_sides(mk, i0, i1, lo[i0], hi[i1 - 1], xt, tl, lostb)
         s = i0
@@ -742,26 +751,54 @@ def _prepare_many(xcat, xmcat, ycat, yoff, ymcat, w):
     return xs, xn, xst, yp, yn, yst
 
 
+#: Float64 elements of one x sequence's product with a run of y sequences.
+_PRODUCT_MAX = 1 << 15
+
+
 @njit(cache=True, nogil=True)
-def _dtw_pairs(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, prep, pa, pb, out):
-    """Distances of the pairs (x sequence ``pa[p]``, y sequence ``pb[p]``) into
-    ``out[p]``, from :func:`_prepare_many`'s ``prep``."""
+def _dtw_rows(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, prep, tasks, out):
+    """Distances of x sequence ``tasks[t, 0]`` to y sequences [``tasks[t, 1]``,
+    ``tasks[t, 2]``) into ``out[a, b]``, from :func:`_prepare_many`'s ``prep``.
+
+    One BLAS product per x sequence and run of consecutive y sequences (padded
+    rows included) serves all their pairs: small products per pair ran BLAS at a
+    fraction of its speed and took its lock once per pair.
+    """
     xs, xn, xst, yp, yn, yst = prep
-    longest = 0
-    for p in range(pa.shape[0]):
-        longest = max(longest, yoff[pb[p] + 1] - yoff[pb[p]])
+    longest = 1
+    rows = 1
+    for t in range(tasks.shape[0]):
+        a = tasks[t, 0]
+        rows = max(rows, xoff[a + 1] - xoff[a])
+        for b in range(tasks[t, 1], tasks[t, 2]):
+            longest = max(longest, yoff[b + 1] - yoff[b])
     gbuf = np.empty(_MAX_ROWS * (longest + 2 * _PAD))
     prevp = np.empty(longest + 2 * _PAD)
+    pbuf = np.empty(max(_PRODUCT_MAX, rows * (longest + 2 * _PAD)))
     empty = np.zeros((0, 0), np.uint8)
-    for p in range(pa.shape[0]):
-        a = pa[p]
-        b = pb[p]
-        a0, a1, b0, b1 = xoff[a], xoff[a + 1], yoff[b], yoff[b + 1]
-        d = _dtw_prepared(xcat[a0:a1], ycat[b0:b1], xmcat[a0:a1], ymcat[b0:b1], w, window,
-                          empty, xs[a0:a1], xn[a0:a1], xst[a0:a1],
-                          yp[b0 + 2 * b * _PAD:b1 + 2 * (b + 1) * _PAD], yn[b0:b1],
-                          yst[b0:b1], gbuf, prevp[:b1 - b0 + 2 * _PAD])
-        out[p] = np.sqrt(max(d, 0.0))
+    for t in range(tasks.shape[0]):
+        a, blo, bhi = tasks[t, 0], tasks[t, 1], tasks[t, 2]
+        a0, a1 = xoff[a], xoff[a + 1]
+        na = a1 - a0
+        b = blo
+        while b < bhi:
+            r0 = yoff[b] + 2 * b * _PAD  # y sequence b's padded rows start here in yp
+            e = b + 1
+            while e < bhi and (yoff[e + 1] + 2 * (e + 1) * _PAD - r0) * na <= pbuf.shape[0]:
+                e += 1
+            r1 = yoff[e] + 2 * e * _PAD
+            p = pbuf[:na * (r1 - r0)].reshape((na, r1 - r0))
+            np.dot(xs[a0:a1], yp[r0:r1].T, p)
+            for bb in range(b, e):
+                b0, b1 = yoff[bb], yoff[bb + 1]
+                s = b0 + 2 * bb * _PAD
+                wide = b1 - b0 + 2 * _PAD
+                d = _dtw_prepared(xcat[a0:a1], ycat[b0:b1], xmcat[a0:a1], ymcat[b0:b1], w,
+                                  window, empty, xs[a0:a1], xn[a0:a1], xst[a0:a1],
+                                  yp[s:s + wide], yn[b0:b1], yst[b0:b1], gbuf, prevp[:wide],
+                                  p, s - r0)
+                out[a, bb] = np.sqrt(max(d, 0.0))
+            b = e
 
 
 def _threads() -> int:
@@ -769,8 +806,26 @@ def _threads() -> int:
     return max(1, numba.config.NUMBA_NUM_THREADS)
 
 
+def _tasks(xoff, yoff, symmetric, pieces):
+    """(x sequence, first y, end y) rows covering every pair once, heaviest first; each
+    x sequence's run of y sequences cut into up to ``pieces`` runs of similar length."""
+    nx = xoff.shape[0] - 1
+    ny = yoff.shape[0] - 1
+    rows = []
+    for a in range(nx):
+        lo = a + 1 if symmetric else 0
+        if lo >= ny:
+            continue
+        cuts = np.linspace(lo, ny, min(pieces, ny - lo) + 1).round().astype(np.int64)
+        rows += [(a, cuts[k], cuts[k + 1]) for k in range(len(cuts) - 1)]
+    tasks = np.array(rows, np.int64).reshape(-1, 3)
+    cum = np.concatenate([[0], np.cumsum(np.diff(yoff))])
+    work = np.diff(xoff)[tasks[:, 0]] * (cum[tasks[:, 2]] - cum[tasks[:, 1]])
+    return tasks[np.argsort(-work, kind="stable")]
+
+
 def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
-    """Distances of every x sequence to every y sequence, pairs spread over threads.
+    """Distances of every x sequence to every y sequence, spread over threads.
 
     Python threads run the kernel (it releases the interpreter lock) on chunks of
     similar work taken in turn, so a thread the machine's load slows simply takes
@@ -780,33 +835,25 @@ def _dtw_many(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, symmetric):
     nx = xoff.shape[0] - 1
     ny = yoff.shape[0] - 1
     prep = _prepare_many(xcat, xmcat, ycat, yoff, ymcat, w)
-    pa, pb = np.triu_indices(nx, 1) if symmetric else np.indices((nx, ny)).reshape(2, -1)
-    pa = np.ascontiguousarray(pa, np.int64)
-    pb = np.ascontiguousarray(pb, np.int64)
-    # heaviest pairs first, dealt round-robin so that chunks weigh alike
-    work = np.diff(xoff)[pa] * np.diff(yoff)[pb]
-    order = np.argsort(-work, kind="stable")
-    dist = np.empty(pa.shape[0])
-    threads = min(_threads(), max(1, pa.shape[0] // 8))
+    threads = _threads()
+    # enough runs for every thread to take several, even with one x sequence
+    tasks = _tasks(xoff, yoff, symmetric, max(1, -(-8 * threads // nx)))
+    out = np.zeros((nx, ny))
+    threads = min(threads, max(1, tasks.shape[0] // 4))
     if threads == 1:
-        _dtw_pairs(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, prep, pa, pb, dist)
+        _dtw_rows(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, prep, tasks, out)
     else:
-        chunks = [order[k::8 * threads] for k in range(8 * threads)]
-        parts = [np.empty(len(ch)) for ch in chunks]
+        # heaviest first, dealt round-robin so that chunks weigh alike
+        chunks = [tasks[k::4 * threads] for k in range(4 * threads)]
 
-        def run(k):
-            ch = chunks[k]
-            _dtw_pairs(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, prep, pa[ch], pb[ch],
-                       parts[k])
+        def run(ch):
+            _dtw_rows(xcat, xoff, xmcat, ycat, yoff, ymcat, w, window, prep, ch, out)
 
         with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(run, range(len(chunks))))
-        for ch, part in zip(chunks, parts):
-            dist[ch] = part
-    out = np.zeros((nx, ny))
-    out[pa, pb] = dist
+            list(pool.map(run, [ch for ch in chunks if len(ch)]))
     if symmetric:
-        out[pb, pa] = dist
+        iu = np.triu_indices(nx, 1)
+        out[iu[1], iu[0]] = out[iu]
     return out
 
 
