@@ -79,6 +79,38 @@ def test_tracker_like_masks_equal_the_oracle(kind, window):
         pytest.approx(want_d, rel=1e-9)
 
 
+@pytest.mark.parametrize("window", [None, 20])
+def test_runs_of_lost_joints_across_row_blocks_equal_the_oracle(window):
+    """Rows lacking the same joints share their corrections, y's runs their lost squares:
+    runs that straddle a block of rows, the band's edges and a whole lost frame still
+    give the definition's distance and path."""
+    rng = np.random.default_rng(29)
+    x, _ = _seq(rng, 170, 9)
+    y, _ = _seq(rng, 150, 9)
+    xm = np.ones(x.shape, bool)
+    ym = np.ones(y.shape, bool)
+    xm[40:100, 3:6] = False  # across the first block's end (64 rows)
+    xm[90:130, 6:9] = False
+    xm[131] = False
+    ym[10:60, 0:3] = False
+    ym[55:120, 3:6] = False
+    d, path = dtw_path(x, y, x_mask=xm, y_mask=ym, window=window)
+    want_d, want_path = oracle.dtw(x, y, xm, ym, window=window)
+    assert d == pytest.approx(want_d, rel=1e-9)
+    np.testing.assert_array_equal(path, want_path)
+
+
+def test_run_starts_group_frames_lacking_the_same_channels():
+    from vrtrainer.compare.dtw import _run_starts
+
+    lists = [[], [], [3], [3], [3, 4], [], [3]]
+    ptr = np.cumsum([0] + [len(v) for v in lists]).astype(np.int64)
+    idx = np.array([k for v in lists for k in v], np.int64)
+    starts, run = _run_starts(ptr, idx)
+    np.testing.assert_array_equal(starts, [0, 2, 4, 5, 6, 7])
+    np.testing.assert_array_equal(run, [0, 0, 1, 1, 2, 3, 4])
+
+
 def test_masked_values_are_never_read():
     rng = np.random.default_rng(2)
     x, xm = _seq(rng, 30, 4, masked=0.3)

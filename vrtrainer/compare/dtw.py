@@ -55,6 +55,9 @@ _THIN = 1e-3
 _TILE = 32
 #: Share of partly masked frames (x's plus y's) from which the corrections are used.
 _SPARSE_FROM = 0.04
+#: Mean run length of y frames lacking the same channels from which corrections are
+#: made per run.
+_RUN_FROM = 4
 
 _FULL, _PARTIAL, _EMPTY = 0, 1, 2
 
@@ -275,33 +278,36 @@ def _add_rows(acc, src, idx, p0, p1, a, b):
 # exception, and the division vectorises
 @njit(cache=True, error_model="numpy")
 def _fix_masked(x, y, xm, ym, w, wtot, i, a, b, q0, q1, jb, gi, ni, ny, sy, mk, corr, both,
-                lost, cb):
+                lost, cb, fresh, c0, c1):
     """:func:`_fix_costs` when frames have masked channels: the BLAS cost of two
     masked-to-zero frames, minus the squares of the channels valid on one side
     only, rescaled by the weight valid on both.
 
     ``mk`` from :func:`_mask_lists`; ``lost[j - cb]`` from :func:`_column_sides`
-    (x's squares on the channels y frame j lacks); ``corr`` and ``both`` scratch (m,).
+    (x's squares on the channels y frame j lacks); ``corr`` and ``both`` (m,) depend
+    only on x's invalid channels: with ``fresh`` they are computed over [c0, c1)
+    (covering [a, b)), else the previous row's, which lacked the same channels, stand.
     """
     wx, xptr, xidx, y2t, wy, ycptr, ycidx = mk[1], mk[2], mk[3], mk[4], mk[5], mk[6], mk[7]
     for j in range(q0, a):
         gi[j - jb] = np.inf
     for j in range(b, q1):
         gi[j - jb] = np.inf
-    corr[a:b] = 0.0
-    both[a:b] = 0.0
-    # y's squares on the channels x lacks: whole rows of y2t, vectorised
-    _add_rows(corr, y2t, xidx, xptr[i], xptr[i + 1], a, b)
-    # weight lacking on both sides: x's few invalid channels, y's frames lacking each
-    for p in range(xptr[i], xptr[i + 1]):
-        k = xidx[p]
-        wk = w[k]
-        col = ycidx[ycptr[k]:ycptr[k + 1]]
-        for q in range(np.searchsorted(col, a), col.shape[0]):
-            j = col[q]
-            if j >= b:
-                break
-            both[j] += wk
+    if fresh:
+        corr[c0:c1] = 0.0
+        both[c0:c1] = 0.0
+        # y's squares on the channels x lacks: whole rows of y2t, vectorised
+        _add_rows(corr, y2t, xidx, xptr[i], xptr[i + 1], c0, c1)
+        # weight lacking on both sides: x's few invalid channels, y's frames lacking each
+        for p in range(xptr[i], xptr[i + 1]):
+            k = xidx[p]
+            wk = w[k]
+            col = ycidx[ycptr[k]:ycptr[k + 1]]
+            for q in range(np.searchsorted(col, c0), col.shape[0]):
+                j = col[q]
+                if j >= c1:
+                    break
+                both[j] += wk
     wxi = wx[i]
     rest = wtot - wxi
     marked = 0
@@ -320,6 +326,76 @@ def _fix_masked(x, y, xm, ym, w, wtot, i, a, b, q0, q1, jb, gi, ni, ny, sy, mk, 
         # whole frames on both sides: den is wtot, no rescaling
         scaled = num * (wtot / den) if (wxi != 0.0) | (wyj != 0.0) else num
         gv[k] = scaled if ok else -1.0
+        marked += not ok
+    if marked:  # cancellation or next to no shared weight: the exact computation
+        for j in range(a, b):
+            if gi[j - jb] == -1.0:
+                gi[j - jb] = 0.0 if sy[j] == _EMPTY else _direct_cost(x, y, xm, ym, w, wtot,
+                                                                        i, j)
+
+
+@njit(cache=True, error_model="numpy")
+def _fix_masked_runs(x, y, xm, ym, w, wtot, i, a, b, q0, q1, jb, gi, ni, ny, sy, mk, corr,
+                     scale, lost, fresh, c0, c1):
+    """:func:`_fix_masked` when y's frames come in runs lacking the same channels
+    (:func:`_run_starts`), as trackers lose whole joints for many frames: the squares
+    x loses to y are one sum per run, and the rescaling one number per run for all
+    the rows of x's run. ``scale`` and ``lost`` scratch (m,) like ``corr``."""
+    wx, xptr, xidx, y2t, wy = mk[1], mk[2], mk[3], mk[4], mk[5]
+    x2, yptr, yidx, ystart, yrun = mk[0], mk[8], mk[9], mk[11], mk[12]
+    for j in range(q0, a):
+        gi[j - jb] = np.inf
+    for j in range(b, q1):
+        gi[j - jb] = np.inf
+    if b <= a:
+        return
+    px0, px1 = xptr[i], xptr[i + 1]
+    if fresh:
+        corr[c0:c1] = 0.0
+        _add_rows(corr, y2t, xidx, px0, px1, c0, c1)
+        rest = wtot - wx[i]
+        j = c0
+        q = yrun[c0]
+        while j < c1:
+            f = ystart[q]
+            e = min(ystart[q + 1], c1)
+            both = 0.0  # weight lacking on both sides
+            pa = px0
+            for p in range(yptr[f], yptr[f + 1]):  # both lists ascending: a merge
+                k = yidx[p]
+                while pa < px1 and xidx[pa] < k:
+                    pa += 1
+                if pa < px1 and xidx[pa] == k:
+                    both += w[k]
+            den = rest - wy[f] + both
+            # exactly 1 when both frames are whole; 0 marks next to no shared weight
+            scale[j:e] = wtot / den if den > _THIN * wtot else 0.0
+            j = e
+            q += 1
+    xi2 = x2[i]
+    j = a
+    q = yrun[a]
+    while j < b:
+        f = ystart[q]
+        e = min(ystart[q + 1], b)
+        v = 0.0
+        for p in range(yptr[f], yptr[f + 1]):
+            v += xi2[yidx[p]]
+        lost[j:e] = v
+        j = e
+        q += 1
+    marked = 0
+    # views indexed from 0, so that the loop vectorises (see _add_rows)
+    gv = gi[a - jb:b - jb]
+    cv = corr[a:b]
+    lv = lost[a:b]
+    sv = scale[a:b]
+    nyv = ny[a:b]
+    for t in range(b - a):
+        num = gv[t] - cv[t] - lv[t]
+        st = sv[t]
+        ok = (num > _CANCEL * (ni + nyv[t])) & (st > 0.0)
+        gv[t] = num * st if ok else -1.0
         marked += not ok
     if marked:  # cancellation or next to no shared weight: the exact computation
         for j in range(a, b):
@@ -354,12 +430,44 @@ def _column_sides(mk, i0, i1, c0, c1, xt, tl, lost):
 
 
 @njit(cache=True)
+def _same_lists(ptr, idx, i, j):
+    """Whether frames ``i`` and ``j`` lack the same channels (CSR lists ``ptr``/``idx``)."""
+    if ptr[i + 1] - ptr[i] != ptr[j + 1] - ptr[j]:
+        return False
+    for p in range(ptr[i + 1] - ptr[i]):
+        if idx[ptr[i] + p] != idx[ptr[j] + p]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _run_starts(ptr, idx):
+    """Starts of the runs of consecutive frames lacking the same channels, then the
+    frame count; and each frame's run. Trackers lose whole joints for many frames,
+    so real takes have few runs."""
+    n = ptr.shape[0] - 1
+    run = np.zeros(n, np.int64)
+    starts = np.zeros(n + 1, np.int64)
+    r = 0
+    for i in range(1, n):
+        if not _same_lists(ptr, idx, i - 1, i):
+            r += 1
+            starts[r] = i
+        run[i] = r
+    count = r + 1 if n > 0 else 0
+    starts[count] = n
+    return starts[:count + 1], run
+
+
+@njit(cache=True)
 def _mask_lists(xs, xm, ysp, ym, w):
     """What :func:`_fix_masked` and :func:`_column_sides` need, from prepared rows
     ``xs`` (-2 x) and ``ysp[_PAD:-_PAD]`` (y): x's squares ``x2`` (n, C), invalid
     weight ``wx`` and invalid channels (``xptr``/``xidx``); y's squares transposed
     ``y2t`` (C, m), invalid weight ``wy``, frames lacking each channel
-    (``ycptr``/``ycidx``) and channels each frame lacks (``yptr``/``yidx``)."""
+    (``ycptr``/``ycidx``) and channels each frame lacks (``yptr``/``yidx``); then the
+    end of each x frame's run ``xend`` and y's runs ``ystart``/``yrun``
+    (:func:`_run_starts`)."""
     n, c = xm.shape
     m = ym.shape[0]
     used = w > 0.0
@@ -408,7 +516,10 @@ def _mask_lists(xs, xm, ysp, ym, w):
                 q += 1
                 ycidx[fill[k]] = j
                 fill[k] += 1
-    return x2, wx, xptr, xidx, y2t, wy, ycptr, ycidx, yptr, yidx
+    xstart, xrun = _run_starts(xptr, xidx)
+    ystart, yrun = _run_starts(yptr, yidx)
+    xend = xstart[xrun + 1]
+    return x2, wx, xptr, xidx, y2t, wy, ycptr, ycidx, yptr, yidx, xend, ystart, yrun
 
 
 @njit(cache=True)
@@ -639,6 +750,10 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf,
     lostb = np.empty((mr, mm))
     xt = np.empty((c, mr))
     tl = np.empty((_TILE, mr))
+    xend = mk[10]
+    shared_to = 0  # rows before this one have had their run's corrections computed
+    # y's runs long enough on average: corrections per run instead of per frame
+    yfew = (mk[11].shape[0] - 1) * _RUN_FROM <= m
     keep = steps.shape[0] == n
     # columns padded by _PAD on both sides so that the wavefronts need no tests:
     # column j is ysp[_PAD + j] and prevp[_PAD + j]
@@ -655,7 +770,7 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf,
             jb = lo[i0] - _PAD
             g = gbuf[:(i1 - i0) * (q1 - lo[i0])].reshape((i1 - i0, q1 - lo[i0]))
             np.dot(xs[i0:i1], ysp[lo[i0]:q1].T, g)
-        if masked:
+        if masked and not yfew:
             _column_sides(mk, i0, i1, lo[i0], hi[i1 - 1], xt, tl, lostb)
         s = i0
         while s < i1:  # rows eight at a time, then four, then one by one
@@ -664,9 +779,17 @@ def _dtw_prepared(x, y, xm, ym, w, window, steps, xs, nx, sx, ysp, ny, sy, gbuf,
             s1 = hi[e - 1]
             for i in range(s, e):
                 if masked and sx[i] != _EMPTY:
-                    _fix_masked(x, y, xm, ym, w, wtot, i, lo[i], hi[i], s0 - _PAD, s1 + _PAD,
-                                jb, g[i - i0], nx[i], ny, sy, mk, corr, both, lostb[i - i0],
-                                lo[i0])
+                    fresh = i >= shared_to  # x's run changes: its corrections are due
+                    if fresh:
+                        shared_to = xend[i]
+                    if yfew:
+                        _fix_masked_runs(x, y, xm, ym, w, wtot, i, lo[i], hi[i], s0 - _PAD,
+                                         s1 + _PAD, jb, g[i - i0], nx[i], ny, sy, mk, corr,
+                                         both, lostb[0], fresh, lo[i], hi[shared_to - 1])
+                    else:
+                        _fix_masked(x, y, xm, ym, w, wtot, i, lo[i], hi[i], s0 - _PAD,
+                                    s1 + _PAD, jb, g[i - i0], nx[i], ny, sy, mk, corr, both,
+                                    lostb[i - i0], lo[i0], fresh, lo[i], hi[shared_to - 1])
                 elif (sx[i] != _FULL or oddcum[hi[i]] > oddcum[lo[i]]
                       or _close_cells(g[i - i0], jb, lo[i], hi[i], s0 - _PAD, s1 + _PAD,
                                       nx[i], ny)):
