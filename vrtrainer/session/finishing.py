@@ -12,7 +12,8 @@ long for the interpreter lock the worker's Python holds; the numeric kernels
 release the lock while they compute. The renderer gives the lock up on each of
 its hundreds of GL calls a frame (ctypes) and waits for it again after each, so
 the interval bounds every one of those waits: at 0.5 ms a frame drawn while an
-attempt was scored stretched to 11-15 ms on two cores, at 0.1 ms to 7-10 ms.
+attempt was scored stretched to 11-15 ms on two cores, at 0.1 ms to 7-14 ms (the
+scenario pack's heavier scene), at 0.03 ms to 7-10.9 ms (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 #: Thread switch interval (s) while a job runs (CPython's default is 5 ms).
-SWITCH_INTERVAL_S = 0.0001
+SWITCH_INTERVAL_S = 0.00003
 
 
 class AttemptWorker:
